@@ -1,0 +1,96 @@
+/**
+ * The `mcptap` command. Each subcommand lives with its component and is loaded only when used,
+ * so `mcptap proxy` never loads the collector, the store or the embedded engine.
+ */
+
+export type CommandMain = (argv: string[]) => Promise<number>;
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandMain>;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  proxy: {
+    summary: 'wrap a stdio MCP server or front an HTTP one, emitting telemetry (shim)',
+    load: async () => (await import('../shim/proxy-cli.js')).main,
+  },
+  collector: {
+    summary: 'OTLP/HTTP receiver: authenticate hosts, normalise spans, produce events to Kafka',
+    load: async () => (await import('../collector/cli.js')).main,
+  },
+  detectors: {
+    summary: 'streaming anomaly detectors on Kafka, alerts to Alertmanager and the alerts topic',
+    load: async () => (await import('../detectors/cli.js')).detectorsMain,
+  },
+  'lint-catalog': {
+    summary: 'lint an MCP tools/list catalog offline (or --baseline OLD NEW for drift)',
+    load: async () => (await import('../detectors/cli.js')).lintCatalogMain,
+  },
+  replay: {
+    summary: 'run a session transcript (JSONL) through extraction and every detector',
+    load: async () => (await import('../detectors/cli.js')).replayMain,
+  },
+  sink: {
+    summary: 'Kafka → ClickHouse sink: store every event, prompt and alert',
+    load: async () => (await import('../storage/cli.js')).sinkMain,
+  },
+  migrate: {
+    summary: 'create or migrate the ClickHouse schema',
+    load: async () => (await import('../storage/cli.js')).migrateMain,
+  },
+  session: {
+    summary: "print one session's forensic timeline from the store",
+    load: async () => (await import('../storage/cli.js')).sessionMain,
+  },
+  dashboards: {
+    summary: 'build the Grafana dashboards (JSON) from code',
+    load: async () => (await import('../dashboards/cli.js')).main,
+  },
+  demo: {
+    summary: 'run the whole pipeline against real MCP servers and scripted attacks',
+    load: async () => (await import('../demo/cli.js')).main,
+  },
+  infra: {
+    summary: 'start, stop or show the local Kafka, ClickHouse and Alertmanager (start|stop|status)',
+    load: async () => (await import('./infra-command.js')).main,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return [
+    'mcptap — runtime telemetry, anomaly detection and forensics for MCP tools',
+    '',
+    'Usage: mcptap <command> [options]     (mcptap <command> --help for its options)',
+    '',
+    'Commands:',
+    ...lines,
+  ].join('\n');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    console.error(`mcptap: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const main = await entry.load();
+  return main(rest);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`mcptap: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

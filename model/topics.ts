@@ -1,0 +1,52 @@
+import type { McpEvent } from './events.js';
+
+/**
+ * Kafka topics (versioned names) and record keys. Keys give the ordering the detectors need:
+ * one ordered stream per session, per server catalog, per alert fingerprint.
+ */
+export interface TopicNames {
+  /** Session-scoped events (tool calls, content reads, egress, turns, assistant output), keyed by session. */
+  events: string;
+  /** Catalog snapshots, keyed by server identity. */
+  catalog: string;
+  /** Full prompt logs (large, storage only), keyed by session. */
+  prompts: string;
+  /** Alerts, keyed by fingerprint. */
+  alerts: string;
+  /** Spans that are not mcptap's, when the collector is configured to pass them on. */
+  rawSpans: string;
+  /** Messages a consumer could not parse, with the reason. */
+  deadLetter: string;
+  /** Compacted detector state changelog. */
+  detectorState: string;
+}
+
+export function topicNames(prefix = 'mcptap'): TopicNames {
+  return {
+    events: `${prefix}.events.v1`,
+    catalog: `${prefix}.catalog.v1`,
+    prompts: `${prefix}.prompts.v1`,
+    alerts: `${prefix}.alerts.v1`,
+    rawSpans: `${prefix}.raw-spans.v1`,
+    deadLetter: `${prefix}.dead-letter.v1`,
+    detectorState: `${prefix}.detector-state.v1`,
+  };
+}
+
+export function topicForEvent(topics: TopicNames, event: McpEvent): string {
+  switch (event.kind) {
+    case 'catalog':
+      return topics.catalog;
+    case 'prompt':
+      return topics.prompts;
+    default:
+      return topics.events;
+  }
+}
+
+/** Record key: tenant-qualified so two tenants' equal session ids never share a stream. */
+export function keyForEvent(event: McpEvent): string {
+  return event.kind === 'catalog'
+    ? `${event.tenant}/${event.server_id}`
+    : `${event.tenant}/${event.session_id}`;
+}

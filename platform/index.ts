@@ -1,0 +1,4 @@
+export * from './env-config.js';
+export * from './log.js';
+export * from './metrics.js';
+export * from './kafka.js';

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  capContent,
+  decodeSpanAsEvent,
+  encodeEventAsSpan,
+  EventValidationError,
+  type McpEvent,
+} from '../../../model/index.js';
+
+const base = {
+  event_id: 'e-1',
+  time: '2026-11-24T10:00:00.120Z',
+  tenant: 'acme',
+  host_id: 'laptop-1',
+  session_id: 's-1',
+  turn_id: 't-1',
+};
+const server = { server_name: 'files', server_id: 'abcd', server_version: '1.0.0' };
+
+const samples: McpEvent[] = [
+  {
+    ...base,
+    ...server,
+    kind: 'tool_call',
+    tool: 'read_file',
+    request_id: '7',
+    arguments: capContent('{"path":"notes.txt"}', 1024),
+    result: capContent('x'.repeat(100), 10),
+    is_error: false,
+    error_type: '',
+    error_message: '',
+    duration_ms: 60,
+    request_bytes: 80,
+    response_bytes: 140,
+    chain_index: 1,
+  },
+  {
+    ...base,
+    ...server,
+    kind: 'catalog',
+    catalog_kind: 'tools',
+    trigger: 'list_changed',
+    hash: 'a'.repeat(64),
+    previous_hash: 'b'.repeat(64),
+    item_count: 1,
+    items: capContent('[{"name":"read_file"}]', 1024),
+    diff: { added: ['x'], removed: [], changed: [{ name: 'read_file', fields: ['description'] }] },
+    instructions: '',
+  },
+  {
+    ...base,
+    server_name: '',
+    server_id: '',
+    server_version: '',
+    kind: 'egress',
+    tool: '',
+    channel: 'assistant_image',
+    dest_scheme: 'https',
+    dest_host: 'example.org',
+    dest_port: 0,
+    dest_value: capContent('https://example.org/p.png', 2048),
+    location: 'text',
+    source_event_id: 'e-0',
+  },
+  { ...base, kind: 'turn', phase: 'start', text: capContent('hello', 100), inferred: false },
+];
+
+describe('span codec', () => {
+  for (const event of samples) {
+    it(`round-trips a ${event.kind} event through span attributes`, () => {
+      const span = encodeEventAsSpan(event);
+      // Values on the wire lose their types (OTLP int64 arrives as string in JSON): simulate that.
+      const wire = Object.fromEntries(
+        Object.entries(span.attributes).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]),
+      );
+      assert.deepEqual(decodeSpanAsEvent({ ...span, attributes: wire }, 'acme'), event);
+    });
+  }
+
+  it('takes the tenant from the caller, never from the span', () => {
+    const span = encodeEventAsSpan(samples[0]!);
+    span.attributes['tenant'] = 'evil';
+    assert.equal(decodeSpanAsEvent(span, 'acme').tenant, 'acme');
+  });
+
+  it('names tool call spans after the semantic conventions', () => {
+    const span = encodeEventAsSpan(samples[0]!);
+    assert.equal(span.name, 'tools/call read_file');
+    assert.equal(span.kind, 'client');
+    assert.equal(span.attributes['mcp.method.name'], 'tools/call');
+    assert.equal(span.attributes['gen_ai.operation.name'], 'execute_tool');
+  });
+
+  it('rejects a span that claims to be ours but lacks required fields', () => {
+    assert.throws(
+      () =>
+        decodeSpanAsEvent(
+          { startTimeMs: 1, endTimeMs: 1, attributes: { 'mcptap.event.kind': 'tool_call' } },
+          't',
+        ),
+      EventValidationError,
+    );
+  });
+});
