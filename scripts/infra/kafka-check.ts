@@ -1,0 +1,154 @@
+// Health check for the local Kafka broker started by scripts/infra.sh.
+//
+//   node --import tsx scripts/infra/kafka-check.ts --brokers 127.0.0.1:19092 [--quick] [--timeout-ms 60000]
+//
+// Full check (after a start): create the health-check topic, produce one message and consume it back
+// with an idempotent producer through a consumer group: the broker, the controller, the transaction
+// and group coordinators all work.
+// Quick check (`--quick`, for an already running broker): fetch cluster metadata only.
+// Retries until the deadline; exits 0 when healthy, 1 with the last error otherwise.
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+
+const HEALTH_TOPIC = 'mcptap-infra-healthcheck';
+const RETRY_PAUSE_MS = 500;
+
+interface CheckOptions {
+  brokers: string[];
+  quick: boolean;
+  timeoutMs: number;
+}
+
+function readOptions(): CheckOptions {
+  const { values } = parseArgs({
+    options: {
+      brokers: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'timeout-ms': { type: 'string', default: '60000' },
+    },
+  });
+  const brokers = (values.brokers ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0) throw new Error('kafka-check: --brokers host:port[,host:port] is required');
+  const timeoutMs = Number(values['timeout-ms']);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new Error(`kafka-check: --timeout-ms must be a positive number, got ${values['timeout-ms']}`);
+  }
+  return { brokers, quick: values.quick ?? false, timeoutMs };
+}
+
+function client(brokers: string[]): Kafka {
+  return new Kafka({
+    clientId: 'mcptap-infra-check',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 2_000,
+    requestTimeout: 10_000,
+    retry: { retries: 2, initialRetryTime: 200 },
+  });
+}
+
+async function quickCheck(kafka: Kafka): Promise<string> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function roundTrip(kafka: Kafka, deadline: number): Promise<string> {
+  const admin: Admin = kafka.admin();
+  // Idempotent, as our producers are: the first InitProducerId waits for the transaction coordinator
+  // to load, which a fresh broker does lazily; a healthy broker has done it.
+  const producer: Producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  const groupId = `mcptap-infra-check-${process.pid}-${Date.now()}`;
+  const consumer: Consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const token = randomUUID();
+  let consumerJoined = false;
+  try {
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        {
+          topic: HEALTH_TOPIC,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: 'retention.ms', value: String(60 * 60 * 1000) }],
+        },
+      ],
+      waitForLeaders: true,
+    });
+    await producer.connect();
+    const [sent] = await producer.send({ topic: HEALTH_TOPIC, acks: -1, messages: [{ value: token }] });
+    if (sent === undefined) throw new Error('producer.send returned no record metadata');
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: [HEALTH_TOPIC], fromBeginning: false });
+    consumerJoined = true;
+    const received = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`message ${token} was produced but not consumed in time`)),
+        Math.max(1_000, deadline - Date.now()),
+      );
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            if (message.value?.toString() === token) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+    consumer.seek({ topic: HEALTH_TOPIC, partition: sent.partition, offset: sent.baseOffset ?? '0' });
+    await received;
+    return `produced and consumed a message on ${HEALTH_TOPIC}`;
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    // The group only existed for this check; leave no trace of it on the broker.
+    if (consumerJoined) await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  const kafka = client(options.brokers);
+  let lastError: unknown;
+  let attempts = 0;
+  while (Date.now() < deadline) {
+    attempts += 1;
+    try {
+      const what = options.quick ? await quickCheck(kafka) : await roundTrip(kafka, deadline);
+      console.log(`kafka ok at ${options.brokers.join(',')}: ${what} (${Date.now() - started} ms)`);
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+    }
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  console.error(
+    `kafka not healthy at ${options.brokers.join(',')} after ${attempts} attempt(s) in ${options.timeoutMs} ms: ${reason}`,
+  );
+  process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});
