@@ -50,3 +50,13 @@ export function keyForEvent(event: McpEvent): string {
     ? `${event.tenant}/${event.server_id}`
     : `${event.tenant}/${event.session_id}`;
 }
+
+/** Kafka record headers on every event record (values are strings), for routing without parsing. */
+export const RECORD_HEADERS = {
+  /** The event kind (`tool_call`, …), or `raw_span` on the raw-spans topic. */
+  kind: 'mcptap-kind',
+  /** The authenticated tenant. */
+  tenant: 'mcptap-tenant',
+  /** EVENT_SCHEMA_VERSION of the value. */
+  schemaVersion: 'mcptap-schema-version',
+} as const;

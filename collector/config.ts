@@ -1,0 +1,243 @@
+import { readFileSync } from 'node:fs';
+import type { TopicNames } from '../model/index.js';
+import {
+  ConfigError,
+  envBool,
+  envInt,
+  envString,
+  KAFKA_ENV,
+  kafkaSettingsFromEnv,
+  type EnvVarSpec,
+} from '../platform/index.js';
+import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
+import type { ContentCaps } from './normalise-spans.js';
+import type { RateLimit } from './rate-limiter.js';
+import { RECORD_OVERHEAD_BYTES } from './record-batches.js';
+
+/** Every knob of the collector, read once at start-up. */
+export const COLLECTOR_ENV = {
+  listen: {
+    name: 'MCPTAP_COLLECTOR_LISTEN',
+    default: '127.0.0.1:4318',
+    description: 'host:port of the OTLP/HTTP receiver (POST /v1/traces) and of /healthz, /readyz, /metrics',
+  },
+  apiKeys: {
+    name: 'MCPTAP_COLLECTOR_API_KEYS',
+    default: '',
+    description:
+      "accepted API keys as 'tenant:sha256hex' entries, comma-separated (hash a key with `mcptap collector hash-key`)",
+  },
+  apiKeysFile: {
+    name: 'MCPTAP_COLLECTOR_API_KEYS_FILE',
+    default: '',
+    description:
+      "file of 'tenant:sha256hex' lines (# comments), read at start-up, in addition to MCPTAP_COLLECTOR_API_KEYS",
+  },
+  maxBodyBytes: {
+    name: 'MCPTAP_COLLECTOR_MAX_BODY_BYTES',
+    default: '8388608',
+    description: 'largest request body, as received and after gzip inflation (413 beyond)',
+  },
+  contentCapBytes: {
+    name: 'MCPTAP_COLLECTOR_CONTENT_CAP_BYTES',
+    default: '65536',
+    description:
+      'cap of a content field (tool arguments and results, text) in UTF-8 bytes; longer content is cut, its size and SHA-256 kept',
+  },
+  catalogCapBytes: {
+    name: 'MCPTAP_COLLECTOR_CATALOG_CAP_BYTES',
+    default: '262144',
+    description: "cap of a catalog snapshot's items",
+  },
+  promptCapBytes: {
+    name: 'MCPTAP_COLLECTOR_PROMPT_CAP_BYTES',
+    default: '524288',
+    description: "cap of a prompt log's messages",
+  },
+  maxRecordBytes: {
+    name: 'MCPTAP_COLLECTOR_MAX_RECORD_BYTES',
+    default: '786432',
+    description: 'largest Kafka record (one event as JSON); a bigger event is rejected in partialSuccess',
+  },
+  kafkaRequestBytes: {
+    name: 'MCPTAP_COLLECTOR_KAFKA_REQUEST_BYTES',
+    default: '1000000',
+    description: "byte budget of one produce request; must stay under the topics' max.message.bytes",
+  },
+  topicMaxMessageBytes: {
+    name: 'MCPTAP_COLLECTOR_TOPIC_MAX_MESSAGE_BYTES',
+    default: '1048576',
+    description: 'max.message.bytes of the topics the collector creates',
+  },
+  rateLimit: {
+    name: 'MCPTAP_COLLECTOR_RATE_LIMIT_SPANS',
+    default: '20000',
+    description: 'sustained spans per second per API key (0: no limit); 429 + Retry-After beyond',
+  },
+  rateBurst: {
+    name: 'MCPTAP_COLLECTOR_RATE_BURST_SPANS',
+    default: '40000',
+    description: 'token-bucket size per API key, in spans',
+  },
+  maxConcurrentRequests: {
+    name: 'MCPTAP_COLLECTOR_MAX_CONCURRENT_REQUESTS',
+    default: '64',
+    description: 'requests being read, decoded or awaiting Kafka at once; 503 + Retry-After beyond',
+  },
+  maxInFlightBytes: {
+    name: 'MCPTAP_COLLECTOR_MAX_INFLIGHT_BYTES',
+    default: '134217728',
+    description: 'bytes of bodies and records held at once; 503 + Retry-After beyond',
+  },
+  publishTimeoutMs: {
+    name: 'MCPTAP_COLLECTOR_PUBLISH_TIMEOUT_MS',
+    default: '8000',
+    description: 'how long a request waits for Kafka acknowledgement before it is answered 503',
+  },
+  retryAfterSeconds: {
+    name: 'MCPTAP_COLLECTOR_RETRY_AFTER_S',
+    default: '5',
+    description: 'Retry-After of 503 answers (Kafka unreachable, collector overloaded)',
+  },
+  readyTtlMs: {
+    name: 'MCPTAP_COLLECTOR_READY_TTL_MS',
+    default: '10000',
+    description:
+      'a produce or probe this recent proves Kafka reachable (/readyz); probed at a third of it when idle',
+  },
+  partitions: {
+    name: 'MCPTAP_COLLECTOR_TOPIC_PARTITIONS',
+    default: '6',
+    description: 'partitions of the topics the collector creates',
+  },
+  replicationFactor: {
+    name: 'MCPTAP_COLLECTOR_TOPIC_REPLICATION',
+    default: '1',
+    description: 'replication factor of the topics the collector creates (3 on a production cluster)',
+  },
+  retentionMs: {
+    name: 'MCPTAP_COLLECTOR_TOPIC_RETENTION_MS',
+    default: '604800000',
+    description: 'retention.ms of the topics the collector creates (-1: forever)',
+  },
+  forwardRawSpans: {
+    name: 'MCPTAP_COLLECTOR_FORWARD_RAW_SPANS',
+    default: 'false',
+    description:
+      'spans of other instrumentations go to the raw-spans topic (true) or are counted and dropped (false)',
+  },
+  shutdownGraceMs: {
+    name: 'MCPTAP_COLLECTOR_SHUTDOWN_GRACE_MS',
+    default: '15000',
+    description: 'on SIGTERM/SIGINT, how long in-flight requests may take to finish',
+  },
+} satisfies Record<string, EnvVarSpec>;
+
+/** The collector's variables and the Kafka connection variables it reads, for `--help` and the docs. */
+export const COLLECTOR_ENV_TABLE: readonly EnvVarSpec[] = [...Object.values(COLLECTOR_ENV), ...KAFKA_ENV];
+
+export interface CollectorConfig {
+  host: string;
+  port: number;
+  apiKeys: ApiKeyEntry[];
+  maxBodyBytes: number;
+  caps: ContentCaps;
+  maxRecordBytes: number;
+  kafkaRequestBytes: number;
+  rateLimit: RateLimit;
+  maxConcurrentRequests: number;
+  maxInFlightBytes: number;
+  publishTimeoutMs: number;
+  retryAfterSeconds: number;
+  readyTtlMs: number;
+  forwardRawSpans: boolean;
+  shutdownGraceMs: number;
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    topics: TopicNames;
+    partitions: number;
+    replicationFactor: number;
+    retentionMs: number;
+    maxMessageBytes: number;
+  };
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parseListen(text: string): { host: string; port: number } {
+  const colon = text.lastIndexOf(':');
+  const host = text.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(text.slice(colon + 1));
+  if (colon <= 0 || host === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(
+      `${COLLECTOR_ENV.listen.name}=${JSON.stringify(text)}: expected host:port, e.g. 127.0.0.1:4318 or 0.0.0.0:4318`,
+    );
+  }
+  return { host, port };
+}
+
+function readKeysFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${COLLECTOR_ENV.apiKeysFile.name}=${path}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig {
+  const e = COLLECTOR_ENV;
+  const kafka = kafkaSettingsFromEnv(env);
+  const keysFile = envString(env, e.apiKeysFile);
+  const apiKeys = [
+    ...parseApiKeyEntries(envString(env, e.apiKeys), e.apiKeys.name),
+    ...(keysFile === '' ? [] : parseApiKeyEntries(readKeysFile(keysFile), keysFile)),
+  ];
+  if (apiKeys.length === 0) {
+    throw new ConfigError(
+      `no API keys configured: set ${e.apiKeys.name}='tenant:sha256hex' or ${e.apiKeysFile.name}; ` +
+        `'mcptap collector hash-key' prints the SHA-256 of a key`,
+    );
+  }
+  const maxRecordBytes = envInt(env, e.maxRecordBytes, 1024);
+  const kafkaRequestBytes = envInt(env, e.kafkaRequestBytes, 1024);
+  const maxMessageBytes = envInt(env, e.topicMaxMessageBytes, 1024);
+  if (maxRecordBytes + RECORD_OVERHEAD_BYTES > kafkaRequestBytes || kafkaRequestBytes > maxMessageBytes) {
+    throw new ConfigError(
+      `expected ${e.maxRecordBytes.name} (${maxRecordBytes}) + ${RECORD_OVERHEAD_BYTES} <= ${e.kafkaRequestBytes.name} ` +
+        `(${kafkaRequestBytes}) <= ${e.topicMaxMessageBytes.name} (${maxMessageBytes}): Kafka refuses a record batch over max.message.bytes`,
+    );
+  }
+  const retentionMs = envInt(env, e.retentionMs, -1);
+  return {
+    ...parseListen(envString(env, e.listen)),
+    apiKeys,
+    maxBodyBytes: envInt(env, e.maxBodyBytes, 1024),
+    caps: {
+      contentBytes: envInt(env, e.contentCapBytes, 0, maxRecordBytes),
+      catalogBytes: envInt(env, e.catalogCapBytes, 0, maxRecordBytes),
+      promptBytes: envInt(env, e.promptCapBytes, 0, maxRecordBytes),
+    },
+    maxRecordBytes,
+    kafkaRequestBytes,
+    rateLimit: { spansPerSecond: envInt(env, e.rateLimit), burst: envInt(env, e.rateBurst, 1) },
+    maxConcurrentRequests: envInt(env, e.maxConcurrentRequests, 1),
+    maxInFlightBytes: envInt(env, e.maxInFlightBytes, 1024),
+    publishTimeoutMs: envInt(env, e.publishTimeoutMs, 100),
+    retryAfterSeconds: envInt(env, e.retryAfterSeconds, 1, 3600),
+    readyTtlMs: envInt(env, e.readyTtlMs, 1000),
+    forwardRawSpans: envBool(env, e.forwardRawSpans),
+    shutdownGraceMs: envInt(env, e.shutdownGraceMs, 0),
+    kafka: {
+      brokers: kafka.brokers,
+      clientId: kafka.clientId,
+      topics: kafka.topics,
+      partitions: envInt(env, e.partitions, 1, 10_000),
+      replicationFactor: envInt(env, e.replicationFactor, 1, 32),
+      retentionMs,
+      maxMessageBytes,
+    },
+  };
+}

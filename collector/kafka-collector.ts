@@ -1,0 +1,61 @@
+import { createKafka, type Logger } from '../platform/index.js';
+import { createCollectorMetrics } from './collector-metrics.js';
+import type { CollectorConfig } from './config.js';
+import { collectorTopicSpecs, KafkaEventPublisher } from './kafka-publisher.js';
+import { startCollector, type RunningCollector } from './server.js';
+
+/**
+ * The full-stack collector: topics created if missing, the Kafka publisher, the receiver. `close()`
+ * stops the receiver (in-flight requests finish), then flushes and disconnects the producer.
+ */
+export async function startKafkaCollector(
+  config: CollectorConfig,
+  logger: Logger,
+): Promise<RunningCollector> {
+  const kafka = createKafka(
+    { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
+    { logger: logger.child({ part: 'kafka' }), retries: 2 },
+  );
+  const specs = collectorTopicSpecs(config.kafka.topics, {
+    partitions: config.kafka.partitions,
+    replicationFactor: config.kafka.replicationFactor,
+    retentionMs: config.kafka.retentionMs,
+    maxMessageBytes: config.kafka.maxMessageBytes,
+    forwardRawSpans: config.forwardRawSpans,
+  });
+  let publisher: KafkaEventPublisher;
+  try {
+    publisher = await KafkaEventPublisher.start(
+      {
+        kafka,
+        topics: config.kafka.topics,
+        requestBytes: config.kafkaRequestBytes,
+        requestTimeoutMs: config.publishTimeoutMs,
+        readyTtlMs: config.readyTtlMs,
+        logger,
+      },
+      specs,
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `cannot reach Kafka at ${config.kafka.brokers.join(',')} to create the topics and connect the producer (${reason}); ` +
+        `check MCPTAP_KAFKA_BROKERS and that the brokers are up ('bash scripts/infra.sh start kafka' locally)`,
+      { cause: error },
+    );
+  }
+  let running: RunningCollector;
+  try {
+    running = await startCollector(config, { publisher, logger, metrics: createCollectorMetrics() });
+  } catch (error) {
+    await publisher.close();
+    throw error;
+  }
+  return {
+    ...running,
+    close: async () => {
+      await running.close();
+      await publisher.close();
+    },
+  };
+}

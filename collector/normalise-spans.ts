@@ -1,0 +1,156 @@
+import {
+  capContent,
+  decodeSpanAsEvent,
+  EventValidationError,
+  isMcptapSpan,
+  type CappedContent,
+  type McpEvent,
+} from '../model/index.js';
+import type { DecodedSpan } from './decoded-span.js';
+import type { PublishItem } from './event-publisher.js';
+
+/**
+ * Turns a request's decoded spans into records: mcptap spans become validated events (the tenant is
+ * the authenticated one), content is re-capped to the collector's caps, spans of other
+ * instrumentations are dropped or kept as raw spans. Pure: no I/O.
+ */
+
+export interface ContentCaps {
+  /** Default cap for a content field (arguments, results, text), in UTF-8 bytes. */
+  contentBytes: number;
+  /** Cap of a catalog's items. */
+  catalogBytes: number;
+  /** Cap of a prompt's messages. */
+  promptBytes: number;
+}
+
+export interface NormaliseOptions {
+  caps: ContentCaps;
+  /** Largest serialised record; a bigger event is rejected. */
+  maxRecordBytes: number;
+  /** Keep spans that are not mcptap's as raw-span records instead of dropping them. */
+  forwardRawSpans: boolean;
+}
+
+export type RejectReason = 'invalid_event' | 'record_too_large';
+
+export interface NormalisedSpans {
+  items: PublishItem[];
+  rejected: number;
+  rejectedByReason: Partial<Record<RejectReason, number>>;
+  /** The first few rejection reasons (no content, no values), for the partial-success message. */
+  reasons: string[];
+  notOurs: number;
+}
+
+const MAX_REASONS = 3;
+
+function isCappedContent(value: unknown): value is CappedContent {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'sha256' in value &&
+    'truncated' in value &&
+    'text' in value
+  );
+}
+
+/**
+ * Content over `cap` is cut again. The original size and digest are kept: they describe what the
+ * host saw, whether or not the span was already truncated.
+ */
+function recap(content: CappedContent, cap: number): CappedContent {
+  // A UTF-16 length times 3 bounds the UTF-8 size: most content is decided without measuring it.
+  if (content.text.length * 3 <= cap || Buffer.byteLength(content.text, 'utf8') <= cap) return content;
+  return {
+    text: capContent(content.text, cap).text,
+    truncated: true,
+    bytes: content.bytes,
+    sha256: content.sha256,
+  };
+}
+
+function capFor(event: McpEvent, caps: ContentCaps): number {
+  return event.kind === 'catalog'
+    ? caps.catalogBytes
+    : event.kind === 'prompt'
+      ? caps.promptBytes
+      : caps.contentBytes;
+}
+
+function recapEvent(event: McpEvent, caps: ContentCaps): McpEvent {
+  const cap = capFor(event, caps);
+  const record = event as unknown as Record<string, unknown>;
+  for (const field in record) {
+    const value = record[field];
+    if (isCappedContent(value)) record[field] = recap(value, cap);
+  }
+  return event;
+}
+
+function rawSpanRecord(span: DecodedSpan, tenant: string): string {
+  return JSON.stringify({
+    tenant,
+    trace_id: span.traceId,
+    span_id: span.spanId,
+    name: span.name,
+    kind: span.kind,
+    start_time_ms: span.startTimeMs,
+    end_time_ms: span.endTimeMs,
+    status_code: span.statusCode,
+    scope: span.scope,
+    resource: span.resource,
+    attributes: span.attributes,
+  });
+}
+
+export function normaliseSpans(
+  spans: readonly DecodedSpan[],
+  tenant: string,
+  options: NormaliseOptions,
+): NormalisedSpans {
+  const out: NormalisedSpans = { items: [], rejected: 0, rejectedByReason: {}, reasons: [], notOurs: 0 };
+  const reject = (reason: RejectReason, span: DecodedSpan, message: string) => {
+    out.rejected++;
+    out.rejectedByReason[reason] = (out.rejectedByReason[reason] ?? 0) + 1;
+    if (out.reasons.length < MAX_REASONS) out.reasons.push(`span ${span.spanId || '(no id)'}: ${message}`);
+  };
+  for (const span of spans) {
+    if (!isMcptapSpan(span.attributes)) {
+      out.notOurs++;
+      if (!options.forwardRawSpans) continue;
+      const value = rawSpanRecord(span, tenant);
+      const bytes = Buffer.byteLength(value, 'utf8');
+      if (bytes > options.maxRecordBytes) {
+        reject(
+          'record_too_large',
+          span,
+          `${bytes} bytes as a raw-span record, over the ${options.maxRecordBytes}-byte limit`,
+        );
+        continue;
+      }
+      out.items.push({ type: 'raw_span', tenant, key: `${tenant}/${span.traceId}`, value, bytes });
+      continue;
+    }
+    let event: McpEvent;
+    try {
+      event = recapEvent(decodeSpanAsEvent(span, tenant), options.caps);
+    } catch (error) {
+      if (!(error instanceof EventValidationError)) throw error;
+      reject('invalid_event', span, error.message);
+      continue;
+    }
+    const value = JSON.stringify(event);
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > options.maxRecordBytes) {
+      reject(
+        'record_too_large',
+        span,
+        `${bytes} bytes as an event record, over the ${options.maxRecordBytes}-byte limit`,
+      );
+      continue;
+    }
+    out.items.push({ type: 'event', event, value, bytes });
+  }
+  return out;
+}
