@@ -1,0 +1,151 @@
+import { ConfigError, envBool, envInt, envString, type EnvVarSpec } from '../platform/index.js';
+import { STORE_TABLES, type StoreTable } from './tables.js';
+
+/** Every knob of the store, the sink and the forensics commands, read in one place. */
+
+const DAY = 'days to keep rows; 0 keeps them forever';
+
+export const STORAGE_ENV = {
+  url: {
+    name: 'MCPTAP_CLICKHOUSE_URL',
+    default: 'http://127.0.0.1:18123',
+    description: 'ClickHouse HTTP interface',
+  },
+  user: { name: 'MCPTAP_CLICKHOUSE_USER', default: 'default', description: 'ClickHouse user' },
+  password: { name: 'MCPTAP_CLICKHOUSE_PASSWORD', default: '', description: 'ClickHouse password' },
+  database: {
+    name: 'MCPTAP_CLICKHOUSE_DATABASE',
+    default: 'mcptap',
+    description: 'database holding the mcptap tables (created by `mcptap migrate`)',
+  },
+  readerUser: {
+    name: 'MCPTAP_CLICKHOUSE_READER_USER',
+    default: 'mcptap_reader',
+    description: 'read-only user that `mcptap migrate` creates with SQL on servers that support it',
+  },
+  readerPassword: {
+    name: 'MCPTAP_CLICKHOUSE_READER_PASSWORD',
+    default: '',
+    description: 'password of the read-only user; empty: `migrate` creates no user',
+  },
+  batchRows: {
+    name: 'MCPTAP_SINK_BATCH_ROWS',
+    default: '5000',
+    description: 'most rows the sink writes to ClickHouse in one insert',
+  },
+  batchBytes: {
+    name: 'MCPTAP_SINK_BATCH_BYTES',
+    default: '4194304',
+    description: 'most bytes the sink fetches per partition for one batch',
+  },
+  batchWaitMs: {
+    name: 'MCPTAP_SINK_BATCH_WAIT_MS',
+    default: '1000',
+    description: 'longest the sink waits to fill a batch before writing what it has',
+  },
+  groupId: {
+    name: 'MCPTAP_SINK_GROUP_ID',
+    default: 'mcptap-sink',
+    description: 'Kafka consumer group of the sink',
+  },
+  retryMaxMs: {
+    name: 'MCPTAP_SINK_RETRY_MAX_MS',
+    default: '10000',
+    description: 'longest pause between retries while ClickHouse is unavailable',
+  },
+  retentionIntervalS: {
+    name: 'MCPTAP_SINK_RETENTION_INTERVAL_S',
+    default: '3600',
+    description: 'how often the sink drops expired partitions on servers without TTL; 0 never',
+  },
+  unmasked: {
+    name: 'MCPTAP_STORE_SECRETS_UNMASKED',
+    default: 'false',
+    description:
+      'true stores secrets found in traffic as they are; by default they are masked (type + fingerprint)',
+  },
+} satisfies Record<string, EnvVarSpec>;
+
+const DEFAULT_RETENTION_DAYS: Record<StoreTable, number> = {
+  tool_calls: 90,
+  content_reads: 90,
+  catalog_snapshots: 365,
+  egress_events: 180,
+  turns: 90,
+  assistant_outputs: 90,
+  prompt_logs: 30,
+  alerts: 365,
+};
+
+export const RETENTION_ENV: Record<StoreTable, EnvVarSpec> = Object.fromEntries(
+  STORE_TABLES.map((table) => [
+    table,
+    {
+      name: `MCPTAP_RETENTION_DAYS_${table.toUpperCase()}`,
+      default: String(DEFAULT_RETENTION_DAYS[table]),
+      description: `${table}: ${DAY}`,
+    },
+  ]),
+) as Record<StoreTable, EnvVarSpec>;
+
+/** The whole table, for the README's configuration reference. */
+export const ALL_STORAGE_ENV: readonly EnvVarSpec[] = [
+  ...Object.values(STORAGE_ENV),
+  ...Object.values(RETENTION_ENV),
+];
+
+export interface ClickHouseSettings {
+  url: string;
+  username: string;
+  password: string;
+  database: string;
+}
+
+export interface StorageSettings {
+  clickhouse: ClickHouseSettings;
+  reader: { username: string; password: string };
+  batchRows: number;
+  batchBytes: number;
+  batchWaitMs: number;
+  groupId: string;
+  retryMaxMs: number;
+  retentionIntervalS: number;
+  retentionDays: Record<StoreTable, number>;
+  maskSecrets: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function storageSettingsFromEnv(env: Env = process.env): StorageSettings {
+  const database = envString(env, STORAGE_ENV.database);
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(database)) {
+    throw new ConfigError(
+      `${STORAGE_ENV.database.name}=${JSON.stringify(database)}: expected a plain identifier (letters, digits, _)`,
+    );
+  }
+  const url = envString(env, STORAGE_ENV.url);
+  if (!URL.canParse(url)) throw new ConfigError(`${STORAGE_ENV.url.name}=${JSON.stringify(url)}: not a URL`);
+  const retentionDays = Object.fromEntries(
+    STORE_TABLES.map((table) => [table, envInt(env, RETENTION_ENV[table], 0, 36500)]),
+  ) as Record<StoreTable, number>;
+  return {
+    clickhouse: {
+      url,
+      username: envString(env, STORAGE_ENV.user),
+      password: envString(env, STORAGE_ENV.password),
+      database,
+    },
+    reader: {
+      username: envString(env, STORAGE_ENV.readerUser),
+      password: envString(env, STORAGE_ENV.readerPassword),
+    },
+    batchRows: envInt(env, STORAGE_ENV.batchRows, 1, 1_000_000),
+    batchBytes: envInt(env, STORAGE_ENV.batchBytes, 1024, 1 << 30),
+    batchWaitMs: envInt(env, STORAGE_ENV.batchWaitMs, 0, 600_000),
+    groupId: envString(env, STORAGE_ENV.groupId),
+    retryMaxMs: envInt(env, STORAGE_ENV.retryMaxMs, 100, 600_000),
+    retentionIntervalS: envInt(env, STORAGE_ENV.retentionIntervalS, 0, 86_400 * 30),
+    retentionDays,
+    maskSecrets: !envBool(env, STORAGE_ENV.unmasked),
+  };
+}

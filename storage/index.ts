@@ -1,0 +1,22 @@
+export { ALL_STORAGE_ENV, RETENTION_ENV, STORAGE_ENV, storageSettingsFromEnv } from './config.js';
+export type { ClickHouseSettings, StorageSettings } from './config.js';
+export { openStore, storeFromClient, type Store } from './store.js';
+export { openEmbeddedStore } from './embedded-store.js';
+export { flavorForVersion, type ServerFlavor } from './server-flavor.js';
+export { migrate, LATEST_SCHEMA_VERSION, type MigrateOptions, type MigrateResult } from './migrations.js';
+export { enforceRetention, type DroppedPartition } from './retention.js';
+export { STORE_TABLES, TABLE_FOR_KIND, type StoreTable } from './tables.js';
+export {
+  StoreWriter,
+  validateRecord,
+  tableFor,
+  type StoreWriterOptions,
+  type RecordSource,
+} from './store-writer.js';
+export type { StoredRecord } from './row-codec.js';
+export type { SecretMasker } from './secret-masking.js';
+export { secretMaskerFor } from './secret-masker.js';
+export { startSink, DEAD_LETTER_HEADERS, type SinkOptions, type RunningSink } from './sink.js';
+export { sessionTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';
+export { formatTimeline } from './timeline-format.js';
+export * from './queries.js';

@@ -1,0 +1,143 @@
+import { silentLogger, type Logger } from '../platform/index.js';
+import { sqlLiteral } from './sql-literal.js';
+import type { Store } from './store.js';
+import { STORE_TABLES, TABLE_SPECS, createTableSql, ttlClause, type StoreTable } from './tables.js';
+
+/**
+ * Versioned, idempotent schema migrations recorded in `<db>.schema_migrations`. Each statement is
+ * safe to run twice (IF NOT EXISTS), so two migrators racing, or one killed half-way, converge.
+ */
+
+interface MigrationContext {
+  store: Store;
+  retentionDays: Readonly<Record<StoreTable, number>>;
+}
+
+interface Migration {
+  version: number;
+  name: string;
+  statements(context: MigrationContext): string[];
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'tables for events, prompts and alerts',
+    statements: ({ store, retentionDays }) =>
+      STORE_TABLES.map((table) =>
+        createTableSql(store.database, TABLE_SPECS[table], store.flavor, retentionDays[table]),
+      ),
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+export interface MigrateOptions {
+  retentionDays: Readonly<Record<StoreTable, number>>;
+  /** Created with SQL on servers that support it, when a password is given. */
+  reader?: { username: string; password: string };
+  logger?: Logger;
+}
+
+export interface MigrateResult {
+  applied: number[];
+  version: number;
+  /** Tables whose TTL was changed to the configured retention (modern servers). */
+  retentionChanged: StoreTable[];
+  reader: 'created' | 'skipped' | 'not-permitted';
+}
+
+async function rows<T>(store: Store, query: string): Promise<T[]> {
+  return (await store.client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+export async function migrate(store: Store, options: MigrateOptions): Promise<MigrateResult> {
+  const logger = options.logger ?? silentLogger;
+  const db = store.database;
+  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
+  await store.client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime)
+            ENGINE = ReplacingMergeTree ORDER BY version`,
+  });
+  const done = new Set(
+    (await rows<{ version: number }>(store, `SELECT version FROM ${db}.schema_migrations FINAL`)).map((r) =>
+      Number(r.version),
+    ),
+  );
+  const applied: number[] = [];
+  for (const migration of MIGRATIONS.filter((m) => !done.has(m.version))) {
+    for (const statement of migration.statements({ store, retentionDays: options.retentionDays })) {
+      await store.client.command({ query: statement });
+    }
+    await store.client.insert({
+      table: `${db}.schema_migrations`,
+      values: [
+        { version: migration.version, name: migration.name, applied_at: Math.floor(Date.now() / 1000) },
+      ],
+      format: 'JSONEachRow',
+    });
+    applied.push(migration.version);
+    logger.info('schema migration applied', {
+      database: db,
+      version: migration.version,
+      name: migration.name,
+    });
+  }
+  const retentionChanged = store.flavor.modern ? await applyTtl(store, options.retentionDays) : [];
+  const reader = await ensureReader(store, options.reader, logger);
+  return { applied, version: LATEST_SCHEMA_VERSION, retentionChanged, reader };
+}
+
+/** Brings each table's TTL to the configured retention, touching only tables where it differs. */
+async function applyTtl(
+  store: Store,
+  retentionDays: Readonly<Record<StoreTable, number>>,
+): Promise<StoreTable[]> {
+  const current = await rows<{ name: string; engine_full: string }>(
+    store,
+    `SELECT name, engine_full FROM system.tables WHERE database = ${sqlLiteral(store.database)}`,
+  );
+  const changed: StoreTable[] = [];
+  for (const table of STORE_TABLES) {
+    const engine = current.find((row) => row.name === table)?.engine_full ?? '';
+    const days = Number(/TTL .*toIntervalDay\((\d+)\)/.exec(engine)?.[1] ?? 0);
+    const wanted = retentionDays[table];
+    if (days === wanted) continue;
+    const alter = wanted > 0 ? `MODIFY ${ttlClause(wanted)}` : 'REMOVE TTL';
+    await store.client.command({ query: `ALTER TABLE ${store.database}.${table} ${alter}` });
+    changed.push(table);
+  }
+  return changed;
+}
+
+const USER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * On modern servers, the read-only analyst user is SQL-managed. On 18.16 users live in users.xml
+ * (scripts/infra.sh defines `mcptap_reader` there), so nothing is done.
+ */
+async function ensureReader(
+  store: Store,
+  reader: MigrateOptions['reader'],
+  logger: Logger,
+): Promise<MigrateResult['reader']> {
+  if (!store.flavor.modern || reader === undefined || reader.password === '') return 'skipped';
+  if (!USER_NAME.test(reader.username))
+    throw new Error(`reader user name '${reader.username}' is not a plain identifier`);
+  try {
+    await store.client.command({
+      query: `CREATE USER IF NOT EXISTS ${reader.username} IDENTIFIED WITH sha256_password BY ${sqlLiteral(reader.password)}`,
+    });
+    await store.client.command({ query: `GRANT SELECT ON ${store.database}.* TO ${reader.username}` });
+    return 'created';
+  } catch (error) {
+    logger.warn(
+      'could not create the read-only user; create it by hand or migrate as a user with ACCESS MANAGEMENT',
+      {
+        user: reader.username,
+        error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+      },
+    );
+    return 'not-permitted';
+  }
+}

@@ -1,0 +1,294 @@
+import { SEVERITIES, type Alert, type CatalogEvent, type Severity } from '../model/index.js';
+import { QueryBuilder } from './query-builder.js';
+import { rowToRecord, selectList, timeMsExpression, TIME_MS_ALIAS, type Row } from './row-codec.js';
+import type { Store } from './store.js';
+import { TABLE_SPECS } from './tables.js';
+
+/**
+ * Named queries shared by the dashboards, the forensics commands and the embedded mode. Every one
+ * reads with FINAL, so a redelivered event never counts twice.
+ */
+
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+}
+
+export interface Scope {
+  tenant?: string;
+  hostId?: string;
+  serverName?: string;
+  tool?: string;
+}
+
+function conditions(
+  qb: QueryBuilder,
+  range: TimeRange | undefined,
+  scope: Scope,
+  columns: Set<string>,
+): string {
+  const where = ['1'];
+  if (range !== undefined) where.push(`time >= ${qb.time(range.fromMs)}`, `time < ${qb.time(range.toMs)}`);
+  const scoped: [string, string | undefined][] = [
+    ['tenant', scope.tenant],
+    ['host_id', scope.hostId],
+    ['server_name', scope.serverName],
+    ['tool', scope.tool],
+  ];
+  for (const [column, value] of scoped) {
+    if (value !== undefined && columns.has(column)) where.push(`${column} = ${qb.value(value, 'String')}`);
+  }
+  return where.join(' AND ');
+}
+
+const toolCallColumns = new Set(TABLE_SPECS.tool_calls.columns.map((c) => c.name));
+
+async function select<T>(store: Store, qb: QueryBuilder, sql: string): Promise<T[]> {
+  return (await store.client.query({ ...qb.build(sql), format: 'JSONEachRow' })).json<T>();
+}
+
+export interface ToolCallBucket {
+  bucket_ms: number;
+  server_name: string;
+  tool: string;
+  calls: number;
+  errors: number;
+}
+
+/** Tool calls per time bucket, by server and tool. */
+export async function toolCallsOverTime(
+  store: Store,
+  options: { range: TimeRange; scope?: Scope; bucketSeconds: number },
+): Promise<ToolCallBucket[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const bucket = qb.value(Math.max(1, Math.trunc(options.bucketSeconds)), 'UInt64');
+  const rows = await select<Record<keyof ToolCallBucket, string | number>>(
+    store,
+    qb,
+    `SELECT intDiv(toUInt64(toUnixTimestamp(time)), ${bucket}) * ${bucket} * 1000 AS bucket_ms,
+            server_name, tool, count() AS calls, sum(is_error) AS errors
+     FROM ${store.database}.tool_calls FINAL
+     WHERE ${conditions(qb, options.range, options.scope ?? {}, toolCallColumns)}
+     GROUP BY bucket_ms, server_name, tool ORDER BY bucket_ms, server_name, tool`,
+  );
+  return rows.map((r) => ({
+    bucket_ms: Number(r.bucket_ms),
+    server_name: String(r.server_name),
+    tool: String(r.tool),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+  }));
+}
+
+export interface ToolStats {
+  server_name: string;
+  tool: string;
+  calls: number;
+  errors: number;
+  error_rate: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+}
+
+/** Calls, error rate and latency quantiles per server and tool. */
+export async function toolStats(
+  store: Store,
+  options: { range: TimeRange; scope?: Scope },
+): Promise<ToolStats[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const rows = await select<{
+    server_name: string;
+    tool: string;
+    calls: string | number;
+    errors: string | number;
+    q: number[];
+  }>(
+    store,
+    qb,
+    `SELECT server_name, tool, count() AS calls, sum(is_error) AS errors,
+            quantilesExact(0.5, 0.9, 0.99)(duration_ms) AS q
+     FROM ${store.database}.tool_calls FINAL
+     WHERE ${conditions(qb, options.range, options.scope ?? {}, toolCallColumns)}
+     GROUP BY server_name, tool ORDER BY calls DESC, server_name, tool`,
+  );
+  return rows.map((r) => {
+    const calls = Number(r.calls);
+    const errors = Number(r.errors);
+    return {
+      server_name: r.server_name,
+      tool: r.tool,
+      calls,
+      errors,
+      error_rate: calls === 0 ? 0 : errors / calls,
+      p50_ms: Number(r.q[0]),
+      p90_ms: Number(r.q[1]),
+      p99_ms: Number(r.q[2]),
+    };
+  });
+}
+
+/** Catalog snapshots whose hash differs from the previous one (rug pulls, drifts), with their diff. */
+export async function catalogChanges(
+  store: Store,
+  options: { range: TimeRange; scope?: Scope; limit?: number },
+): Promise<CatalogEvent[]> {
+  const spec = TABLE_SPECS.catalog_snapshots;
+  const qb = new QueryBuilder(store.flavor);
+  const columns = new Set(spec.columns.map((c) => c.name));
+  const rows = await select<Row>(
+    store,
+    qb,
+    `SELECT ${selectList(spec, store.flavor).join(', ')} FROM ${store.database}.catalog_snapshots FINAL
+     WHERE ${conditions(qb, options.range, options.scope ?? {}, columns)} AND previous_hash != '' AND hash != previous_hash
+     ORDER BY ${TIME_MS_ALIAS} DESC LIMIT ${qb.value(options.limit ?? 1000, 'UInt64')}`,
+  );
+  return rows.map((row) => rowToRecord(spec, row) as CatalogEvent);
+}
+
+export interface ServerFirstSeen {
+  tenant: string;
+  server_id: string;
+  server_name: string;
+  server_version: string;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  hosts: number;
+}
+
+/** Every server seen (in catalogs or tool calls), when first and last, on how many hosts. */
+export async function serversFirstSeen(
+  store: Store,
+  options: { range?: TimeRange; tenant?: string } = {},
+): Promise<ServerFirstSeen[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const scope = { tenant: options.tenant };
+  const part = (table: 'tool_calls' | 'catalog_snapshots') =>
+    `SELECT tenant, server_id, server_name, server_version, host_id, ${timeMsExpression(store.flavor)}
+     FROM ${store.database}.${table} FINAL
+     WHERE ${conditions(qb, options.range, scope, new Set(['tenant']))} AND server_id != ''`;
+  const rows = await select<Record<keyof ServerFirstSeen, string | number>>(
+    store,
+    qb,
+    `SELECT tenant, server_id, any(server_name) AS server_name, any(server_version) AS server_version,
+            min(${TIME_MS_ALIAS}) AS first_seen_ms, max(${TIME_MS_ALIAS}) AS last_seen_ms, uniqExact(host_id) AS hosts
+     FROM (${part('catalog_snapshots')} UNION ALL ${part('tool_calls')})
+     GROUP BY tenant, server_id ORDER BY first_seen_ms, server_id`,
+  );
+  return rows.map((r) => ({
+    tenant: String(r.tenant),
+    server_id: String(r.server_id),
+    server_name: String(r.server_name),
+    server_version: String(r.server_version),
+    first_seen_ms: Number(r.first_seen_ms),
+    last_seen_ms: Number(r.last_seen_ms),
+    hosts: Number(r.hosts),
+  }));
+}
+
+export interface DestinationFirstSeen {
+  tenant: string;
+  dest_host: string;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  events: number;
+  channels: string[];
+  servers: string[];
+}
+
+/** Every outbound destination host, when first and last seen, through which channels and servers. */
+export async function destinationsFirstSeen(
+  store: Store,
+  options: { range?: TimeRange; tenant?: string } = {},
+): Promise<DestinationFirstSeen[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const rows = await select<{
+    tenant: string;
+    dest_host: string;
+    first_seen_ms: string | number;
+    last_seen_ms: string | number;
+    events: string | number;
+    channels: string[];
+    servers: string[];
+  }>(
+    store,
+    qb,
+    `SELECT tenant, dest_host, min(${TIME_MS_ALIAS}) AS first_seen_ms, max(${TIME_MS_ALIAS}) AS last_seen_ms,
+            count() AS events, arraySort(groupUniqArray(channel)) AS channels,
+            arraySort(groupUniqArray(server_name)) AS servers
+     FROM (SELECT tenant, dest_host, channel, server_name, ${timeMsExpression(store.flavor)}
+           FROM ${store.database}.egress_events FINAL
+           WHERE ${conditions(qb, options.range, { tenant: options.tenant }, new Set(['tenant']))})
+     GROUP BY tenant, dest_host ORDER BY first_seen_ms, dest_host`,
+  );
+  return rows.map((r) => ({
+    tenant: r.tenant,
+    dest_host: r.dest_host,
+    first_seen_ms: Number(r.first_seen_ms),
+    last_seen_ms: Number(r.last_seen_ms),
+    events: Number(r.events),
+    channels: r.channels,
+    servers: r.servers.filter((s) => s !== ''),
+  }));
+}
+
+export interface AlertCount {
+  rule: string;
+  severity: Severity;
+  alerts: number;
+}
+
+/** Distinct firing alerts (by fingerprint) per rule and severity. */
+export async function alertsByRule(
+  store: Store,
+  options: { range: TimeRange; tenant?: string },
+): Promise<AlertCount[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const rows = await select<{ rule: string; severity: Severity; alerts: string | number }>(
+    store,
+    qb,
+    `SELECT rule, severity, uniqExact(fingerprint) AS alerts FROM ${store.database}.alerts FINAL
+     WHERE ${conditions(qb, options.range, { tenant: options.tenant }, new Set(['tenant']))} AND status = 'firing'
+     GROUP BY rule, severity ORDER BY alerts DESC, rule, severity`,
+  );
+  return rows.map((r) => ({ rule: r.rule, severity: r.severity, alerts: Number(r.alerts) }));
+}
+
+export interface AlertFilter {
+  range?: TimeRange;
+  tenant?: string;
+  rule?: string;
+  /** This severity and above. */
+  minSeverity?: Severity;
+  serverName?: string;
+  sessionId?: string;
+  limit?: number;
+}
+
+/** The most recent alerts, newest first, filtered by rule, severity, server or session. */
+export async function recentAlerts(store: Store, filter: AlertFilter = {}): Promise<Alert[]> {
+  const spec = TABLE_SPECS.alerts;
+  const qb = new QueryBuilder(store.flavor);
+  const where = [
+    conditions(
+      qb,
+      filter.range,
+      { tenant: filter.tenant, serverName: filter.serverName },
+      new Set(['tenant', 'server_name']),
+    ),
+  ];
+  if (filter.rule !== undefined) where.push(`rule = ${qb.value(filter.rule, 'String')}`);
+  if (filter.sessionId !== undefined) where.push(`session_id = ${qb.value(filter.sessionId, 'String')}`);
+  if (filter.minSeverity !== undefined) {
+    const allowed = SEVERITIES.slice(SEVERITIES.indexOf(filter.minSeverity));
+    where.push(`has(${qb.value(allowed, 'Array(String)')}, severity)`);
+  }
+  const rows = await select<Row>(
+    store,
+    qb,
+    `SELECT ${selectList(spec, store.flavor).join(', ')} FROM ${store.database}.alerts FINAL
+     WHERE ${where.join(' AND ')}
+     ORDER BY ${TIME_MS_ALIAS} DESC, fingerprint LIMIT ${qb.value(filter.limit ?? 100, 'UInt64')}`,
+  );
+  return rows.map((row) => rowToRecord(spec, row) as Alert);
+}

@@ -1,0 +1,40 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseSettings } from './config.js';
+import { detectFlavor, type ServerFlavor } from './server-flavor.js';
+
+/**
+ * A connected store: the ClickHouse client (a server over HTTP, or chdb embedded behind the same
+ * client), the dialect it speaks, and the database holding our tables. Every table is named with
+ * its database, so the client needs no default database (it may not exist before `migrate`).
+ */
+export interface Store {
+  client: ClickHouseClient;
+  flavor: ServerFlavor;
+  database: string;
+}
+
+export async function storeFromClient(client: ClickHouseClient, database: string): Promise<Store> {
+  return { client, flavor: await detectFlavor(client), database };
+}
+
+export async function openStore(settings: ClickHouseSettings): Promise<Store> {
+  const client = createClient({
+    url: settings.url,
+    username: settings.username,
+    password: settings.password,
+    request_timeout: 60_000,
+  });
+  try {
+    return await storeFromClient(client, settings.database);
+  } catch (error) {
+    await client.close();
+    throw new Error(
+      `cannot reach ClickHouse at ${settings.url} as ${settings.username}: ${error instanceof Error ? error.message : String(error)} ` +
+        `(check MCPTAP_CLICKHOUSE_URL/USER/PASSWORD, or start it with 'bash scripts/infra.sh start clickhouse')`,
+    );
+  }
+}
+
+export function tableName(store: Store, table: string): string {
+  return `${store.database}.${table}`;
+}

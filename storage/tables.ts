@@ -1,0 +1,97 @@
+import type { z } from 'zod';
+import {
+  AlertSchema,
+  AssistantOutputEventSchema,
+  CatalogEventSchema,
+  ContentReadEventSchema,
+  EgressEventSchema,
+  PromptEventSchema,
+  ToolCallEventSchema,
+  TurnEventSchema,
+  type McpEventKind,
+} from '../model/index.js';
+import { columnDdl, columnsOf, type Column } from './columns.js';
+import type { ServerFlavor } from './server-flavor.js';
+
+/** One table per event kind plus alerts; the columns come from the model (see columns.ts). */
+
+export const STORE_TABLES = [
+  'tool_calls',
+  'content_reads',
+  'catalog_snapshots',
+  'egress_events',
+  'turns',
+  'assistant_outputs',
+  'prompt_logs',
+  'alerts',
+] as const;
+export type StoreTable = (typeof STORE_TABLES)[number];
+
+export type StoredKind = McpEventKind | 'alert';
+
+export interface TableSpec {
+  table: StoreTable;
+  kind: StoredKind;
+  columns: readonly Column[];
+  /** After (tenant, session_id, time): the columns that make a row unique, so a redelivery collapses. */
+  identity: readonly string[];
+}
+
+function spec(table: StoreTable, kind: StoredKind, schema: z.ZodObject, identity: string[]): TableSpec {
+  return { table, kind, columns: columnsOf(schema), identity };
+}
+
+export const TABLE_SPECS: Readonly<Record<StoreTable, TableSpec>> = {
+  tool_calls: spec('tool_calls', 'tool_call', ToolCallEventSchema, ['event_id']),
+  content_reads: spec('content_reads', 'content_read', ContentReadEventSchema, ['event_id']),
+  catalog_snapshots: spec('catalog_snapshots', 'catalog', CatalogEventSchema, ['event_id']),
+  egress_events: spec('egress_events', 'egress', EgressEventSchema, ['event_id']),
+  turns: spec('turns', 'turn', TurnEventSchema, ['event_id']),
+  assistant_outputs: spec('assistant_outputs', 'assistant_output', AssistantOutputEventSchema, ['event_id']),
+  prompt_logs: spec('prompt_logs', 'prompt', PromptEventSchema, ['event_id']),
+  alerts: spec('alerts', 'alert', AlertSchema, ['fingerprint', 'status']),
+};
+
+export const TABLE_FOR_KIND: Readonly<Record<StoredKind, StoreTable>> = Object.fromEntries(
+  STORE_TABLES.map((table) => [TABLE_SPECS[table].kind, table]),
+) as Record<StoredKind, StoreTable>;
+
+/** Columns "everything for this server/tool over time" filters on: skip-indexed on modern servers. */
+const LOOKUP_COLUMNS = ['server_id', 'server_name', 'tool', 'dest_host', 'rule'];
+
+/**
+ * CREATE TABLE for one table. ReplacingMergeTree ordered by (tenant, session_id, time, identity):
+ * the session timeline is a range scan, and a redelivered event (same identity) collapses on merge;
+ * queries read with FINAL so duplicates never show before that.
+ */
+export function createTableSql(
+  database: string,
+  spec: TableSpec,
+  flavor: ServerFlavor,
+  retentionDays: number,
+): string {
+  const columns = spec.columns.flatMap((column) => columnDdl(column, flavor));
+  const names = new Set(spec.columns.map((c) => c.name));
+  const order = ['tenant', 'session_id', 'time', ...(flavor.modern ? [] : ['time_ms']), ...spec.identity];
+  const lines = [...columns];
+  if (flavor.modern) {
+    for (const name of LOOKUP_COLUMNS.filter((n) => names.has(n))) {
+      lines.push(`INDEX idx_${name} ${name} TYPE bloom_filter(0.01) GRANULARITY 4`);
+    }
+    for (const column of spec.columns.filter((c) => c.shape === 'text' && names.has(`${c.name}_sha256`))) {
+      lines.push(`INDEX idx_${column.name}_tokens ${column.name} TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 4`);
+    }
+  }
+  return [
+    `CREATE TABLE IF NOT EXISTS ${database}.${spec.table} (`,
+    lines.map((line) => `  ${line}`).join(',\n'),
+    `) ENGINE = ReplacingMergeTree`,
+    `PARTITION BY toYYYYMMDD(time)`,
+    `ORDER BY (${order.join(', ')})`,
+    ...(flavor.modern && retentionDays > 0 ? [ttlClause(retentionDays)] : []),
+  ].join('\n');
+}
+
+export function ttlClause(retentionDays: number): string {
+  return `TTL toDateTime(time) + INTERVAL ${Math.trunc(retentionDays)} DAY`;
+}
