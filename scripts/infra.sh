@@ -465,7 +465,8 @@ EOF
     </default>
     <!-- The analyst role (Grafana, ad-hoc forensics): SELECT only, no DDL, no settings changes. -->
     <readonly>
-      <readonly>1</readonly>
+      <!-- 2, not 1: read-only, but the Grafana ClickHouse plugin may still set max_execution_time. -->
+      <readonly>2</readonly>
     </readonly>
   </profiles>
   <users>
