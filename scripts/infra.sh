@@ -463,7 +463,7 @@ EOF
       <use_uncompressed_cache>0</use_uncompressed_cache>
       <load_balancing>random</load_balancing>
     </default>
-    <!-- The analyst role (Grafana, ad-hoc forensics): SELECT only, no DDL, no settings changes. -->
+    <!-- The analyst role (Grafana, ad-hoc forensics): SELECT only, no DDL, no writes. -->
     <readonly>
       <!-- 2, not 1: read-only, but the Grafana ClickHouse plugin may still set max_execution_time. -->
       <readonly>2</readonly>

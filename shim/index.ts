@@ -1,0 +1,37 @@
+export {
+  parseTranscriptLine,
+  isWireLine,
+  TranscriptLineError,
+  TranscriptLineSchema,
+  WireLineSchema,
+  HostLineSchema,
+  type TranscriptLine,
+  type WireLine,
+  type HostLine,
+  type WireDirection,
+} from './extract/transcript-line.js';
+export {
+  SessionExtractor,
+  DEFAULT_CAPS,
+  DEFAULT_IDLE_TURN_GAP_MS,
+  NO_RESPONSE_ERROR,
+  CANCELLED_ERROR,
+  type ContentCaps,
+  type SessionExtractorOptions,
+} from './extract/session-extractor.js';
+export { McpHostTelemetry, type McpHostTelemetryOptions, type HostSession } from './host-telemetry.js';
+export {
+  instrumentClient,
+  tapTransport,
+  describeTransport,
+  defaultHostTelemetry,
+  type InstrumentClientOptions,
+} from './instrument-client.js';
+export {
+  McpClientInstrumentation,
+  type McpClientInstrumentationConfig,
+} from './mcp-client-instrumentation.js';
+export { startMcptap, API_KEY_HEADER, type StartMcptapOptions, type Mcptap } from './start-mcptap.js';
+export { SpanEmitter, SHIM_TRACER_NAME, type SpanEmitterOptions } from './span-emitter.js';
+export { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
+export { SHIM_ENV, readShimConfig, type ShimConfig } from './shim-config.js';

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ConfigError, envReference } from '../platform/env-config.js';
+import { createLogger } from '../platform/log.js';
+import { McpHostTelemetry } from './host-telemetry.js';
+import { startHttpProxy } from './proxy/http-proxy.js';
+import { runStdioProxy } from './proxy/stdio-proxy.js';
+import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
+import { readShimConfig, SHIM_ENV } from './shim-config.js';
+import { startMcptap } from './start-mcptap.js';
+
+const USAGE = `Usage:
+  mcptap proxy --name NAME [options] -- COMMAND [ARGS...]      wrap a stdio MCP server
+  mcptap proxy --name NAME --url URL --listen HOST:PORT [options]  front a Streamable HTTP server
+
+Put it in the host's MCP config in place of the server command; everything passes through unchanged.
+
+Options:
+  --name NAME        the server's name in the host's config (required)
+  --session ID       session id for the events (default: random per proxy process)
+  --record FILE      append the transcript (JSONL) to FILE
+  --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL)
+
+Environment:
+${envReference(Object.values(SHIM_ENV))}`;
+
+/** Telemetry gets this long to leave at exit; the proxy never hangs on an unreachable collector. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (match === null || port > 65535)
+    throw new ConfigError(`--listen ${text}: expected HOST:PORT, e.g. 127.0.0.1:7000`);
+  return { host: (match[1] ?? '').replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+}
+
+function parseUrl(text: string): URL {
+  try {
+    const url = new URL(text);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return url;
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`--url ${text}: expected the server's http(s) MCP endpoint, e.g. https://host/mcp`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      session: { type: 'string' },
+      record: { type: 'string' },
+      collector: { type: 'string' },
+      url: { type: 'string' },
+      listen: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.error(USAGE);
+    return 0;
+  }
+  const name = values.name;
+  const httpMode = values.url !== undefined;
+  if (
+    name === undefined ||
+    name === '' ||
+    (httpMode ? values.listen === undefined : positionals.length === 0)
+  ) {
+    console.error(
+      `mcptap proxy: ${name ? (httpMode ? '--listen HOST:PORT is required with --url' : 'no server command after --') : '--name is required'}\n\n${USAGE}`,
+    );
+    return 2;
+  }
+  const config = readShimConfig();
+  const upstream = httpMode ? parseUrl(values.url ?? '') : null;
+  const listen = httpMode ? parseListen(values.listen ?? '') : null;
+  const session = values.session ?? randomUUID();
+  const log = createLogger('shim.proxy', { fields: { server: name, session } });
+
+  const mcptap = startMcptap({
+    endpoint: values.collector ?? config.collectorUrl,
+    apiKey: config.apiKey === '' ? undefined : config.apiKey,
+    serviceName: 'mcptap-proxy',
+    maxQueueSize: config.exportQueueSize,
+    registerGlobal: false,
+  });
+  const recorder: TranscriptRecorder | null =
+    values.record === undefined ? null : createTranscriptRecorder(values.record);
+  const telemetry = new McpHostTelemetry({
+    tracer: mcptap.tracer,
+    metrics: mcptap.metrics,
+    hostId: config.hostId || undefined,
+    idleTurnGapMs: config.turnIdleMs,
+    defaultSessionId: session,
+    record: recorder === null ? undefined : (line) => recorder.write(line),
+  });
+  const endpoint = upstream?.href ?? positionals.join(' ');
+  telemetry.registerServer(name, endpoint);
+
+  let code: number;
+  if (upstream !== null && listen !== null) {
+    const proxy = await startHttpProxy({ upstream, ...listen, server: name, session, telemetry });
+    log.info('proxy listening', {
+      listen: `${proxy.address.address}:${proxy.address.port}`,
+      upstream: upstream.origin,
+    });
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await proxy.close();
+    code = 0;
+  } else {
+    const [command = '', ...args] = positionals;
+    code = await runStdioProxy({ command, args, server: name, session, telemetry });
+    process.stdin.destroy();
+  }
+
+  telemetry.flush();
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+  await Promise.race([Promise.allSettled([mcptap.shutdown(), recorder?.close()]), timeout]);
+  log.info('proxy stopped', {
+    exit_code: code,
+    spans_dropped: mcptap.metrics.spansDropped.get(),
+    transcript_lines_dropped: recorder?.dropped() ?? 0,
+  });
+  return code;
+}

@@ -1,0 +1,151 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { McpHostTelemetry } from '../host-telemetry.js';
+import { SseParser } from './sse-parser.js';
+
+export interface HttpProxyOptions {
+  /** The Streamable HTTP endpoint of the real server. */
+  upstream: URL;
+  host: string;
+  port: number;
+  server: string;
+  session: string;
+  telemetry: McpHostTelemetry;
+}
+
+export interface RunningHttpProxy {
+  address: AddressInfo;
+  close(): Promise<void>;
+}
+
+/** Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+]);
+const MAX_OBSERVED_BODY_BYTES = 64 * 1024 * 1024;
+
+function forwardedHeaders(raw: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!HOP_BY_HOP.has((raw[i] ?? '').toLowerCase())) out.push(raw[i] ?? '', raw[i + 1] ?? '');
+  }
+  return out;
+}
+
+function decoder(encoding: string | undefined): Transform | null {
+  switch (encoding?.trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return createGunzip();
+    case 'deflate':
+      return createInflate();
+    case 'br':
+      return createBrotliDecompress();
+    default:
+      return null;
+  }
+}
+
+/**
+ * Fronts a Streamable HTTP MCP server: every request (POST, GET, DELETE) goes to the upstream URL
+ * with its headers (Mcp-Session-Id, Authorization, Last-Event-ID …) and body unchanged, and the
+ * response — JSON or an SSE stream — comes back unchanged as it arrives. Copies of request bodies
+ * and of response bodies (decompressed when needed) are observed.
+ */
+export async function startHttpProxy(options: HttpProxyOptions): Promise<RunningHttpProxy> {
+  const { telemetry, server: serverName, session } = options;
+  const observe = (dir: 'c2s' | 's2c', text: string) => {
+    if (text.trim() !== '') telemetry.wireText(session, serverName, dir, text);
+  };
+  const send = options.upstream.protocol === 'https:' ? httpsRequest : httpRequest;
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      // Observed before forwarding, so that a request is always seen before its response.
+      if (body.length > 0 && body.length <= MAX_OBSERVED_BODY_BYTES) observe('c2s', body.toString('utf8'));
+      const target = new URL(options.upstream);
+      const query = new URL(req.url ?? '/', 'http://proxy').search;
+      if (query !== '') target.search = query;
+      const upstream = send(target, {
+        method: req.method,
+        headers: [...forwardedHeaders(req.rawHeaders), 'host', target.host],
+      });
+      upstream.on('response', (answer) => relay(answer, res));
+      upstream.on('error', (error) => {
+        if (!res.headersSent) {
+          res.writeHead(502, { 'content-type': 'text/plain' });
+          res.end(`mcptap proxy: upstream ${options.upstream.origin} unreachable (${error.message})\n`);
+        } else {
+          res.destroy();
+        }
+      });
+      res.on('close', () => upstream.destroy());
+      upstream.end(body);
+    });
+  };
+
+  const relay = (answer: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardedHeaders(answer.rawHeaders));
+    // Flush the status line at once: an SSE stream may stay silent for a long time.
+    res.flushHeaders();
+    answer.pipe(res);
+    try {
+      observeBody(answer);
+    } catch {
+      telemetry.metrics.errors.inc({ stage: 'observe' });
+    }
+  };
+
+  const observeBody = (answer: IncomingMessage) => {
+    const contentType = String(answer.headers['content-type'] ?? '').toLowerCase();
+    const isSse = contentType.includes('text/event-stream');
+    if (!isSse && !contentType.includes('json')) return;
+    const decode = decoder(answer.headers['content-encoding']);
+    const source = decode === null ? answer : answer.pipe(decode);
+    decode?.on('error', () => telemetry.metrics.errors.inc({ stage: 'decode' }));
+    if (isSse) {
+      const parser = new SseParser((data) => observe('s2c', data));
+      // A decoder of our own: setEncoding on the response would change what is piped to the host.
+      const text = new StringDecoder('utf8');
+      source.on('data', (chunk: Buffer) => parser.push(text.write(chunk)));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    source.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OBSERVED_BODY_BYTES) chunks.push(chunk);
+    });
+    source.on('end', () => {
+      if (size <= MAX_OBSERVED_BODY_BYTES) observe('s2c', Buffer.concat(chunks).toString('utf8'));
+    });
+  };
+
+  const httpServer = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => resolve());
+  });
+  return {
+    address: httpServer.address() as AddressInfo,
+    close: () =>
+      new Promise((resolve) => {
+        httpServer.closeAllConnections();
+        httpServer.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+import { MetricsRegistry, type Counter, type Gauge } from '../platform/metrics.js';
+
+/**
+ * Every figure the shim keeps about itself. The shim runs inside someone else's process, so these
+ * are read by the host (or the proxy's logs), never pushed anywhere by themselves.
+ */
+export interface ShimMetrics {
+  registry: MetricsRegistry;
+  /** Events extracted, by kind. */
+  events: Counter;
+  /** Failures inside the shim that were swallowed so that the host never sees them, by stage. */
+  errors: Counter;
+  /** Spans the export queue refused because it was full (collector slow or unreachable). */
+  spansDropped: Counter;
+  /** Spans handed to the exporter, by outcome (`ok` or the error name). */
+  spansExported: Counter;
+  /** Spans waiting in the export queue. */
+  queueSize: Gauge;
+}
+
+export function createShimMetrics(registry = new MetricsRegistry()): ShimMetrics {
+  return {
+    registry,
+    events: registry.counter('mcptap_shim_events_total', 'Events extracted from MCP traffic, by kind'),
+    errors: registry.counter(
+      'mcptap_shim_errors_total',
+      'Shim failures swallowed to protect the host, by stage',
+    ),
+    spansDropped: registry.counter(
+      'mcptap_shim_spans_dropped_total',
+      'Spans dropped because the export queue was full',
+    ),
+    spansExported: registry.counter(
+      'mcptap_shim_spans_exported_total',
+      'Spans passed to the exporter, by outcome',
+    ),
+    queueSize: registry.gauge('mcptap_shim_export_queue_size', 'Spans waiting in the export queue'),
+  };
+}

@@ -1,0 +1,132 @@
+// `mcptap proxy --url … --listen …` (the real command) in front of the real server-everything's
+// Streamable HTTP transport (SSE responses, Mcp-Session-Id): a real SDK client gets the same
+// results as when it connects directly, and the proxy records and exports what passed.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { parseTranscriptLine, type WireLine } from '../../shim/index.js';
+import {
+  EVERYTHING,
+  freePort,
+  MCPTAP_BIN,
+  ofKind,
+  otlpJsonReceiver,
+  waitFor,
+  waitForPort,
+  type OtlpReceiver,
+} from './support.js';
+
+async function converse(url: URL) {
+  const transport = new StreamableHTTPClientTransport(url);
+  const client = new Client({ name: 'http-compare', version: '1.0.0' });
+  await client.connect(transport);
+  const sessionId = transport.sessionId;
+  const results = [
+    await client.listTools(),
+    await client.callTool({ name: 'echo', arguments: { message: 'through http' } }),
+    await client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } }),
+    await client
+      .callTool({ name: 'no-such-tool', arguments: {} })
+      .catch((error: unknown) => ({ error: String(error) })),
+    await client.readResource({ uri: 'demo://resource/static/document/features.md' }),
+  ];
+  await transport.terminateSession();
+  await client.close();
+  return { results, sessionId };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcptap-http-proxy-'));
+  const transcript = join(dir, 'http.jsonl');
+  let server: ChildProcess;
+  let proxy: ChildProcess;
+  let receiver: OtlpReceiver;
+  let upstream: URL;
+  let proxied: URL;
+
+  before(async () => {
+    receiver = await otlpJsonReceiver();
+    const serverPort = await freePort();
+    server = spawn(EVERYTHING.command, [...(EVERYTHING.args ?? []).slice(0, -1), 'streamableHttp'], {
+      env: { ...process.env, PORT: String(serverPort) },
+      stdio: 'ignore',
+    });
+    await waitForPort(serverPort);
+    upstream = new URL(`http://127.0.0.1:${serverPort}/mcp`);
+    const proxyPort = await freePort();
+    proxy = spawn(
+      process.execPath,
+      [
+        MCPTAP_BIN,
+        'proxy',
+        '--name',
+        'everything-http',
+        '--url',
+        upstream.href,
+        '--listen',
+        `127.0.0.1:${proxyPort}`,
+        '--record',
+        transcript,
+        '--collector',
+        receiver.url,
+      ],
+      {
+        env: { ...process.env, MCPTAP_API_KEY: 'http-key', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
+        stdio: 'ignore',
+      },
+    );
+    await waitForPort(proxyPort);
+    proxied = new URL(`http://127.0.0.1:${proxyPort}/mcp`);
+  });
+  after(async () => {
+    await stop(proxy);
+    await stop(server);
+    await receiver.close();
+  });
+
+  it('gives the client the same results as a direct connection, session header and SSE included', async () => {
+    const direct = await converse(upstream);
+    const through = await converse(proxied);
+    assert.deepEqual(through.results, direct.results);
+    assert.match(through.sessionId ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('records the exchange and exports its spans when stopped', async () => {
+    await stop(proxy);
+    const lines = readFileSync(transcript, 'utf8').trim().split('\n').map(parseTranscriptLine) as WireLine[];
+    const methods = lines.filter((l) => l.dir === 'c2s').map((l) => (l.msg as { method?: string }).method);
+    assert.deepEqual(methods.filter((m) => m === 'tools/call').length, 3);
+    const responses = lines.filter((l) => l.dir === 's2c' && 'id' in l.msg);
+    assert.ok(
+      responses.length >= 6,
+      `expected the responses (initialize, list, 3 calls, read), got ${responses.length}`,
+    );
+    await waitFor(() => ofKind(receiver.events, 'tool_call').length >= 3, 10_000);
+    const calls = ofKind(receiver.events, 'tool_call');
+    assert.deepEqual(
+      calls.map((c) => [c.tool, c.is_error, c.server_name]),
+      [
+        ['echo', false, 'everything-http'],
+        ['get-sum', false, 'everything-http'],
+        ['no-such-tool', true, 'everything-http'],
+      ],
+    );
+    assert.equal(calls[0]?.result.text, 'Echo: through http');
+    const [tools] = ofKind(receiver.events, 'catalog');
+    assert.equal(tools?.trigger, 'initialize');
+    assert.ok(receiver.apiKeys.every((key) => key === 'http-key'));
+  });
+});
