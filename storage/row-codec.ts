@@ -11,6 +11,25 @@ export type Row = Record<string, unknown>;
 /** The alias a SELECT gives the event time, as milliseconds since the epoch (`time` stays the column). */
 export const TIME_MS_ALIAS = 'time_unix_ms';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text from traffic may hold lone UTF-16 surrogates (a JSON `\ud800` escape, or a cut through an
+ * emoji); ClickHouse refuses them and the whole insert would fail on every retry, so each one
+ * becomes U+FFFD. The content's `_sha256` still identifies the original.
+ */
+export function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') {
+    LONE_SURROGATE.lastIndex = 0;
+    return LONE_SURROGATE.test(value) ? value.replace(LONE_SURROGATE, '\uFFFD') : value;
+  }
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wellFormed(v)]));
+  }
+  return value;
+}
+
 function valueAt(record: object, path: readonly string[]): unknown {
   let value: unknown = record;
   for (const key of path) value = (value as Record<string, unknown>)[key];
@@ -40,10 +59,10 @@ export function recordToRow(spec: TableSpec, record: StoredRecord, flavor: Serve
         row[column.name] = value ? 1 : 0;
         break;
       case 'json':
-        row[column.name] = JSON.stringify(value);
+        row[column.name] = JSON.stringify(wellFormed(value));
         break;
       default:
-        row[column.name] = value;
+        row[column.name] = wellFormed(value);
     }
   }
   return row;

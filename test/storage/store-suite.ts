@@ -213,6 +213,30 @@ export function describeStoreSuite(
       }
     });
 
+    it('stores text with lone UTF-16 surrogates instead of failing the insert forever', async () => {
+      const session = scriptedSession({
+        tenant: 'acme',
+        sessionId: 's-surrogate',
+        startMs: Date.parse('2026-11-20T10:00:00.000Z'),
+      });
+      const call = session.events.find((e) => e.kind === 'tool_call');
+      assert.ok(call && call.kind === 'tool_call');
+      const cut = 'tag \u{E0041}'.slice(0, -1) + ' end \uDC00 \uD800';
+      const poisoned = {
+        ...call,
+        event_id: `${call.event_id}-surrogate`,
+        result: { ...call.result, text: cut },
+      };
+      await new StoreWriter(store, { mask: null }).write([poisoned]);
+      const timeline = await sessionTimeline(store, { tenant: 'acme', sessionId: 's-surrogate' });
+      const stored = timeline.find(
+        (e) => 'event_id' in e.record && e.record.event_id === poisoned.event_id,
+      )?.record;
+      assert.ok(stored && 'result' in stored);
+      assert.equal(stored.result.text, 'tag \uFFFD end \uFFFD \uFFFD');
+      assert.equal(stored.result.sha256, call.result.sha256);
+    });
+
     it('applies retention: TTL on modern servers, dropped partitions on old ones', async () => {
       const old = scriptedSession({
         tenant: 'acme',
