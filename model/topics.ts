@@ -7,7 +7,7 @@ import type { McpEvent } from './events.js';
 export interface TopicNames {
   /** Session-scoped events (tool calls, content reads, egress, turns, assistant output), keyed by session. */
   events: string;
-  /** Catalog snapshots, keyed by server identity. */
+  /** Catalog snapshots, keyed by tenant (all of a tenant's servers in one ordered stream). */
   catalog: string;
   /** Full prompt logs (large, storage only), keyed by session. */
   prompts: string;
@@ -44,11 +44,13 @@ export function topicForEvent(topics: TopicNames, event: McpEvent): string {
   }
 }
 
-/** Record key: tenant-qualified so two tenants' equal session ids never share a stream. */
+/**
+ * Record key: tenant-qualified so two tenants' equal session ids never share a stream. Catalogs are
+ * keyed by tenant alone: shadowing and fleet divergence compare every server of a tenant, so one
+ * detector instance must own all of a tenant's catalogs (catalog traffic is small).
+ */
 export function keyForEvent(event: McpEvent): string {
-  return event.kind === 'catalog'
-    ? `${event.tenant}/${event.server_id}`
-    : `${event.tenant}/${event.session_id}`;
+  return event.kind === 'catalog' ? event.tenant : `${event.tenant}/${event.session_id}`;
 }
 
 /** Kafka record headers on every event record (values are strings), for routing without parsing. */

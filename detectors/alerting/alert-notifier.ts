@@ -1,0 +1,56 @@
+import type { Alert } from '../../model/index.js';
+import type { Logger } from '../../platform/index.js';
+import { postAlerts, toPostableAlert } from './alertmanager-client.js';
+
+export interface AlertNotifierOptions {
+  /** Empty: Alertmanager disabled (alerts still go to the alerts topic). */
+  alertmanagerUrl: string;
+  /** Active alerts are re-posted this often; each post says the alert ends 3 intervals later. */
+  resendIntervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Posts new and resolved alerts to Alertmanager and re-posts active ones with the same labels.
+ * What could not be delivered is kept and retried on the next call, so that a down Alertmanager
+ * delays notifications instead of losing them.
+ */
+export class AlertNotifier {
+  private readonly lastPosted = new Map<string, number>();
+  private pending: Alert[] = [];
+
+  constructor(private readonly options: AlertNotifierOptions) {}
+
+  /** New, resolved and due-for-refire alerts in one POST; returns how many were delivered. */
+  async deliver(changed: readonly Alert[], active: readonly Alert[], nowMs: number): Promise<number> {
+    if (this.options.alertmanagerUrl === '') return 0;
+    const batch = new Map<string, Alert>();
+    for (const alert of [...this.pending, ...changed]) batch.set(alert.fingerprint, alert);
+    for (const alert of active) {
+      const last = this.lastPosted.get(alert.fingerprint) ?? 0;
+      if (!batch.has(alert.fingerprint) && nowMs - last >= this.options.resendIntervalMs)
+        batch.set(alert.fingerprint, alert);
+    }
+    if (batch.size === 0) return 0;
+    const alerts = [...batch.values()];
+    try {
+      await postAlerts(
+        this.options.alertmanagerUrl,
+        alerts.map((a) => toPostableAlert(a, nowMs, 3 * this.options.resendIntervalMs)),
+      );
+    } catch (error) {
+      this.pending = alerts.filter((a) => a.status === 'resolved' || changed.includes(a));
+      this.options.logger.warn('alertmanager post failed; will retry', {
+        alerts: alerts.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return 0;
+    }
+    this.pending = [];
+    for (const alert of alerts) {
+      if (alert.status === 'resolved') this.lastPosted.delete(alert.fingerprint);
+      else this.lastPosted.set(alert.fingerprint, nowMs);
+    }
+    return alerts.length;
+  }
+}

@@ -1,0 +1,285 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { SeveritySchema } from '../../model/index.js';
+
+/**
+ * The detectors' rule file (YAML): every threshold, pattern and allow-list. Validated with zod at
+ * load; patterns compiled once here so that detectors never build a RegExp per event.
+ */
+
+export const DEFAULT_RULES_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'default-rules.yaml');
+
+const Severity = SeveritySchema;
+const Ms = z.number().int().nonnegative();
+const Words = z.array(z.string().min(1));
+const Regexes = z.array(
+  z.string().refine((source) => {
+    try {
+      new RegExp(source, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression'),
+);
+
+export const LINT_RULES = [
+  'hidden_comment',
+  'pseudo_tag',
+  'model_directive',
+  'secrecy',
+  'tool_instruction',
+  'sensitive_path',
+  'credential_word',
+  'invisible_unicode',
+  'encoded_blob',
+  'annotation_lie',
+  'lookalike_name',
+  'exfil_param',
+  'extra_schema_key',
+] as const;
+export type LintRule = (typeof LINT_RULES)[number];
+export const TEXT_SHAPES = [
+  'hidden_comment',
+  'pseudo_tag',
+  'model_directive',
+  'secrecy',
+  'tool_instruction',
+  'sensitive_path',
+  'credential_word',
+  'invisible_unicode',
+  'encoded_blob',
+] as const satisfies readonly LintRule[];
+export type TextShape = (typeof TEXT_SHAPES)[number];
+
+const enabled = { enabled: z.boolean() };
+
+export const DetectorRulesSchema = z
+  .object({
+    version: z.literal(1),
+    text_shapes: z.strictObject({
+      pseudo_tag_names: Words,
+      model_directives: Regexes,
+      secrecy: Regexes,
+      tool_instructions: Regexes,
+      sensitive_paths: Regexes,
+      credential_words: Regexes,
+      encoded_blob_min_length: z.number().int().min(16),
+    }),
+    capabilities: z.strictObject({
+      exec_name_tokens: Words,
+      read_name_prefixes: Words,
+      write_name_tokens: Words,
+      network_name_tokens: Words,
+      exec_param_names: Words,
+      network_param_names: Words,
+      exec_description: Regexes,
+    }),
+    catalog_lint: z.strictObject({
+      ...enabled,
+      severity: z.strictObject(
+        Object.fromEntries(LINT_RULES.map((rule) => [rule, Severity])) as Record<LintRule, typeof Severity>,
+      ),
+      min_alert_severity: Severity,
+      exfil_param_names: Words,
+      schema_keys: Words,
+    }),
+    injected_result: z.strictObject({
+      ...enabled,
+      shapes: z.array(z.enum(TEXT_SHAPES)),
+      severity: Severity,
+      followup_severity: Severity,
+    }),
+    shadowing: z.strictObject({
+      ...enabled,
+      exact_severity: Severity,
+      near_severity: Severity,
+      reference_severity: Severity,
+      max_edit_distance: z.number().int().min(0).max(5),
+      min_name_length: z.number().int().min(1),
+      affixes: Words,
+    }),
+    catalog_drift: z.strictObject({
+      ...enabled,
+      severity: Severity,
+      expansion_severity: Severity,
+      fleet_severity: Severity,
+    }),
+    ssrf: z.strictObject({
+      ...enabled,
+      severity: Severity,
+      metadata_severity: Severity,
+      metadata_hosts: Words,
+      blocked_schemes: Words,
+      check_loopback: z.boolean(),
+      check_private: z.boolean(),
+      check_link_local: z.boolean(),
+      check_cgnat: z.boolean(),
+      check_internal_names: z.boolean(),
+      allow_hosts: Words,
+    }),
+    secret_egress: z.strictObject({ ...enabled, severity: Severity }),
+    exfil_chain: z.strictObject({ ...enabled, severity: Severity, window_ms: Ms }),
+    chain_length: z.strictObject({ ...enabled, max_calls: z.number().int().min(1), severity: Severity }),
+    new_destination: z.strictObject({
+      ...enabled,
+      learning_window_ms: Ms,
+      per_server: z.boolean(),
+      severity: Severity,
+      allow_hosts: Words,
+    }),
+    rate_spike: z.strictObject({
+      ...enabled,
+      bucket_ms: z.number().int().min(1000),
+      alpha: z.number().gt(0).max(1),
+      factor: z.number().gt(1),
+      min_calls: z.number().int().min(1),
+      warmup_buckets: z.number().int().min(1),
+      severity: Severity,
+    }),
+    alerts: z.strictObject({ resolve_after_ms: Ms, session_idle_ms: Ms }),
+    allow: z.array(
+      z.strictObject({
+        rule: z.string().min(1),
+        server: z.string().optional(),
+        tool: z.string().optional(),
+        host: z.string().optional(),
+      }),
+    ),
+  })
+  .strict();
+export type DetectorRulesFile = z.infer<typeof DetectorRulesSchema>;
+
+export interface AllowEntry {
+  rule: RegExp;
+  server: RegExp;
+  tool: RegExp;
+  host: RegExp;
+}
+
+/** The validated rule file plus its compiled patterns. */
+export interface DetectorRules extends DetectorRulesFile {
+  compiled: {
+    pseudoTag: RegExp;
+    modelDirective: RegExp;
+    secrecy: RegExp;
+    toolInstruction: RegExp;
+    sensitivePath: RegExp;
+    credentialWord: RegExp;
+    execDescription: RegExp;
+    allow: AllowEntry[];
+  };
+  /** Where the rules came from (a path, or `defaults`). */
+  source: string;
+}
+
+export class RulesError extends Error {
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'RulesError';
+  }
+}
+
+function alternation(sources: readonly string[], flags = 'gi'): RegExp {
+  // A pattern that never matches keeps an empty list valid.
+  return new RegExp(sources.length === 0 ? '(?!)' : sources.map((s) => `(?:${s})`).join('|'), flags);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function globToRegExp(glob: string | undefined): RegExp {
+  if (glob === undefined || glob === '*') return /^/;
+  return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, 'i');
+}
+
+export function compileRules(file: DetectorRulesFile, source: string): DetectorRules {
+  const tags = file.text_shapes.pseudo_tag_names.map((name) => name.replace(/ /g, '[ _-]?')).join('|');
+  return {
+    ...file,
+    source,
+    compiled: {
+      // <tag …>, </tag>, <|tag|>, [tag …], [[[tag …]]], {{tag}}
+      pseudoTag: new RegExp(
+        String.raw`<\|?\s*/?\s*(?:${tags})\b[^<>]{0,80}\|?>|\[{1,3}\s*(?:${tags})\b[^\]]{0,60}\]{1,3}|\{\{\s*(?:${tags})\s*\}\}`,
+        'gi',
+      ),
+      modelDirective: alternation(file.text_shapes.model_directives),
+      secrecy: alternation(file.text_shapes.secrecy),
+      toolInstruction: alternation(file.text_shapes.tool_instructions),
+      sensitivePath: alternation(file.text_shapes.sensitive_paths),
+      credentialWord: alternation(file.text_shapes.credential_words),
+      execDescription: alternation(file.capabilities.exec_description, 'i'),
+      allow: file.allow.map((entry) => ({
+        rule: globToRegExp(entry.rule),
+        server: globToRegExp(entry.server),
+        tool: globToRegExp(entry.tool),
+        host: globToRegExp(entry.host),
+      })),
+    },
+  };
+}
+
+/** Parses and validates rule-file text; throws RulesError naming each problem and the file. */
+export function parseRules(text: string, source: string): DetectorRules {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new RulesError(
+      `${source}: not valid YAML (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  const result = DetectorRulesSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new RulesError(
+      `${source}: invalid detector rules — ${issues.slice(0, 6).join('; ')}. Compare with ${DEFAULT_RULES_PATH}.`,
+    );
+  }
+  return compileRules(result.data, source);
+}
+
+export function loadRules(path: string = DEFAULT_RULES_PATH): DetectorRules {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new RulesError(
+      `cannot read detector rules ${path}: ${error instanceof Error ? error.message : String(error)} (set MCPTAP_DETECTOR_RULES to a readable file)`,
+    );
+  }
+  return parseRules(text, path);
+}
+
+let defaults: DetectorRules | undefined;
+/** The shipped rules, loaded once. */
+export function defaultRules(): DetectorRules {
+  defaults ??= loadRules(DEFAULT_RULES_PATH);
+  return defaults;
+}
+
+/** A copy of the shipped rules with some sections replaced (tests, demo: short learning windows). */
+export function rulesWith(overrides: Partial<DetectorRulesFile>): DetectorRules {
+  const base = defaultRules();
+  const { compiled: _compiled, source: _source, ...file } = base;
+  return compileRules(DetectorRulesSchema.parse({ ...file, ...overrides }), 'defaults+overrides');
+}
+
+export function isAllowed(
+  rules: DetectorRules,
+  finding: { rule: string; server?: string; tool?: string; host?: string },
+): boolean {
+  return rules.compiled.allow.some(
+    (entry) =>
+      entry.rule.test(finding.rule) &&
+      entry.server.test(finding.server ?? '') &&
+      entry.tool.test(finding.tool ?? '') &&
+      entry.host.test(finding.host ?? ''),
+  );
+}

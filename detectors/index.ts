@@ -1,0 +1,36 @@
+export {
+  findSecrets,
+  maskSecrets,
+  secretFingerprint,
+  type SecretMatch,
+  type SecretEncoding,
+} from './secrets/find-secrets.js';
+export {
+  defaultRules,
+  loadRules,
+  parseRules,
+  rulesWith,
+  RulesError,
+  DEFAULT_RULES_PATH,
+  type DetectorRules,
+  type LintRule,
+} from './config/detector-rules.js';
+export { lintCatalog, lintTool, toolsOf, type LintFinding } from './lint/catalog-lint.js';
+export {
+  DetectorEngine,
+  alertFingerprint,
+  type DetectorEngineConfig,
+  type ActiveAlert,
+} from './engine/detector-engine.js';
+export { MemoryStateStore, type StateStore, type StoredState } from './engine/state-store.js';
+export type { Detector, Finding, DetectorContext, StateSpec } from './engine/detector.js';
+export { ALL_DETECTORS } from './rules/all-detectors.js';
+export { createDetectorEngine } from './engine/create-engine.js';
+export { replayTranscript, type ReplayOptions, type ReplayResult } from './replay/replay-transcript.js';
+export { DetectorsRuntime, type DetectorsRuntimeOptions } from './runtime/detectors-runtime.js';
+export { AlertNotifier, type AlertNotifierOptions } from './alerting/alert-notifier.js';
+export { toPostableAlert, postAlerts, type PostableAlert } from './alerting/alertmanager-client.js';
+export { findTextShapes } from './lint/text-shapes.js';
+export { classifySsrf, canonicalHost } from './rules/ssrf-classify.js';
+export { DETECTORS_ENV } from './runtime/detectors-service.js';
+export { RULES_ENV } from './config/rules-source.js';

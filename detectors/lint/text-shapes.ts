@@ -1,0 +1,98 @@
+import { findSecrets, maskSecrets } from '../secrets/find-secrets.js';
+import type { DetectorRules, TextShape } from '../config/detector-rules.js';
+
+/**
+ * The shapes of text aimed at the model rather than the user — shared by catalog lint (T01) and
+ * injected-result detection (T02), so that a description and a tool result are judged alike.
+ */
+
+export interface ShapeHit {
+  shape: TextShape;
+  start: number;
+  end: number;
+}
+
+const HTML_COMMENT = /<!--([\s\S]*?)(?:-->|$)/g;
+// Zero-width and joiners, bidi controls, word joiner/invisible operators, BOM, soft hyphen,
+// Unicode tag characters (ASCII smuggling) and the variation selectors supplement.
+const INVISIBLE =
+  /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]|\udb40[\udd00-\uddef]/g;
+const LONG_RUN = /[A-Za-z0-9+/=_-]{16,}/g;
+
+function isEncodedBlob(run: string, minLength: number): boolean {
+  if (run.length < minLength) return false;
+  if (/^[0-9a-fA-F]+$/.test(run)) return true;
+  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((re) => re.test(run)).length;
+  return classes === 3 && !/[_-]{2}/.test(run);
+}
+
+function collect(pattern: RegExp, text: string, shape: TextShape, out: ShapeHit[], limit = 3): void {
+  let count = 0;
+  for (const m of text.matchAll(pattern)) {
+    if (m[0].length === 0) continue;
+    out.push({ shape, start: m.index, end: m.index + m[0].length });
+    if (++count >= limit) return;
+  }
+}
+
+/** Every shape found in `text` (a few hits per shape), in text order. */
+export function findTextShapes(
+  text: string,
+  rules: DetectorRules,
+  only?: ReadonlySet<TextShape>,
+): ShapeHit[] {
+  const hits: ShapeHit[] = [];
+  const want = (shape: TextShape) => only === undefined || only.has(shape);
+  const c = rules.compiled;
+  if (want('hidden_comment') && text.includes('<!--')) {
+    for (const m of text.matchAll(HTML_COMMENT)) {
+      // A comment is hidden from a rendered view but read by the model; flag it when it says something.
+      if (/[a-z]{3,}\s+[a-z]{2,}/i.test(m[1] ?? '')) {
+        hits.push({ shape: 'hidden_comment', start: m.index, end: m.index + m[0].length });
+      }
+    }
+  }
+  if (want('pseudo_tag')) collect(c.pseudoTag, text, 'pseudo_tag', hits);
+  if (want('model_directive')) collect(c.modelDirective, text, 'model_directive', hits);
+  if (want('secrecy')) collect(c.secrecy, text, 'secrecy', hits);
+  if (want('tool_instruction')) collect(c.toolInstruction, text, 'tool_instruction', hits);
+  if (want('sensitive_path')) collect(c.sensitivePath, text, 'sensitive_path', hits);
+  if (want('credential_word')) collect(c.credentialWord, text, 'credential_word', hits, 1);
+  if (want('invisible_unicode')) collect(INVISIBLE, text, 'invisible_unicode', hits, 1);
+  if (want('encoded_blob')) {
+    for (const m of text.matchAll(LONG_RUN)) {
+      if (isEncodedBlob(m[0], rules.text_shapes.encoded_blob_min_length)) {
+        hits.push({ shape: 'encoded_blob', start: m.index, end: m.index + m[0].length });
+        break;
+      }
+    }
+  }
+  return hits.sort((a, b) => a.start - b.start);
+}
+
+/** Invisible characters written as `<U+200B>`, and Unicode tag characters decoded to the ASCII they hide. */
+export function revealInvisible(text: string): string {
+  return text.replace(INVISIBLE, (ch) => {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp >= 0xe0020 && cp <= 0xe007e) return String.fromCharCode(cp - 0xe0000);
+    return `<U+${cp.toString(16).toUpperCase().padStart(4, '0')}>`;
+  });
+}
+
+/** A short, masked, single-line excerpt around a hit, safe to print and to put in an alert. */
+export function excerptAround(text: string, start: number, end: number, radius = 60): string {
+  let from = Math.max(0, start - radius);
+  let to = Math.min(text.length, end + radius);
+  // Widen to whole secrets so that a cut never leaves part of one unmasked.
+  for (const secret of findSecrets(text)) {
+    if (secret.start < to && secret.end > from) {
+      from = Math.min(from, secret.start);
+      to = Math.max(to, secret.end);
+    }
+  }
+  const body = revealInvisible(maskSecrets(text.slice(from, to)))
+    .replace(/\s+/g, ' ')
+    .trim();
+  const clipped = body.length > 240 ? `${body.slice(0, 240)}…` : body;
+  return `${from > 0 ? '…' : ''}${clipped}${to < text.length ? '…' : ''}`;
+}

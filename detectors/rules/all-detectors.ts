@@ -1,0 +1,26 @@
+import type { Detector } from '../engine/detector.js';
+import { catalogDriftDetector } from './catalog-drift.js';
+import { catalogLintDetector } from './catalog-lint-detector.js';
+import { chainLengthDetector } from './chain-length.js';
+import { exfilChainDetector } from './exfil-chain.js';
+import { injectedResultDetector } from './injected-result.js';
+import { newDestinationDetector } from './new-destination.js';
+import { rateSpikeSessionDetector, rateSpikeToolDetector } from './rate-spike.js';
+import { secretEgressDetector } from './secret-egress.js';
+import { ssrfTargetDetector } from './ssrf-target.js';
+import { toolShadowingDetector } from './tool-shadowing.js';
+
+/** Every detector, in the order they see an event. */
+export const ALL_DETECTORS: readonly Detector[] = [
+  catalogLintDetector,
+  toolShadowingDetector,
+  catalogDriftDetector,
+  injectedResultDetector,
+  ssrfTargetDetector,
+  secretEgressDetector,
+  exfilChainDetector,
+  chainLengthDetector,
+  newDestinationDetector,
+  rateSpikeToolDetector,
+  rateSpikeSessionDetector,
+];

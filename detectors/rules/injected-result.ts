@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import type { ContentReadEvent, McpEvent, ToolCallEvent } from '../../model/index.js';
+import type { TextShape } from '../config/detector-rules.js';
+import { defineDetector, type Finding } from '../engine/detector.js';
+import { excerptAround, findTextShapes } from '../lint/text-shapes.js';
+import { callCapabilities, sensitiveRead } from './call-signals.js';
+
+const State = z.object({
+  injected: z
+    .object({
+      event_id: z.string(),
+      turn_id: z.string(),
+      server: z.string(),
+      tool: z.string(),
+      shapes: z.string(),
+    })
+    .nullable(),
+});
+type State = z.infer<typeof State>;
+
+function contentOf(event: ToolCallEvent | ContentReadEvent): { text: string; where: string; tool: string } {
+  if (event.kind === 'tool_call') {
+    return {
+      text: event.error_message === '' ? event.result.text : `${event.result.text}\n${event.error_message}`,
+      where: event.is_error ? 'error' : 'result',
+      tool: event.tool,
+    };
+  }
+  return { text: event.content.text, where: event.method, tool: event.target };
+}
+
+/**
+ * T02 indirect prompt injection: a tool result, error or resource/prompt content with the shapes
+ * of text aimed at the model; and, stronger, a sensitive or outbound call later in the same turn.
+ */
+export const injectedResultDetector = defineDetector<State>({
+  id: 'injected_result',
+  kinds: ['tool_call', 'content_read', 'egress', 'turn'],
+  state: {
+    key: (e) => `${e.tenant}/${e.session_id}`,
+    initial: () => ({ injected: null }),
+    schema: State,
+    expires: true,
+  },
+  runbooks: {
+    injected_result:
+      'Injection-shaped content reached the model: open the session timeline, read the flagged result and check whether the model followed it; treat the source (page, issue, file) as hostile.',
+    injected_result_followup:
+      'The model made a sensitive or outbound call right after reading injection-shaped content: assume it obeyed. Check the call arguments and destination, rotate any credential it could read, block the destination.',
+  },
+  onEvent(event: McpEvent, state, { rules }) {
+    const cfg = rules.injected_result;
+    if (!cfg.enabled) return [];
+    if (event.kind === 'turn') {
+      if (event.phase === 'start') state.injected = null;
+      return [];
+    }
+    const out: Finding[] = [];
+    const injected = state.injected;
+    const sameTurn = injected !== null && event.turn_id !== '' && injected.turn_id === event.turn_id;
+    if (injected !== null && sameTurn) {
+      let why: string | null = null;
+      if (event.kind === 'egress') {
+        if (event.source_event_id !== injected.event_id)
+          why = `outbound ${event.channel.replace('_', ' ')} to ${event.dest_host}`;
+      } else if (event.kind === 'tool_call') {
+        const caps = callCapabilities(event, rules);
+        const read = sensitiveRead(event, rules);
+        if (read !== null) why = read;
+        else if (caps.exec || caps.write || caps.network) {
+          why = `a ${[caps.exec && 'exec', caps.write && 'write', caps.network && 'network'].filter(Boolean).join('/')} call`;
+        }
+      }
+      if (why !== null) {
+        out.push({
+          rule: 'injected_result_followup',
+          severity: cfg.followup_severity,
+          key: [event.session_id, injected.event_id],
+          evidence: [injected.event_id, event.event_id],
+          summary: `After ${injected.server}/${injected.tool} returned injection-shaped content (${injected.shapes}), the model made ${why} in the same turn${event.kind === 'tool_call' ? ` (${event.server_name}/${event.tool})` : ''}.`,
+          details: { injected_event: injected.event_id, injected_tool: injected.tool, followup: why },
+        });
+      }
+    }
+    if (event.kind === 'tool_call' || event.kind === 'content_read') {
+      const { text, where, tool } = contentOf(event);
+      const hits = findTextShapes(text, rules, new Set<TextShape>(cfg.shapes));
+      const first = hits[0];
+      if (first !== undefined) {
+        const shapes = [...new Set(hits.map((h) => h.shape))].join(', ');
+        state.injected = {
+          event_id: event.event_id,
+          turn_id: event.turn_id,
+          server: event.server_name,
+          tool,
+          shapes,
+        };
+        out.push({
+          rule: 'injected_result',
+          severity: cfg.severity,
+          key: [event.session_id, event.server_name, tool],
+          evidence: [event.event_id],
+          tool,
+          summary: `The ${where} of ${event.server_name}/${tool} contains text aimed at the model (${shapes}): ${excerptAround(text, first.start, first.end)}`,
+          details: { shapes, where, excerpt: excerptAround(text, first.start, first.end) },
+        });
+      }
+    }
+    return out;
+  },
+});

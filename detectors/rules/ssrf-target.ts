@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { McpEvent } from '../../model/index.js';
+import { defineDetector } from '../engine/detector.js';
+import { classifySsrf } from './ssrf-classify.js';
+
+const DESCRIPTION = {
+  metadata: 'a cloud metadata endpoint',
+  loopback: 'a loopback address',
+  private: 'a private network address',
+  link_local: 'a link-local address',
+  cgnat: 'a carrier-grade NAT address',
+  internal_name: 'an internal host name',
+  scheme: 'a non-web URL scheme',
+} as const;
+
+/**
+ * T04 confused deputy / SSRF: a destination in tool arguments (egress events the extractor found
+ * there, IPs normalised from decimal/octal/hex forms) that points inside: metadata, loopback,
+ * private, link-local, CGNAT, internal names, or odd schemes (file:, gopher:, dict: …).
+ */
+export const ssrfTargetDetector = defineDetector<null>({
+  id: 'ssrf_target',
+  kinds: ['egress'],
+  state: { key: () => '', initial: () => null, schema: z.null(), expires: true },
+  runbooks: {
+    ssrf_target:
+      'A tool was asked to reach an internal or metadata address: check the call in the session timeline and what it returned; if a metadata endpoint answered, rotate the instance credentials; restrict the tool egress.',
+  },
+  onEvent(event: McpEvent, _state, { rules }) {
+    if (event.kind !== 'egress' || !rules.ssrf.enabled || event.channel !== 'tool_argument') return [];
+    const verdict = classifySsrf(event.dest_scheme, event.dest_host, rules);
+    if (verdict === null) return [];
+    const severity = verdict.category === 'metadata' ? rules.ssrf.metadata_severity : rules.ssrf.severity;
+    return [
+      {
+        rule: 'ssrf_target',
+        severity,
+        key: [event.session_id, event.server_name, event.tool, event.dest_scheme, verdict.host],
+        evidence: [event.source_event_id, event.event_id].filter((id) => id !== ''),
+        host: verdict.host,
+        summary: `${event.server_name}/${event.tool} was called with ${DESCRIPTION[verdict.category]} (${event.dest_scheme}://${verdict.host}) in ${event.location}: ${event.dest_value.text.slice(0, 200)}`,
+        details: {
+          category: verdict.category,
+          host: verdict.host,
+          written_as: event.dest_value.text.slice(0, 200),
+          scheme: event.dest_scheme,
+          location: event.location,
+        },
+      },
+    ];
+  },
+});

@@ -1,0 +1,127 @@
+import { watchFile, unwatchFile } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  createKafka,
+  createLogger,
+  envInt,
+  envString,
+  KAFKA_ENV,
+  kafkaSettingsFromEnv,
+  type EnvVarSpec,
+} from '../../platform/index.js';
+import { AlertNotifier } from '../alerting/alert-notifier.js';
+import { RULES_ENV, rulesFromEnv, rulesPath as resolveRulesPath } from '../config/rules-source.js';
+import { DetectorsRuntime } from './detectors-runtime.js';
+
+export const DETECTORS_ENV: readonly EnvVarSpec[] = [
+  RULES_ENV,
+  {
+    name: 'MCPTAP_ALERTMANAGER_URL',
+    default: 'http://127.0.0.1:19094',
+    description: 'Alertmanager base URL for POST /api/v2/alerts; `off` to only produce to the alerts topic',
+  },
+  {
+    name: 'MCPTAP_DETECTORS_GROUP',
+    default: 'mcptap-detectors',
+    description: 'Kafka consumer group of the detectors',
+  },
+  {
+    name: 'MCPTAP_ALERT_RESEND_MS',
+    default: '60000',
+    description: 'active alerts are re-posted to Alertmanager this often (each post ends 3 intervals later)',
+  },
+  {
+    name: 'MCPTAP_DETECTOR_TICK_MS',
+    default: '5000',
+    description: 'how often alerts are checked for resolution and re-posting',
+  },
+  {
+    name: 'MCPTAP_TOPIC_PARTITIONS',
+    default: '6',
+    description: 'partitions for topics the detectors create when missing (events, catalog, alerts, state)',
+  },
+];
+
+const [, amSpec, groupSpec, resendSpec, tickSpec, partitionsSpec] = DETECTORS_ENV as [
+  EnvVarSpec,
+  EnvVarSpec,
+  EnvVarSpec,
+  EnvVarSpec,
+  EnvVarSpec,
+  EnvVarSpec,
+];
+
+const USAGE = `Usage: mcptap detectors [--rules FILE]
+
+Consumes the events and catalog topics, runs every detector, produces alerts to the alerts topic and
+posts them to Alertmanager. Reloads the rule file on SIGHUP and when it changes.
+
+Environment:
+${[...DETECTORS_ENV, ...KAFKA_ENV].map((s) => `  ${s.name.padEnd(28)} ${s.description} (default ${s.default})`).join('\n')}`;
+
+export async function runDetectorsService(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { rules: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const logger = createLogger('detectors');
+  const env = process.env;
+  const rulesPath = resolveRulesPath(values.rules, env);
+  const rules = rulesFromEnv(rulesPath);
+  const amUrl = envString(env, amSpec);
+  const settings = kafkaSettingsFromEnv(env);
+  const resendMs = envInt(env, resendSpec, 1000);
+  const runtime = new DetectorsRuntime({
+    kafka: createKafka(settings, { logger }),
+    topics: settings.topics,
+    groupId: envString(env, groupSpec),
+    rules,
+    notifier: new AlertNotifier({
+      alertmanagerUrl: amUrl === 'off' ? '' : amUrl,
+      resendIntervalMs: resendMs,
+      logger,
+    }),
+    logger,
+    partitions: envInt(env, partitionsSpec, 1, 1024),
+    tickIntervalMs: envInt(env, tickSpec, 100),
+    onAlert: (alert) =>
+      logger.info('alert', {
+        rule: alert.rule,
+        severity: alert.severity,
+        status: alert.status,
+        fingerprint: alert.fingerprint,
+      }),
+  });
+
+  const reload = (why: string) => {
+    try {
+      runtime.setRules(rulesFromEnv(rulesPath));
+      logger.info('detector rules reloaded', { path: rulesPath, why });
+    } catch (error) {
+      logger.error('detector rules not reloaded; the previous rules stay in force', {
+        path: rulesPath,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  };
+  const onHup = () => reload('SIGHUP');
+  process.on('SIGHUP', onHup);
+  watchFile(rulesPath, { interval: 2000 }, (current, previous) => {
+    if (current.mtimeMs !== previous.mtimeMs) reload('file changed');
+  });
+
+  await runtime.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  logger.info('stopping detectors');
+  unwatchFile(rulesPath);
+  process.off('SIGHUP', onHup);
+  await runtime.stop();
+  return 0;
+}

@@ -1,0 +1,126 @@
+import type { Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../../platform/index.js';
+import type { MemoryStateStore, StoredState } from '../engine/state-store.js';
+
+/**
+ * Detector state in a compacted Kafka topic, used as a global table: every instance reads the
+ * whole changelog (its own group id, never committed) into memory on start and keeps tailing it,
+ * so state written by another instance — tenant-wide state, or a session whose partition moves here
+ * in a rebalance — is present before it is needed. Writes carry the writer's instance id so that
+ * an instance skips its own echoes.
+ */
+
+const INSTANCE_HEADER = 'mcptap-instance';
+
+export interface StateChangelogOptions {
+  kafka: Kafka;
+  topic: string;
+  instanceId: string;
+  groupPrefix: string;
+  store: MemoryStateStore;
+  /** Rejects entries that no detector knows or that fail its schema (logged, skipped). */
+  isValid: (key: string, value: StoredState) => boolean;
+  logger: Logger;
+}
+
+export class StateChangelog {
+  private consumer: Consumer | null = null;
+  private readonly applied = new Map<number, bigint>();
+
+  constructor(private readonly options: StateChangelogOptions) {}
+
+  /** Reads the changelog to its current end, then keeps tailing it in the background. */
+  async start(): Promise<void> {
+    const { kafka, topic, instanceId, groupPrefix, store, logger } = this.options;
+    this.consumer = kafka.consumer({ groupId: `${groupPrefix}-state-${instanceId}`, sessionTimeout: 30_000 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        this.applied.set(partition, BigInt(message.offset) + 1n);
+        if (message.key === null) return;
+        if (message.headers?.[INSTANCE_HEADER]?.toString() === instanceId) return;
+        const key = message.key.toString();
+        if (message.value === null) {
+          store.restore(key, null);
+          return;
+        }
+        let value: StoredState;
+        try {
+          value = JSON.parse(message.value.toString()) as StoredState;
+        } catch {
+          logger.warn('skipping unreadable state record', { topic, partition, offset: message.offset });
+          return;
+        }
+        if (this.options.isValid(key, value)) store.restore(key, value);
+        else
+          logger.warn('skipping state record no detector accepts', {
+            topic,
+            partition,
+            offset: message.offset,
+          });
+      },
+    });
+    await this.catchUp();
+    logger.info('detector state restored', { entries: store.size, topic });
+  }
+
+  /** Resolves once every record written to the changelog before the call has been applied. */
+  async catchUp(timeoutMs = 60_000): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    let ends: Array<{ partition: number; high: string; low: string }>;
+    try {
+      ends = await admin.fetchTopicOffsets(this.options.topic);
+    } finally {
+      await admin.disconnect();
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const behind = ends.filter(({ partition, high, low }) => {
+        if (high === low) return false;
+        return (this.applied.get(partition) ?? 0n) < BigInt(high);
+      });
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `detector state changelog ${this.options.topic} not caught up after ${timeoutMs} ms (${behind.length} partition(s) behind); is the broker healthy?`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Writes the store's pending changes (tombstones for deletions). */
+  async flush(producer: Producer): Promise<number> {
+    const changes = this.options.store.drainChanges();
+    if (changes.length === 0) return 0;
+    await producer.send({
+      topic: this.options.topic,
+      acks: -1,
+      messages: changes.map(([key, value]) => ({
+        key,
+        value: value === null ? null : JSON.stringify(value),
+        headers: { [INSTANCE_HEADER]: this.options.instanceId },
+      })),
+    });
+    return changes.length;
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    if (consumer === null) return;
+    await consumer.disconnect();
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.deleteGroups([`${this.options.groupPrefix}-state-${this.options.instanceId}`]);
+    } catch {
+      // The group may still be settling; an idle group expires on its own.
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
