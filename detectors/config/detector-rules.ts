@@ -86,6 +86,7 @@ export const DetectorRulesSchema = z
       min_alert_severity: Severity,
       exfil_param_names: Words,
       schema_keys: Words,
+      instructions_ignore: z.array(z.enum(LINT_RULES)),
     }),
     injected_result: z.strictObject({
       ...enabled,

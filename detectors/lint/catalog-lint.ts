@@ -215,7 +215,8 @@ export function lintCatalog(
   if (instructions !== '') {
     const sink = new FindingSink(rules, '(server instructions)');
     sink.text('instructions', instructions);
-    findings.push(...sink.findings);
+    const ignored = new Set(rules.catalog_lint.instructions_ignore);
+    findings.push(...sink.findings.filter((finding) => !ignored.has(finding.rule)));
   }
   return findings;
 }

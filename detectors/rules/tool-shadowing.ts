@@ -51,20 +51,28 @@ export const toolShadowingDetector = defineDetector<State>({
         if (other === event.server_name) continue;
         for (const item of items) {
           for (const name of names) {
-            const kind = lookalike(name, item.name, rules, true);
+            // A look-alike is found whichever of the two servers was listed first: the newcomer's
+            // tool may mimic an existing one, or an existing tool may mimic the newcomer's.
+            const forward = lookalike(name, item.name, rules, true);
+            const backward = forward === null ? lookalike(item.name, name, rules, true) : null;
+            const kind = forward ?? backward;
             if (kind !== null) {
               const severity: Severity = kind === 'exact' ? cfg.exact_severity : cfg.near_severity;
+              const [mimicServer, mimicTool, realServer, realTool] =
+                forward !== null
+                  ? [event.server_name, item.name, other, name]
+                  : [other, name, event.server_name, item.name];
               out.push({
                 rule: 'tool_shadowing',
                 severity,
-                key: [event.server_name, item.name, other, name],
+                key: [mimicServer, mimicTool, realServer, realTool],
                 evidence: [event.event_id],
-                tool: item.name,
+                tool: mimicTool,
                 summary:
                   kind === 'exact'
-                    ? `Server '${event.server_name}' lists tool '${item.name}', which server '${other}' also lists: the model may call either.`
-                    : `Server '${event.server_name}' lists tool '${item.name}', a look-alike of '${name}' on server '${other}' (${kind === 'affix' ? 'same name plus a lure word' : 'near spelling'}).`,
-                details: { kind, shadowed_server: other, shadowed_tool: name },
+                    ? `Server '${mimicServer}' lists tool '${mimicTool}', which server '${realServer}' also lists: the model may call either.`
+                    : `Server '${mimicServer}' lists tool '${mimicTool}', a look-alike of '${realTool}' on server '${realServer}' (${kind === 'affix' ? 'same name plus a lure word' : 'near spelling'}).`,
+                details: { kind, shadowed_server: realServer, shadowed_tool: realTool },
               });
             } else if (
               name.length >= cfg.min_name_length &&

@@ -279,6 +279,21 @@ test('tool_shadowing: exact, look-alike and cross-server reference; not within o
   );
 });
 
+test('tool_shadowing finds the look-alike whichever server is listed first, with one fingerprint', () => {
+  const send = {
+    name: 'send_email',
+    description: 'Send mail.',
+    inputSchema: { type: 'object', properties: { to: S } },
+  };
+  const fast = { ...send, name: 'send_email_fast' };
+  const shadowing = (events: McpEvent[]) => run(events).filter((a) => a.rule === 'tool_shadowing');
+  const lookalikeFirst = shadowing([catalog('fast', [fast]), catalog('mail', [send], { ms: 1 })]);
+  const realFirst = shadowing([catalog('mail', [send]), catalog('fast', [fast], { ms: 1 })]);
+  assert.equal(lookalikeFirst.length, 1);
+  assert.equal(lookalikeFirst[0]?.tool, 'send_email_fast');
+  assert.equal(lookalikeFirst[0]?.fingerprint, realFirst[0]?.fingerprint);
+});
+
 test('catalog_drift pins the first snapshot; same version change raises drift and capability expansion', () => {
   const v1 = [
     {
