@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import { startLocal } from '../local/index.js';
+import { sessionTimeline } from '../storage/index.js';
+import type { DemoStack, ObservedAlert } from './demo-stack.js';
+import type { StackContext } from './run-demo.js';
+
+/**
+ * The embedded stack: `mcptap local` in this process (OTLP endpoint, in-process stream, every
+ * detector, embedded ClickHouse), alerts as they fire. Data in the run's own directory.
+ */
+export async function startEmbeddedStack(context: StackContext): Promise<DemoStack> {
+  const dataDir = join(context.workDir, 'local');
+  const tenant = `demo-${context.runId}`;
+  const alerts: ObservedAlert[] = [];
+  context.progress('local', `starting mcptap local (embedded ClickHouse) in ${dataDir}`);
+  const local = await startLocal({
+    dataDir,
+    listen: '127.0.0.1:0',
+    rulesPath: context.rulesPath,
+    tenant,
+    onAlert: (alert) => {
+      if (alert.status !== 'firing') return;
+      alerts.push({
+        rule: alert.rule,
+        severity: alert.severity,
+        session: alert.session_id,
+        server: alert.server_name,
+        tool: alert.tool,
+        fingerprint: alert.fingerprint,
+        summary: alert.summary,
+        eventTimeMs: Date.parse(alert.time),
+        receivedMs: Date.now(),
+      });
+    },
+  });
+  context.progress('ready', `OTLP/HTTP on ${local.url}`);
+  return {
+    kind: 'embedded',
+    collectorUrl: local.url,
+    apiKey: local.apiKey,
+    tenant,
+    observedAlerts: async () => [...alerts],
+    timeline: (sessionId) => sessionTimeline(local.store, { tenant, sessionId }),
+    sessionCommand: (sessionId) => `node bin/mcptap.js session ${sessionId} --data ${dataDir}`,
+    hints: [
+      `Store: embedded ClickHouse in ${dataDir} (mcptap alerts --data ${dataDir}; mcptap session … --data ${dataDir})`,
+      'Grafana: run the full stack (mcptap demo --stack full) and provision deploy/grafana (see dashboards/README.md)',
+    ],
+    stop: () => local.close(),
+  };
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { hashApiKey } from '../collector/index.js';
+import { openStore, sessionTimeline, type Store } from '../storage/index.js';
+import { startChildService, waitUntil, type ChildService } from './child-service.js';
+import type { DemoStack, ObservedAlert, Progress } from './demo-stack.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const INFRA_SCRIPT = join(REPO_ROOT, 'scripts', 'infra.sh');
+
+/** Ports and URLs of the local servers, as scripts/infra.sh starts them (same variables, same defaults). */
+function infraAddresses() {
+  const env = process.env;
+  return {
+    kafka: `127.0.0.1:${env.MCPTAP_KAFKA_PORT ?? '19092'}`,
+    clickhouse: `http://127.0.0.1:${env.MCPTAP_CLICKHOUSE_HTTP_PORT ?? '18123'}`,
+    alertmanager: `http://127.0.0.1:${env.MCPTAP_ALERTMANAGER_PORT ?? '19094'}`,
+    webhook: `http://127.0.0.1:${env.MCPTAP_WEBHOOK_PORT ?? '19095'}`,
+  };
+}
+
+function runInfra(args: string[], progress: Progress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [INFRA_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of chunk.toString().split('\n')) if (line.trim()) progress('infra', line.trim());
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`scripts/infra.sh ${args.join(' ')} failed (${code}):\n${output.slice(-2000)}`)),
+    );
+  });
+}
+
+interface RecordedNotification {
+  receivedAt: number;
+  body: {
+    alerts?: {
+      status?: string;
+      labels?: Record<string, string>;
+      annotations?: Record<string, string>;
+      startsAt?: string;
+    }[];
+  };
+}
+
+export interface FullStackOptions {
+  runId: string;
+  workDir: string;
+  collectorPort: number;
+  rulesPath: string;
+  keep: boolean;
+  progress: Progress;
+}
+
+/**
+ * The full stack as a team runs it: Kafka, ClickHouse server and Alertmanager from the project's
+ * scripts, and `mcptap collector`, `mcptap detectors` and `mcptap sink` as separate processes —
+ * the production commands, configured only through their environment.
+ */
+export async function startFullStack(options: FullStackOptions): Promise<DemoStack> {
+  const { progress } = options;
+  const addresses = infraAddresses();
+  const infraWasRunning = await runInfra(['status'], () => undefined).then(
+    () => true,
+    () => false,
+  );
+  progress('infra', 'starting Kafka, ClickHouse, Alertmanager (installs what is missing)');
+  await runInfra(['start'], progress);
+
+  const tenant = `demo-${options.runId}`;
+  const apiKey = `mcptap-demo-${randomBytes(16).toString('hex')}`;
+  const logDir = join(options.workDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const env: Record<string, string> = {
+    MCPTAP_KAFKA_BROKERS: addresses.kafka,
+    MCPTAP_TOPIC_PREFIX: 'mcptap',
+    MCPTAP_CLICKHOUSE_URL: addresses.clickhouse,
+    MCPTAP_CLICKHOUSE_DATABASE: 'mcptap',
+    MCPTAP_ALERTMANAGER_URL: addresses.alertmanager,
+    MCPTAP_DETECTOR_RULES: options.rulesPath,
+    MCPTAP_COLLECTOR_LISTEN: `127.0.0.1:${options.collectorPort}`,
+    MCPTAP_COLLECTOR_API_KEYS: `${tenant}:${hashApiKey(apiKey)}`,
+    MCPTAP_SINK_BATCH_WAIT_MS: '200',
+  };
+  const services: ChildService[] = [];
+  const stopServices = async () => {
+    for (const service of services.reverse()) await service.stop();
+  };
+  try {
+    progress('sink', 'starting mcptap sink (migrates the schema)');
+    const sink = startChildService('sink', env, join(logDir, 'sink.log'));
+    services.push(sink);
+    const collectorUrl = `http://127.0.0.1:${options.collectorPort}`;
+    progress('collector', `starting mcptap collector on ${collectorUrl}`);
+    const collector = startChildService('collector', env, join(logDir, 'collector.log'));
+    services.push(collector);
+    await waitUntil('the collector to be ready', async () => (await fetch(`${collectorUrl}/readyz`)).ok, {
+      timeoutMs: 60_000,
+      service: collector,
+    });
+    progress('detectors', 'starting mcptap detectors');
+    const detectors = startChildService('detectors', env, join(logDir, 'detectors.log'));
+    services.push(detectors);
+
+    const store: Store = await openStore({
+      url: addresses.clickhouse,
+      username: 'default',
+      password: '',
+      database: 'mcptap',
+    });
+    await waitUntil(
+      'the sink to create the schema',
+      async () => {
+        const result = await store.client.query({
+          query: 'EXISTS TABLE mcptap.tool_calls',
+          format: 'TabSeparated',
+        });
+        return (await result.text()).trim() === '1';
+      },
+      { timeoutMs: 60_000, service: sink },
+    );
+    // The detectors join their consumer group before the first event is sent, so none is missed.
+    await waitUntil(
+      'the detectors to join their consumer group',
+      async () => (await readLog(detectors.logPath)).includes('detectors running'),
+      {
+        timeoutMs: 60_000,
+        service: detectors,
+      },
+    );
+    progress('ready', `logs in ${logDir}`);
+    const startedMs = Date.now();
+
+    return {
+      kind: 'full',
+      collectorUrl,
+      apiKey,
+      tenant,
+      async observedAlerts() {
+        const response = await fetch(`${addresses.webhook}/notifications?since=${startedMs}`);
+        const notifications = (await response.json()) as RecordedNotification[];
+        const alerts: ObservedAlert[] = [];
+        for (const notification of notifications) {
+          for (const alert of notification.body.alerts ?? []) {
+            const labels = alert.labels ?? {};
+            if (labels.tenant !== tenant || alert.status !== 'firing') continue;
+            alerts.push({
+              rule: labels.alertname ?? '',
+              severity: labels.severity ?? '',
+              session: labels.session ?? '',
+              server: labels.server ?? '',
+              tool: labels.tool ?? '',
+              fingerprint: labels.fingerprint ?? '',
+              summary: alert.annotations?.summary ?? '',
+              eventTimeMs: Date.parse(alert.startsAt ?? '') || notification.receivedAt,
+              receivedMs: notification.receivedAt,
+            });
+          }
+        }
+        return alerts;
+      },
+      timeline: (sessionId) => sessionTimeline(store, { tenant, sessionId }),
+      sessionCommand: (sessionId) =>
+        `MCPTAP_CLICKHOUSE_URL=${addresses.clickhouse} node bin/mcptap.js session ${sessionId} --tenant ${tenant}`,
+      hints: [
+        `ClickHouse: ${addresses.clickhouse} (database mcptap; read-only user mcptap_reader)`,
+        `Alertmanager: ${addresses.alertmanager}`,
+        'Grafana: provision deploy/grafana/provisioning and dashboards/generated (see dashboards/README.md)',
+      ],
+      async stop() {
+        await stopServices();
+        await store.client.close();
+        if (!options.keep && !infraWasRunning) await runInfra(['stop'], () => undefined);
+      },
+    };
+  } catch (error) {
+    await stopServices();
+    throw error;
+  }
+}
+
+function readLog(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch(() => '');
+}

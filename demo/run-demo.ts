@@ -1,0 +1,263 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { DEFAULT_RULES_PATH } from '../detectors/index.js';
+import { EVENT_KINDS } from '../model/index.js';
+import { McpHostTelemetry, startMcptap } from '../shim/index.js';
+import type { TimelineEntry } from '../storage/index.js';
+import type { DemoStack, ObservedAlert, Progress } from './demo-stack.js';
+import { createSandbox } from './sandbox.js';
+import { ruleMatches, SCENARIOS, type Scenario } from './scenarios.js';
+import type { ScriptStep } from './scripted-host.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface DemoOptions {
+  stack: 'full' | 'embedded';
+  keep: boolean;
+  /** Scenario names to play; all when empty. */
+  only: readonly string[];
+  /** How long to wait for alerts and stored events after the last scenario. */
+  settleTimeoutMs: number;
+  progress: Progress;
+  onAlert: (alert: ObservedAlert, scenario: string) => void;
+  startStack: (context: StackContext) => Promise<DemoStack>;
+  /** Told how to stop the stack, so that Ctrl-C can stop what the demo started. */
+  onStackStarted?: (stop: () => Promise<void>) => void;
+}
+
+export interface StackContext {
+  runId: string;
+  workDir: string;
+  rulesPath: string;
+  keep: boolean;
+  progress: Progress;
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  session: string;
+  expected: string[];
+  detected: boolean;
+  missing: string[];
+  /** Slowest of the expected rules' first alerts: event time → on-call received it. */
+  latency_ms: number | null;
+  rules_seen: string[];
+  timeline_matches: boolean;
+  timeline_problem: string;
+  session_command: string;
+}
+
+export interface DemoResult {
+  stack: 'full' | 'embedded';
+  run_id: string;
+  tenant: string;
+  scenarios: ScenarioResult[];
+  unexpected_alerts: number;
+  unexpected: ObservedAlert[];
+  events_emitted: number;
+  events_stored: number;
+  spans_dropped: number;
+  hints: string[];
+  ok: boolean;
+}
+
+/** The demo's rules: the shipped defaults with a learning window short enough for one run. */
+async function writeDemoRules(path: string): Promise<void> {
+  const rules = parse(await readFile(DEFAULT_RULES_PATH, 'utf8')) as Record<string, Record<string, unknown>>;
+  rules.new_destination = { ...rules.new_destination, learning_window_ms: 2000 };
+  await writeFile(
+    path,
+    `# Written by mcptap demo: the shipped rules with a 2 s learning window.\n${stringify(rules)}`,
+  );
+}
+
+function scenarioOf(alert: ObservedAlert, sessions: Map<string, Scenario>): Scenario | undefined {
+  return sessions.get(alert.session);
+}
+
+/** Checks a stored timeline against what the script did: the same turns, tool calls and outputs, in order. */
+export function compareTimeline(steps: readonly ScriptStep[], timeline: readonly TimelineEntry[]): string {
+  const stored: ScriptStep[] = [];
+  for (const entry of timeline) {
+    const record = entry.record as Record<string, unknown>;
+    if (record.kind === 'turn' && record.phase === 'start') {
+      stored.push({
+        kind: 'turn',
+        text: String((record.text as { text?: string } | undefined)?.text ?? record.text ?? ''),
+      });
+    } else if (record.kind === 'assistant_output') {
+      stored.push({ kind: 'assistant_output', text: '' });
+    } else if (record.kind === 'tool_call') {
+      stored.push({ kind: 'tool_call', server: String(record.server_name), tool: String(record.tool) });
+    }
+  }
+  const describe = (step: ScriptStep | undefined) =>
+    step === undefined
+      ? 'nothing'
+      : step.kind === 'tool_call'
+        ? `tool call ${step.server}/${step.tool}`
+        : step.kind === 'turn'
+          ? `turn "${step.text}"`
+          : 'assistant output';
+  for (let i = 0; i < Math.max(steps.length, stored.length); i++) {
+    const want = steps[i];
+    const got = stored[i];
+    const same =
+      want !== undefined &&
+      got !== undefined &&
+      want.kind === got.kind &&
+      (want.kind !== 'tool_call' ||
+        (got.kind === 'tool_call' && want.server === got.server && want.tool === got.tool)) &&
+      (want.kind !== 'turn' || (got.kind === 'turn' && want.text === got.text));
+    if (!same) return `step ${i + 1}: the script did ${describe(want)}, the store has ${describe(got)}`;
+  }
+  return '';
+}
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { progress } = options;
+  const runId = `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+  const workDir = join(REPO_ROOT, '.mcptap', 'demo', runId);
+  await mkdir(workDir, { recursive: true });
+  const rulesPath = join(workDir, 'rules.yaml');
+  await writeDemoRules(rulesPath);
+  const unknown = options.only.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new Error(
+      `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const scenarios =
+    options.only.length > 0 ? SCENARIOS.filter((s) => options.only.includes(s.name)) : SCENARIOS;
+
+  const stack = await options.startStack({ runId, workDir, rulesPath, keep: options.keep, progress });
+  options.onStackStarted?.(() => stack.stop());
+  const sandbox = await createSandbox();
+  const sessions = new Map<string, Scenario>();
+  const logs = new Map<string, ScriptStep[]>();
+  const reported = new Set<string>();
+  try {
+    const mcptap = startMcptap({
+      endpoint: stack.collectorUrl,
+      apiKey: stack.apiKey,
+      serviceName: 'mcptap-demo-host',
+      registerGlobal: false,
+      maxQueueSize: 8192,
+      scheduledDelayMillis: 200,
+    });
+    const telemetry = new McpHostTelemetry({
+      tracer: mcptap.tracer,
+      metrics: mcptap.metrics,
+      hostId: 'demo-laptop',
+    });
+    const pollAlerts = async () => {
+      for (const alert of await stack.observedAlerts()) {
+        const key = `${alert.fingerprint}|${alert.receivedMs}`;
+        if (reported.has(key)) continue;
+        reported.add(key);
+        options.onAlert(alert, scenarioOf(alert, sessions)?.name ?? '?');
+      }
+    };
+    const poller = setInterval(() => void pollAlerts().catch(() => undefined), 500);
+    try {
+      for (const scenario of scenarios) {
+        const sessionId = `demo-${runId}-${scenario.name}`;
+        sessions.set(sessionId, scenario);
+        const log: ScriptStep[] = [];
+        logs.set(sessionId, log);
+        progress('scenario', scenario.title);
+        await scenario.run({ telemetry, sandbox, sessionId, log });
+      }
+      telemetry.flush();
+      await mcptap.shutdown();
+      const emitted = EVENT_KINDS.reduce((sum, kind) => sum + mcptap.metrics.events.get({ kind }), 0);
+      const dropped = mcptap.metrics.spansDropped.get();
+      progress('settle', `${emitted} events sent; waiting for alerts and storage`);
+
+      const deadline = Date.now() + options.settleTimeoutMs;
+      let stored = 0;
+      let timelines = new Map<string, TimelineEntry[]>();
+      for (;;) {
+        await pollAlerts();
+        timelines = new Map(
+          await Promise.all([...sessions.keys()].map(async (id) => [id, await stack.timeline(id)] as const)),
+        );
+        stored = [...timelines.values()].reduce(
+          (sum, t) => sum + t.filter((e) => e.table !== 'alerts').length,
+          0,
+        );
+        const alerts = await stack.observedAlerts();
+        const allDetected = scenarios.every((scenario) =>
+          scenario.expectedRules.every((rule) =>
+            alerts.some((a) => sessions.get(a.session) === scenario && ruleMatches(a.rule, rule)),
+          ),
+        );
+        if ((stored >= emitted && allDetected) || Date.now() > deadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      // A moment more, so that an alert that should not fire has the chance to show itself.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await pollAlerts();
+      const alerts = await stack.observedAlerts();
+
+      const results: ScenarioResult[] = [];
+      for (const [sessionId, scenario] of sessions) {
+        const mine = alerts.filter((a) => a.session === sessionId);
+        const missing = scenario.expectedRules.filter((rule) => !mine.some((a) => ruleMatches(a.rule, rule)));
+        const latencies = scenario.expectedRules.flatMap((rule) => {
+          const first = mine
+            .filter((a) => ruleMatches(a.rule, rule))
+            .sort((a, b) => a.receivedMs - b.receivedMs)[0];
+          return first ? [Math.max(0, first.receivedMs - first.eventTimeMs)] : [];
+        });
+        const problem = compareTimeline(logs.get(sessionId) ?? [], timelines.get(sessionId) ?? []);
+        results.push({
+          name: scenario.name,
+          title: scenario.title,
+          session: sessionId,
+          expected: [...scenario.expectedRules],
+          detected: missing.length === 0,
+          missing,
+          latency_ms: latencies.length > 0 ? Math.max(...latencies) : null,
+          rules_seen: [...new Set(mine.map((a) => a.rule))].sort(),
+          timeline_matches: problem === '',
+          timeline_problem: problem,
+          session_command: stack.sessionCommand(sessionId),
+        });
+      }
+      const unexpected = alerts.filter((alert) => {
+        const scenario = sessions.get(alert.session);
+        if (!scenario) return true;
+        return ![...scenario.expectedRules, ...scenario.allowedRules].some((rule) =>
+          ruleMatches(alert.rule, rule),
+        );
+      });
+      return {
+        stack: stack.kind,
+        run_id: runId,
+        tenant: stack.tenant,
+        scenarios: results,
+        unexpected_alerts: unexpected.length,
+        unexpected,
+        events_emitted: emitted,
+        events_stored: stored,
+        spans_dropped: dropped,
+        hints: stack.hints,
+        ok:
+          results.every((r) => r.detected && r.timeline_matches) &&
+          unexpected.length === 0 &&
+          stored === emitted &&
+          dropped === 0,
+      };
+    } finally {
+      clearInterval(poller);
+    }
+  } finally {
+    await sandbox.remove();
+    await stack.stop();
+  }
+}

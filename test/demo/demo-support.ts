@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MCPTAP = fileURLToPath(new URL('../../bin/mcptap.js', import.meta.url));
+
+export interface DemoSummary {
+  stack: 'embedded' | 'full';
+  scenarios: {
+    name: string;
+    expected: string[];
+    detected: boolean;
+    latency_ms: number | null;
+    timeline_matches: boolean;
+  }[];
+  unexpected_alerts: number;
+  events_stored: number;
+  events_emitted: number;
+}
+
+/** Runs `mcptap demo --json` as a user would and returns its exit code and summary. */
+export async function runDemoCommand(
+  args: string[],
+): Promise<{ code: number | null; summary: DemoSummary; stderr: string }> {
+  const child = spawn(process.execPath, [MCPTAP, 'demo', '--json', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const line = stdout.trim().split('\n').pop() ?? '';
+  let summary: DemoSummary;
+  try {
+    summary = JSON.parse(line) as DemoSummary;
+  } catch {
+    assert.fail(
+      `mcptap demo printed no JSON summary (exit ${code}).\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-4000)}`,
+    );
+  }
+  return { code, summary, stderr };
+}
+
+/** What every demo run must show, on either stack. */
+export function assertDemoSucceeded(result: {
+  code: number | null;
+  summary: DemoSummary;
+  stderr: string;
+}): void {
+  const { summary } = result;
+  const names = summary.scenarios.map((s) => s.name);
+  for (const expected of [
+    'benign-work',
+    'poisoned-organize-files',
+    'github-issue-injection',
+    'rug-pull',
+    'email-shadowing',
+    'metadata-ssrf',
+    'runaway-chain',
+    'new-destination',
+  ]) {
+    assert.ok(names.includes(expected), `scenario ${expected} was played`);
+  }
+  for (const scenario of summary.scenarios) {
+    assert.ok(
+      scenario.detected,
+      `${scenario.name}: every expected alert (${scenario.expected.join(', ')}) arrived`,
+    );
+    assert.ok(scenario.timeline_matches, `${scenario.name}: the stored forensic timeline matches the script`);
+    if (scenario.expected.length > 0) assert.notEqual(scenario.latency_ms, null);
+  }
+  assert.equal(summary.unexpected_alerts, 0, 'no unexpected alert (the benign part stays silent)');
+  assert.ok(summary.events_emitted > 100, `the scenarios emitted events (${summary.events_emitted})`);
+  assert.equal(summary.events_stored, summary.events_emitted, 'every event reached the store');
+  assert.equal(
+    result.code,
+    0,
+    `mcptap demo exits 0 when all went as expected\n${result.stderr.slice(-2000)}`,
+  );
+}
