@@ -3,7 +3,15 @@
  * never payload content or credentials.
  */
 
+import type { EnvVarSpec } from './env-config.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export const LOG_LEVEL_ENV: EnvVarSpec = {
+  name: 'MCPTAP_LOG_LEVEL',
+  default: 'info',
+  description: 'least severe log level written to stderr: debug, info, warn or error',
+};
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -19,7 +27,7 @@ export function createLogger(
   options: { level?: LogLevel; write?: (line: string) => void; fields?: Record<string, unknown> } = {},
 ): Logger {
   const threshold =
-    LEVELS[options.level ?? (process.env.MCPTAP_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? 20;
+    LEVELS[options.level ?? (process.env[LOG_LEVEL_ENV.name] as LogLevel | undefined) ?? 'info'] ?? 20;
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const bound = { component, ...options.fields };
   const emit = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
