@@ -68,15 +68,8 @@ export class StateChangelog {
 
   /** Resolves once every record written to the changelog before the call has been applied. */
   async catchUp(timeoutMs = 60_000): Promise<void> {
-    const admin = this.options.kafka.admin();
-    await admin.connect();
-    let ends: Array<{ partition: number; high: string; low: string }>;
-    try {
-      ends = await admin.fetchTopicOffsets(this.options.topic);
-    } finally {
-      await admin.disconnect();
-    }
     const deadline = Date.now() + timeoutMs;
+    const ends = await this.endOffsets(deadline);
     for (;;) {
       const behind = ends.filter(({ partition, high, low }) => {
         if (high === low) return false;
@@ -89,6 +82,30 @@ export class StateChangelog {
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /**
+   * The changelog's end offsets. Right after the topic is created, or while leadership moves, the
+   * broker answers "not the leader" for a moment: such retriable errors are retried until the deadline.
+   */
+  private async endOffsets(
+    deadline: number,
+  ): Promise<Array<{ partition: number; high: string; low: string }>> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    try {
+      for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2000)) {
+        try {
+          return await admin.fetchTopicOffsets(this.options.topic);
+        } catch (error) {
+          const retriable = (error as { retriable?: boolean }).retriable === true;
+          if (!retriable || Date.now() + delayMs > deadline) throw error;
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
+      }
+    } finally {
+      await admin.disconnect();
     }
   }
 
