@@ -40,8 +40,24 @@ const COMMANDS: Record<string, CommandEntry> = {
     load: async () => (await import('../storage/cli.js')).migrateMain,
   },
   session: {
-    summary: "print one session's forensic timeline from the store",
-    load: async () => (await import('../storage/cli.js')).sessionMain,
+    summary:
+      "print one session's forensic timeline from the store (mcptap local's unless MCPTAP_CLICKHOUSE_URL)",
+    load: async () =>
+      process.env.MCPTAP_CLICKHOUSE_URL
+        ? (await import('../storage/cli.js')).sessionMain
+        : (await import('../local/cli.js')).sessionMain,
+  },
+  local: {
+    summary: 'everything in one process for one developer: OTLP endpoint, detectors, embedded store',
+    load: async () => (await import('../local/cli.js')).localMain,
+  },
+  alerts: {
+    summary: 'recent alerts from the store, filtered by rule, severity, server or session',
+    load: async () => (await import('../local/cli.js')).alertsMain,
+  },
+  status: {
+    summary: 'what mcptap local is watching: servers, sessions, events, alerts',
+    load: async () => (await import('../local/cli.js')).statusMain,
   },
   dashboards: {
     summary: 'build the Grafana dashboards (JSON) from code',

@@ -35,3 +35,14 @@ export { startMcptap, API_KEY_HEADER, type StartMcptapOptions, type Mcptap } fro
 export { SpanEmitter, SHIM_TRACER_NAME, type SpanEmitterOptions } from './span-emitter.js';
 export { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
 export { SHIM_ENV, readShimConfig, type ShimConfig } from './shim-config.js';
+export {
+  defaultDataDir,
+  localApiKey,
+  localCollector,
+  readLocalEndpoint,
+  writeLocalEndpoint,
+  localEndpointPath,
+  LOCAL_TENANT,
+  LOCAL_DEFAULT_LISTEN,
+  type LocalEndpointFile,
+} from './local-endpoint.js';

@@ -6,6 +6,7 @@ import { McpHostTelemetry } from './host-telemetry.js';
 import { startHttpProxy } from './proxy/http-proxy.js';
 import { runStdioProxy } from './proxy/stdio-proxy.js';
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
+import { localCollector } from './local-endpoint.js';
 import { readShimConfig, SHIM_ENV } from './shim-config.js';
 import { startMcptap } from './start-mcptap.js';
 
@@ -19,7 +20,8 @@ Options:
   --name NAME        the server's name in the host's config (required)
   --session ID       session id for the events (default: random per proxy process)
   --record FILE      append the transcript (JSONL) to FILE
-  --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL)
+  --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
+                     configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)
 
 Environment:
 ${envReference(Object.values(SHIM_ENV))}`;
@@ -81,9 +83,13 @@ export async function main(argv: string[]): Promise<number> {
   const session = values.session ?? randomUUID();
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
+  const target =
+    values.collector !== undefined || config.collectorConfigured
+      ? { url: values.collector ?? config.collectorUrl, apiKey: config.apiKey }
+      : localCollector(config.dataDir);
   const mcptap = startMcptap({
-    endpoint: values.collector ?? config.collectorUrl,
-    apiKey: config.apiKey === '' ? undefined : config.apiKey,
+    endpoint: target.url,
+    apiKey: target.apiKey === '' ? undefined : target.apiKey,
     serviceName: 'mcptap-proxy',
     maxQueueSize: config.exportQueueSize,
     registerGlobal: false,

@@ -1,11 +1,13 @@
 import { envInt, envString, type EnvVarSpec } from '../platform/env-config.js';
+import { defaultDataDir } from './local-endpoint.js';
 
 /** Every environment variable the shim reads, with its default and meaning. */
 export const SHIM_ENV = {
   collectorUrl: {
     name: 'MCPTAP_COLLECTOR_URL',
     default: 'http://127.0.0.1:4318',
-    description: 'OTLP/HTTP base URL of the mcptap collector (`--collector` wins)',
+    description:
+      'OTLP/HTTP base URL of the mcptap collector (`--collector` wins); with neither it nor MCPTAP_API_KEY set, the proxy sends to `mcptap local`',
   },
   apiKey: {
     name: 'MCPTAP_API_KEY',
@@ -28,6 +30,12 @@ export const SHIM_ENV = {
     description:
       'spans held while the collector is slow or unreachable; beyond it spans are dropped and counted',
   },
+  dataDir: {
+    name: 'MCPTAP_DATA_DIR',
+    default: '',
+    description:
+      'data directory of `mcptap local`, whose endpoint and API key the proxy uses when no collector is configured (default $XDG_DATA_HOME/mcptap or ~/.local/share/mcptap)',
+  },
 } as const satisfies Record<string, EnvVarSpec>;
 
 export interface ShimConfig {
@@ -36,6 +44,9 @@ export interface ShimConfig {
   turnIdleMs: number;
   hostId: string;
   exportQueueSize: number;
+  /** A collector URL or API key was set: send there, not to `mcptap local`. */
+  collectorConfigured: boolean;
+  dataDir: string;
 }
 
 /** Reads and validates the shim's variables; throws ConfigError naming the bad one. */
@@ -46,5 +57,7 @@ export function readShimConfig(env: Readonly<Record<string, string | undefined>>
     turnIdleMs: envInt(env, SHIM_ENV.turnIdleMs, 1),
     hostId: envString(env, SHIM_ENV.hostId),
     exportQueueSize: envInt(env, SHIM_ENV.exportQueueSize, 1, 1_000_000),
+    collectorConfigured: Boolean(env[SHIM_ENV.collectorUrl.name] || env[SHIM_ENV.apiKey.name]),
+    dataDir: envString(env, SHIM_ENV.dataDir) || defaultDataDir(env),
   };
 }

@@ -1,0 +1,102 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../platform/index.js';
+import { alertFilter } from './alert-filter.js';
+import type { LocalQueries } from './local-queries.js';
+
+/**
+ * `mcptap local`'s control API on loopback, for `mcptap status`, `mcptap alerts` and
+ * `mcptap session` while it runs (the store is open in this process only): GET /status,
+ * GET /alerts?rule=&severity=&server=&session=&tenant=&limit=, GET /session?id=&tenant=.
+ * Same API key as the OTLP endpoint; answers are JSON.
+ */
+
+export interface ControlServerOptions {
+  host: string;
+  port: number;
+  apiKey: string;
+  queries: LocalQueries;
+  status: () => Promise<unknown>;
+  logger: Logger;
+}
+
+export interface ControlServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const expected = digest(options.apiKey);
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const key = req.headers['x-mcptap-api-key'];
+    if (typeof key !== 'string' || !timingSafeEqual(digest(key), expected)) {
+      return send(res, 401, {
+        error: "missing or wrong API key: send the data directory's api-key in x-mcptap-api-key",
+      });
+    }
+    if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
+    const q = Object.fromEntries(url.searchParams);
+    switch (url.pathname) {
+      case '/status':
+        return send(res, 200, await options.status());
+      case '/alerts': {
+        let filter;
+        try {
+          filter = alertFilter(q);
+        } catch (error) {
+          return send(res, 400, { error: error instanceof Error ? error.message : String(error) });
+        }
+        return send(res, 200, await options.queries.alerts(filter));
+      }
+      case '/session': {
+        if (!q.id) return send(res, 400, { error: 'give the session as ?id=' });
+        return send(
+          res,
+          200,
+          await options.queries.session({ sessionId: q.id, ...(q.tenant ? { tenant: q.tenant } : {}) }),
+        );
+      }
+      default:
+        return send(res, 404, { error: `no ${url.pathname}: try /status, /alerts or /session?id=` });
+    }
+  }
+
+  const server = createServer((req, res) => {
+    answer(req, res).catch((error: unknown) => {
+      options.logger.warn('control request failed', {
+        path: req.url,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (!res.headersSent) send(res, 500, { error: 'query failed; see the mcptap local log' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,21 @@
+export {
+  startLocal,
+  openLocalStore,
+  LOCAL_DATABASE,
+  DEFAULT_QUEUE,
+  type LocalOptions,
+  type RunningLocal,
+  type LocalStatus,
+} from './start-local.js';
+export {
+  LOCAL_ENV,
+  LOCAL_ENV_TABLE,
+  localSettingsFromEnv,
+  type LocalSettings,
+  type QueueSettings,
+} from './local-config.js';
+export { formatAlertLine } from './alert-line.js';
+export { formatStatusLine, type LocalStatsSnapshot } from './local-stats.js';
+export { DataDirLockedError } from './data-dir-lock.js';
+export { BoundedEventStream, type BoundedStreamOptions, type Accepted } from './bounded-stream.js';
+export { defaultDataDir } from '../shim/index.js';

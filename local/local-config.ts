@@ -1,0 +1,117 @@
+import { RULES_ENV } from '../detectors/index.js';
+import { ConfigError, envInt, envString, type EnvVarSpec } from '../platform/index.js';
+import { LOCAL_DEFAULT_LISTEN, SHIM_ENV } from '../shim/index.js';
+
+/** Every knob of `mcptap local`, read once at start-up; command-line flags win. */
+export const LOCAL_ENV = {
+  listen: {
+    name: 'MCPTAP_LOCAL_LISTEN',
+    default: LOCAL_DEFAULT_LISTEN,
+    description:
+      'host:port of the OTLP/HTTP endpoint (POST /v1/traces); keep it on loopback (port 0: any free port)',
+  },
+  queueEvents: {
+    name: 'MCPTAP_LOCAL_QUEUE_EVENTS',
+    default: '20000',
+    description:
+      'events held between the endpoint and the store; a full queue slows senders, then answers 503',
+  },
+  queueBytes: {
+    name: 'MCPTAP_LOCAL_QUEUE_BYTES',
+    default: '67108864',
+    description: 'bytes of events held between the endpoint and the store',
+  },
+  enqueueTimeoutMs: {
+    name: 'MCPTAP_LOCAL_ENQUEUE_TIMEOUT_MS',
+    default: '2000',
+    description: 'how long a request waits for room in a full queue before it is answered 503 + Retry-After',
+  },
+  batchEvents: {
+    name: 'MCPTAP_LOCAL_BATCH_EVENTS',
+    default: '5000',
+    description: 'most events written to the store in one insert',
+  },
+  alertmanagerUrl: {
+    name: 'MCPTAP_ALERTMANAGER_URL',
+    default: '',
+    description: 'Alertmanager base URL to post alerts to (local mode: none unless given)',
+  },
+  webhookUrl: {
+    name: 'MCPTAP_ALERT_WEBHOOK_URL',
+    default: '',
+    description: 'URL to POST new and resolved alerts to as JSON `{"source":"mcptap","alerts":[…]}`',
+  },
+  alertResendMs: {
+    name: 'MCPTAP_ALERT_RESEND_MS',
+    default: '60000',
+    description: 'active alerts are re-posted to Alertmanager this often',
+  },
+  tickMs: {
+    name: 'MCPTAP_LOCAL_TICK_MS',
+    default: '5000',
+    description: 'how often alerts are checked for resolution and re-posting',
+  },
+  statusEveryS: {
+    name: 'MCPTAP_LOCAL_STATUS_S',
+    default: '30',
+    description: 'print the status line this often when it changed (0: never)',
+  },
+} satisfies Record<string, EnvVarSpec>;
+
+/** For `--help` and the docs: the data directory, local's own knobs, the rule file. */
+export const LOCAL_ENV_TABLE: readonly EnvVarSpec[] = [
+  SHIM_ENV.dataDir,
+  ...Object.values(LOCAL_ENV),
+  RULES_ENV,
+];
+
+export interface QueueSettings {
+  maxEvents: number;
+  maxBytes: number;
+  enqueueTimeoutMs: number;
+  batchEvents: number;
+}
+
+export interface LocalSettings {
+  listen: string;
+  queue: QueueSettings;
+  alertmanagerUrl: string;
+  webhookUrl: string;
+  alertResendMs: number;
+  tickIntervalMs: number;
+  statusEveryS: number;
+  rulesPath: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseListen(text: string, source: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  const host = (match?.[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  if (match === null || host === '' || port > 65535) {
+    throw new ConfigError(`${source}=${JSON.stringify(text)}: expected host:port, e.g. 127.0.0.1:4318`);
+  }
+  return { host, port };
+}
+
+export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
+  const e = LOCAL_ENV;
+  const listen = envString(env, e.listen);
+  parseListen(listen, e.listen.name);
+  return {
+    listen,
+    queue: {
+      maxEvents: envInt(env, e.queueEvents, 100, 10_000_000),
+      maxBytes: envInt(env, e.queueBytes, 1 << 20, 2 ** 31),
+      enqueueTimeoutMs: envInt(env, e.enqueueTimeoutMs, 0, 600_000),
+      batchEvents: envInt(env, e.batchEvents, 1, 1_000_000),
+    },
+    alertmanagerUrl: envString(env, e.alertmanagerUrl),
+    webhookUrl: envString(env, e.webhookUrl),
+    alertResendMs: envInt(env, e.alertResendMs, 1000),
+    tickIntervalMs: envInt(env, e.tickMs, 100, 3_600_000),
+    statusEveryS: envInt(env, e.statusEveryS, 0, 86_400),
+    rulesPath: envString(env, RULES_ENV),
+  };
+}

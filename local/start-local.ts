@@ -1,0 +1,292 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  collectorConfigFromEnv,
+  COLLECTOR_ENV,
+  hashApiKey,
+  startCollector,
+  type RunningCollector,
+} from '../collector/index.js';
+import {
+  AlertNotifier,
+  createDetectorEngine,
+  defaultRules,
+  loadRules,
+  MemoryStateStore,
+  type DetectorRules,
+} from '../detectors/index.js';
+import type { Alert } from '../model/index.js';
+import { silentLogger, type Logger } from '../platform/index.js';
+import {
+  localApiKey,
+  localEndpointPath,
+  LOCAL_DEFAULT_LISTEN,
+  LOCAL_TENANT,
+  writeLocalEndpoint,
+} from '../shim/index.js';
+import {
+  migrate,
+  openEmbeddedStore,
+  secretMaskerFor,
+  storageSettingsFromEnv,
+  StoreWriter,
+  type Store,
+} from '../storage/index.js';
+import { AlertDelivery, WebhookSink, type AlertSink } from './alert-delivery.js';
+import { BoundedEventStream } from './bounded-stream.js';
+import { startControlServer, type ControlServer } from './control-server.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { DetectorStateTable } from './detector-state-table.js';
+import { parseListen, type QueueSettings } from './local-config.js';
+import { LocalPipeline, type Detected } from './local-pipeline.js';
+import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
+import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
+
+/**
+ * The embedded mode in one call: the collector's OTLP/HTTP receiver on loopback, an in-process
+ * bounded stream in place of Kafka, every detector (the engine replay and the Kafka runtime run),
+ * and the store on embedded ClickHouse — schema, writer and queries shared with the full stack.
+ */
+
+export interface LocalOptions {
+  /** Holds the store, detector state, the API key and the lock; created when missing. */
+  dataDir: string;
+  /** host:port of the OTLP/HTTP endpoint (default 127.0.0.1:4318; port 0: any free port). */
+  listen?: string;
+  rulesPath?: string;
+  /** Rules already loaded (tests, demo); wins over `rulesPath`. */
+  rules?: DetectorRules;
+  alertmanagerUrl?: string;
+  webhookUrl?: string;
+  /** Every alert as it fires or resolves. */
+  onAlert?: (alert: Alert) => void;
+  /** Tenant of the data directory's API key (default `local`). */
+  tenant?: string;
+  queue?: Partial<QueueSettings>;
+  tickIntervalMs?: number;
+  alertResendMs?: number;
+  logger?: Logger;
+  /** Environment for the collector's caps and the store's retention and masking. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface LocalStatus {
+  pid: number;
+  data_dir: string;
+  url: string;
+  since_start: LocalStatsSnapshot;
+  stored: StoredTotals;
+  queue: { events: number; bytes: number };
+}
+
+export interface RunningLocal {
+  /** OTLP/HTTP base URL; exporters post to `${url}/v1/traces` with `x-mcptap-api-key: apiKey`. */
+  url: string;
+  apiKey: string;
+  tenant: string;
+  /** Base URL of the status and query API. */
+  controlUrl: string;
+  /** The embedded store (read it with the storage queries). */
+  store: Store;
+  stats(): LocalStatsSnapshot;
+  status(): Promise<LocalStatus>;
+  /** Resolves when every event accepted so far is stored. */
+  idle(): Promise<void>;
+  /** Stops accepting, stores what is queued, delivers pending alerts, releases the directory. */
+  close(): Promise<void>;
+}
+
+export const LOCAL_DATABASE = 'mcptap';
+export const DEFAULT_QUEUE: QueueSettings = {
+  maxEvents: 20_000,
+  maxBytes: 64 << 20,
+  enqueueTimeoutMs: 2000,
+  batchEvents: 5000,
+};
+
+/** The embedded ClickHouse of a data directory (chdb allows one directory per process). */
+export function storeDir(dataDir: string): string {
+  return join(dataDir, 'clickhouse');
+}
+
+/** Opens the data directory's store for reading while no `mcptap local` runs on it. */
+export async function openLocalStore(
+  dataDir: string,
+  purpose: string,
+): Promise<{ store: Store; close(): Promise<void> } | undefined> {
+  const lock = lockDataDir(dataDir, purpose);
+  if (!existsSync(join(storeDir(dataDir), 'metadata', LOCAL_DATABASE + '.sql'))) {
+    lock.release();
+    return undefined;
+  }
+  try {
+    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE);
+    return {
+      store,
+      close: async () => {
+        await store.client.close();
+        lock.release();
+      },
+    };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+function collectorConfig(listen: string, apiKey: string, tenant: string, env: LocalOptions['env']) {
+  const c = COLLECTOR_ENV;
+  return collectorConfigFromEnv({
+    ...env,
+    [c.listen.name]: listen,
+    [c.apiKeys.name]: `${tenant}:${hashApiKey(apiKey)}`,
+    [c.apiKeysFile.name]: '',
+    // One developer's own host on loopback: the queue bound is the only limit.
+    [c.rateLimit.name]: '0',
+    [c.forwardRawSpans.name]: 'false',
+    [c.publishTimeoutMs.name]: env?.[c.publishTimeoutMs.name] || '30000',
+  });
+}
+
+export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
+  const dataDir = resolve(options.dataDir);
+  const logger = options.logger ?? silentLogger;
+  const env = options.env ?? process.env;
+  const tenant = options.tenant ?? LOCAL_TENANT;
+  const listen = options.listen ?? LOCAL_DEFAULT_LISTEN;
+  const listenAt = parseListen(listen, '--listen');
+  const queue = { ...DEFAULT_QUEUE, ...options.queue };
+  const storage = storageSettingsFromEnv(env);
+  const rules = options.rules ?? (options.rulesPath ? loadRules(options.rulesPath) : defaultRules());
+
+  const lock: DataDirLock = lockDataDir(dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  const unwind = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  };
+  try {
+    const apiKey = localApiKey(dataDir);
+    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE);
+    cleanups.push(() => store.client.close());
+    await migrate(store, { retentionDays: storage.retentionDays, logger });
+    const stateTable = new DetectorStateTable(store);
+    await stateTable.create();
+    await stateTable.compact();
+    const state = new MemoryStateStore();
+    const engine = createDetectorEngine(rules, state);
+    const restored = await stateTable.load(
+      (key, value) => state.restore(key, value),
+      (key, value) => engine.isValidState(key, value),
+    );
+    const writer = new StoreWriter(store, { mask: storage.maskSecrets ? await secretMaskerFor() : null });
+
+    const sinks: AlertSink[] = [];
+    if (options.alertmanagerUrl) {
+      sinks.push(
+        new AlertNotifier({
+          alertmanagerUrl: options.alertmanagerUrl,
+          resendIntervalMs: options.alertResendMs ?? 60_000,
+          logger,
+        }),
+      );
+    }
+    if (options.webhookUrl) sinks.push(new WebhookSink(options.webhookUrl, logger));
+    const delivery = new AlertDelivery(sinks, () => engine.activeAlerts());
+
+    const stats = new LocalStats();
+    const pipeline = new LocalPipeline({
+      engine,
+      state,
+      writeRecords: (records) => writer.write(records),
+      stateRows: (changes) => stateTable.rows(changes),
+      writeState: (rows) => stateTable.write(rows),
+      stats,
+      onAlert: (alert) => {
+        options.onAlert?.(alert);
+        delivery.push(alert);
+      },
+    });
+    const stream = new BoundedEventStream<Detected>({
+      maxItems: queue.maxEvents,
+      maxBytes: queue.maxBytes,
+      enqueueTimeoutMs: queue.enqueueTimeoutMs,
+      maxBatch: queue.batchEvents,
+      accept: (items) => pipeline.accept(items),
+      consume: (batch) => pipeline.store(batch),
+    });
+
+    const collector: RunningCollector = await startCollector(collectorConfig(listen, apiKey, tenant, env), {
+      publisher: stream,
+      logger,
+    });
+    cleanups.push(async () => {
+      await collector.close();
+      await stream.close();
+      if (!(await pipeline.flushPending())) {
+        logger.error('some alerts or detector state could not be stored before shutdown');
+      }
+      await delivery.round();
+    });
+
+    const status = async (): Promise<LocalStatus> => ({
+      pid: process.pid,
+      data_dir: dataDir,
+      url: collector.url,
+      since_start: stats.snapshot(),
+      stored: await storedTotals(store),
+      queue: { events: stream.depth, bytes: stream.bytes },
+    });
+    const control: ControlServer = await startControlServer({
+      host: listenAt.host,
+      port: 0,
+      apiKey,
+      queries: storeQueries(store),
+      status,
+      logger,
+    });
+    cleanups.push(() => control.close());
+
+    writeLocalEndpoint(dataDir, {
+      pid: process.pid,
+      url: collector.url,
+      controlUrl: control.url,
+      startedAt: new Date().toISOString(),
+    });
+    cleanups.push(() => unlinkSync(localEndpointPath(dataDir)));
+
+    const tick = setInterval(() => {
+      pipeline.tick(Date.now()).then(
+        () => delivery.round(),
+        (error: unknown) =>
+          logger.warn('alert resolution could not be stored; will retry', { error: String(error) }),
+      );
+    }, options.tickIntervalMs ?? 5000);
+    tick.unref();
+    cleanups.push(() => clearInterval(tick));
+
+    logger.info('mcptap local running', {
+      url: collector.url,
+      data_dir: dataDir,
+      tenant,
+      state_restored: restored.restored,
+      state_skipped: restored.skipped,
+      store: `chdb ${store.flavor.version}`,
+    });
+
+    let closing: Promise<void> | undefined;
+    return {
+      url: collector.url,
+      apiKey,
+      tenant,
+      controlUrl: control.url,
+      store,
+      stats: () => stats.snapshot(),
+      status,
+      idle: () => stream.idle(),
+      close: () => (closing ??= unwind()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
