@@ -1,7 +1,8 @@
 // Sink throughput: N tool-call events through `mcptap sink`'s code path (Kafka → validate → mask →
 // ClickHouse), against the same rows inserted by clickhouse-client (JSONEachRow) into the same
-// server. Needs the local Kafka and ClickHouse (bash scripts/infra.sh start kafka clickhouse).
-//   node --import tsx bench/sink-throughput.ts [N=50000] [--unmasked]
+// server, in the same run; unmasked and masked, BENCH_RUNS (3) times each, min/median/max. Also the
+// CPU cost of masking one event. Needs the local Kafka and ClickHouse (scripts/infra.sh).
+//   node --import tsx bench/sink-throughput.ts [N=30000]
 import { spawn } from 'node:child_process';
 import { capContent, isoTime, topicNames, type ToolCallEvent } from '../model/index.js';
 import { createKafka, ensureTopics, kafkaSettingsFromEnv, silentLogger } from '../platform/index.js';
@@ -13,13 +14,11 @@ import {
   storageSettingsFromEnv,
   StoreWriter,
 } from '../storage/index.js';
+import { formatSpread, spread } from './process-stats.js';
 
-const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 50_000);
-const masked = !process.argv.includes('--unmasked');
-const run = `bench_sink_${Date.now().toString(36)}`;
-const settings = storageSettingsFromEnv({ ...process.env, MCPTAP_CLICKHOUSE_DATABASE: run });
-const kafkaSettings = kafkaSettingsFromEnv();
-const topics = topicNames(run);
+const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+let run = '';
 
 function event(i: number): ToolCallEvent {
   return {
@@ -47,79 +46,123 @@ function event(i: number): ToolCallEvent {
   };
 }
 
-const store = await openStore(settings.clickhouse);
-await migrate(store, { retentionDays: settings.retentionDays });
-const kafka = createKafka(kafkaSettings, { logger: silentLogger });
-await ensureTopics(
-  kafka,
-  [topics.events, topics.catalog, topics.prompts, topics.alerts, topics.deadLetter].map((topic) => ({
-    topic,
-    partitions: 3,
-  })),
-);
-const events = Array.from({ length: n }, (_, i) => event(i));
-const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-await producer.connect();
-for (let i = 0; i < n; i += 1000) {
-  await producer.send({
-    topic: topics.events,
-    acks: -1,
-    messages: events.slice(i, i + 1000).map((e) => ({ key: e.session_id, value: JSON.stringify(e) })),
+interface Rates {
+  sink: number;
+  client: number;
+}
+
+async function once(masked: boolean): Promise<Rates> {
+  run = `bench_sink_${Date.now().toString(36)}`;
+  const settings = storageSettingsFromEnv({ ...process.env, MCPTAP_CLICKHOUSE_DATABASE: run });
+  const kafkaSettings = kafkaSettingsFromEnv();
+  const topics = topicNames(run);
+  const store = await openStore(settings.clickhouse);
+  await migrate(store, { retentionDays: settings.retentionDays });
+  const kafka = createKafka(kafkaSettings, { logger: silentLogger });
+  await ensureTopics(
+    kafka,
+    [topics.events, topics.catalog, topics.prompts, topics.alerts, topics.deadLetter].map((topic) => ({
+      topic,
+      partitions: 3,
+    })),
+  );
+  const events = Array.from({ length: n }, (_, i) => event(i));
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < n; i += 1000) {
+    await producer.send({
+      topic: topics.events,
+      acks: -1,
+      messages: events.slice(i, i + 1000).map((e) => ({ key: e.session_id, value: JSON.stringify(e) })),
+    });
+  }
+  await producer.disconnect();
+
+  const count = async (table: string): Promise<number> => {
+    const [row] = await (
+      await store.client.query({ query: `SELECT count() AS n FROM ${run}.${table}`, format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    return Number(row?.n);
+  };
+
+  const writer = new StoreWriter(store, { mask: masked ? await secretMaskerFor() : null });
+  const sink = await startSink({
+    kafka,
+    topics,
+    writer,
+    logger: silentLogger,
+    ...settings,
+    groupId: `${run}-group`,
   });
+  // Steady state: from the first stored row to the last (the consumer group's join, a few seconds
+  // of broker rebalance delay, is not throughput).
+  let first: { at: number; rows: number } | undefined;
+  for (;;) {
+    const rows = await count('tool_calls');
+    if (rows > 0 && first === undefined) first = { at: performance.now(), rows };
+    if (rows >= n) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const sinkRate = (n - first!.rows) / ((performance.now() - first!.at) / 1000);
+  await sink.stop();
+
+  // The same rows (as the writer builds them), into a second table, by clickhouse-client.
+  await store.client.command({ query: `CREATE TABLE ${run}.tool_calls_client AS ${run}.tool_calls` });
+  const body = [...writer.rows(events).values()][0]!.map((row) => JSON.stringify(row)).join('\n') + '\n';
+  const port = process.env.MCPTAP_CLICKHOUSE_TCP_PORT ?? '19000';
+  const clientStarted = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(
+      'clickhouse-client',
+      ['--port', port, '--query', `INSERT INTO ${run}.tool_calls_client FORMAT JSONEachRow`],
+      { stdio: ['pipe', 'inherit', 'inherit'] },
+    );
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`clickhouse-client exited with ${code}`)),
+    );
+    child.stdin.end(body);
+  });
+  const clientRate = n / ((performance.now() - clientStarted) / 1000);
+  if ((await count('tool_calls_client')) !== n) throw new Error('clickhouse-client did not insert every row');
+  await store.client.command({ query: `DROP DATABASE ${run}` });
+  await store.client.close();
+  return { sink: sinkRate, client: clientRate };
 }
-await producer.disconnect();
 
-async function count(table: string): Promise<number> {
-  const [row] = await (
-    await store.client.query({ query: `SELECT count() AS n FROM ${run}.${table}`, format: 'JSONEachRow' })
-  ).json<{ n: string }>();
-  return Number(row?.n);
+/** CPU microseconds to mask one event's strings (the detectors' maskSecrets, through StoreWriter.rows). */
+async function maskingCost(): Promise<number> {
+  const events = Array.from({ length: 2000 }, (_, i) => event(i));
+  const store = await openStore(storageSettingsFromEnv().clickhouse);
+  const masked = new StoreWriter(store, { mask: await secretMaskerFor() });
+  const plain = new StoreWriter(store, { mask: null });
+  masked.rows(events);
+  const t0 = process.cpuUsage();
+  masked.rows(events);
+  const t1 = process.cpuUsage(t0);
+  plain.rows(events);
+  const t2 = process.cpuUsage();
+  plain.rows(events);
+  const t3 = process.cpuUsage(t2);
+  await store.client.close();
+  return (t1.user + t1.system - (t3.user + t3.system)) / events.length;
 }
 
-const writer = new StoreWriter(store, { mask: masked ? await secretMaskerFor() : null });
-const started = performance.now();
-const sink = await startSink({
-  kafka,
-  topics,
-  writer,
-  logger: silentLogger,
-  ...settings,
-  groupId: `${run}-group`,
-});
-while ((await count('tool_calls')) < n) await new Promise((resolve) => setTimeout(resolve, 50));
-const sinkSeconds = (performance.now() - started) / 1000;
-await sink.stop();
-
-// The same rows (as the writer builds them), into a second table, by clickhouse-client.
-await store.client.command({ query: `CREATE TABLE ${run}.tool_calls_client AS ${run}.tool_calls` });
-const body = [...writer.rows(events).values()][0]!.map((row) => JSON.stringify(row)).join('\n') + '\n';
-const port = process.env.MCPTAP_CLICKHOUSE_TCP_PORT ?? '19000';
-const clientStarted = performance.now();
-await new Promise<void>((resolve, reject) => {
-  const child = spawn(
-    'clickhouse-client',
-    ['--port', port, '--query', `INSERT INTO ${run}.tool_calls_client FORMAT JSONEachRow`],
-    {
-      stdio: ['pipe', 'inherit', 'inherit'],
-    },
+const lines: string[] = [];
+for (const masked of [false, true]) {
+  const rates: Rates[] = [];
+  for (let r = 0; r < RUNS; r++) rates.push(await once(masked));
+  const sink = spread(rates.map((x) => x.sink));
+  const client = spread(rates.map((x) => x.client));
+  const ratio = spread(rates.map((x) => x.sink / x.client));
+  lines.push(
+    `| mcptap sink, ${masked ? 'masked' : 'unmasked'} | ${formatSpread(sink)} | ${formatSpread(client)} | ${formatSpread({ min: ratio.min * 100, median: ratio.median * 100, max: ratio.max * 100 })} % |`,
   );
-  child.on('error', reject);
-  child.on('exit', (code) =>
-    code === 0 ? resolve() : reject(new Error(`clickhouse-client exited with ${code}`)),
-  );
-  child.stdin.end(body);
-});
-const clientSeconds = (performance.now() - clientStarted) / 1000;
-if ((await count('tool_calls_client')) !== n) throw new Error('clickhouse-client did not insert every row');
-
+}
+console.log(`sink: ${n} tool-call rows (~2 KB as JSON) per run, ${RUNS} runs, rows/s median (min–max)`);
+console.log('| path | rows/s into ClickHouse | clickhouse-client JSONEachRow rows/s | sink / raw |');
+console.log('|---|---|---|---|');
+for (const line of lines) console.log(line);
 console.log(
-  `ClickHouse ${store.flavor.version}, ${n} tool-call rows (~${Math.round(body.length / n)} B/row as JSON)`,
+  `masking (detectors' maskSecrets on every string): ${(await maskingCost()).toFixed(0)} µs of CPU per event`,
 );
-console.log(
-  `sink (Kafka → validate → ${masked ? 'mask' : 'no masking'} → ClickHouse, batch ${settings.batchRows} rows): ${Math.round(n / sinkSeconds)} rows/s (${sinkSeconds.toFixed(2)} s)`,
-);
-console.log(
-  `clickhouse-client INSERT … FORMAT JSONEachRow: ${Math.round(n / clientSeconds)} rows/s (${clientSeconds.toFixed(2)} s)`,
-);
-await store.client.command({ query: `DROP DATABASE ${run}` });
-await store.client.close();

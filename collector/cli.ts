@@ -1,7 +1,9 @@
+import cluster from 'node:cluster';
 import { createInterface } from 'node:readline';
 import { ConfigError, createLogger, envReference } from '../platform/index.js';
 import { hashApiKey } from './api-keys.js';
-import { COLLECTOR_ENV_TABLE, collectorConfigFromEnv } from './config.js';
+import { runCollectorPrimary } from './collector-cluster.js';
+import { COLLECTOR_ENV_TABLE, collectorConfigFromEnv, workerShare } from './config.js';
 import { startKafkaCollector } from './kafka-collector.js';
 
 const USAGE = `Usage:
@@ -54,18 +56,28 @@ async function serveMain(): Promise<number> {
     }
     throw error;
   }
-  const collector = await startKafkaCollector(config, logger);
+  if (config.workers > 1 && cluster.isPrimary) return runCollectorPrimary(config, logger);
+  const worker = cluster.isWorker;
+  const collector = await startKafkaCollector(
+    worker ? workerShare(config) : config,
+    worker ? logger.child({ worker: cluster.worker?.id }) : logger,
+  );
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       logger.info('stopping', { signal });
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
+      // A worker gets the terminal's SIGINT and the primary's SIGTERM: it keeps ignoring the second.
+      if (!worker) {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+      }
       resolve();
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
   await collector.close();
+  // The IPC channel to the primary would keep a worker alive.
+  if (worker) cluster.worker?.disconnect();
   return 0;
 }
 

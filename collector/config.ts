@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { TopicNames } from '../model/index.js';
 import {
   ConfigError,
@@ -7,7 +8,9 @@ import {
   envString,
   KAFKA_ENV,
   kafkaSettingsFromEnv,
+  parseProducerClient,
   type EnvVarSpec,
+  type ProducerClient,
 } from '../platform/index.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 import type { ContentCaps } from './normalise-spans.js';
@@ -81,13 +84,15 @@ export const COLLECTOR_ENV = {
   },
   maxConcurrentRequests: {
     name: 'MCPTAP_COLLECTOR_MAX_CONCURRENT_REQUESTS',
-    default: '64',
-    description: 'requests being read, decoded or awaiting Kafka at once; 503 + Retry-After beyond',
+    default: '16',
+    description:
+      'requests being read, decoded or awaiting Kafka at once (all workers together); 503 + Retry-After beyond. Production is serial per producer, so more only adds memory and latency',
   },
   maxInFlightBytes: {
     name: 'MCPTAP_COLLECTOR_MAX_INFLIGHT_BYTES',
-    default: '134217728',
-    description: 'bytes of bodies and records held at once; 503 + Retry-After beyond',
+    default: '33554432',
+    description:
+      'bytes of bodies and records held at once (all workers together; decoded spans take about as much again); 503 + Retry-After beyond',
   },
   publishTimeoutMs: {
     name: 'MCPTAP_COLLECTOR_PUBLISH_TIMEOUT_MS',
@@ -126,6 +131,18 @@ export const COLLECTOR_ENV = {
     description:
       'spans of other instrumentations go to the raw-spans topic (true) or are counted and dropped (false)',
   },
+  kafkaClient: {
+    name: 'MCPTAP_COLLECTOR_KAFKA_CLIENT',
+    default: 'platformatic',
+    description:
+      'Kafka client that produces the records: platformatic (@platformatic/kafka, about half the CPU per record) or kafkajs; both idempotent, acks=all, one request in flight (bench/RESULTS.md)',
+  },
+  workers: {
+    name: 'MCPTAP_COLLECTOR_WORKERS',
+    default: '1',
+    description:
+      "receiver processes sharing the listen port, each with its own producer ('auto': one per CPU core); the rate limit and in-flight limits are split between them",
+  },
   shutdownGraceMs: {
     name: 'MCPTAP_COLLECTOR_SHUTDOWN_GRACE_MS',
     default: '15000',
@@ -152,7 +169,10 @@ export interface CollectorConfig {
   readyTtlMs: number;
   forwardRawSpans: boolean;
   shutdownGraceMs: number;
+  /** Receiver processes; the limits above are already this process's share when it is a worker. */
+  workers: number;
   kafka: {
+    client: ProducerClient;
     brokers: string[];
     clientId: string;
     topics: TopicNames;
@@ -185,6 +205,36 @@ function readKeysFile(path: string): string {
       `${COLLECTOR_ENV.apiKeysFile.name}=${path}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+}
+
+function parseWorkers(text: string): number {
+  if (text.trim().toLowerCase() === 'auto') return availableParallelism();
+  const workers = Number(text);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) {
+    throw new ConfigError(
+      `${COLLECTOR_ENV.workers.name}=${JSON.stringify(text)}: expected 'auto' or an integer from 1 to 256`,
+    );
+  }
+  return workers;
+}
+
+/**
+ * One worker's share of the limits that bound the whole collector: connections are spread evenly
+ * over the workers, so each enforces its part.
+ */
+export function workerShare(config: CollectorConfig): CollectorConfig {
+  const n = config.workers;
+  if (n === 1) return config;
+  const share = (value: number) => Math.max(1, Math.ceil(value / n));
+  return {
+    ...config,
+    rateLimit: {
+      spansPerSecond: config.rateLimit.spansPerSecond === 0 ? 0 : share(config.rateLimit.spansPerSecond),
+      burst: share(config.rateLimit.burst),
+    },
+    maxConcurrentRequests: share(config.maxConcurrentRequests),
+    maxInFlightBytes: Math.max(config.maxBodyBytes, share(config.maxInFlightBytes)),
+  };
 }
 
 export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig {
@@ -230,7 +280,9 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
     readyTtlMs: envInt(env, e.readyTtlMs, 1000),
     forwardRawSpans: envBool(env, e.forwardRawSpans),
     shutdownGraceMs: envInt(env, e.shutdownGraceMs, 0),
+    workers: parseWorkers(envString(env, e.workers)),
     kafka: {
+      client: parseProducerClient(envString(env, e.kafkaClient), e.kafkaClient.name),
       brokers: kafka.brokers,
       clientId: kafka.clientId,
       topics: kafka.topics,

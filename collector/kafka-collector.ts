@@ -1,4 +1,4 @@
-import { createKafka, type Logger } from '../platform/index.js';
+import { createKafka, createRecordProducer, type Logger } from '../platform/index.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import type { CollectorConfig } from './config.js';
 import { collectorTopicSpecs, KafkaEventPublisher } from './kafka-publisher.js';
@@ -28,6 +28,14 @@ export async function startKafkaCollector(
     publisher = await KafkaEventPublisher.start(
       {
         kafka,
+        newProducer: () =>
+          createRecordProducer({
+            client: config.kafka.client,
+            brokers: config.kafka.brokers,
+            clientId: config.kafka.clientId,
+            logger: logger.child({ part: 'kafka' }),
+            requestTimeoutMs: config.publishTimeoutMs,
+          }),
         topics: config.kafka.topics,
         requestBytes: config.kafkaRequestBytes,
         requestTimeoutMs: config.publishTimeoutMs,

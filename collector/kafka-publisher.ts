@@ -1,12 +1,4 @@
-import {
-  Partitioners,
-  type Admin,
-  type IHeaders,
-  type Kafka,
-  type Message,
-  type Producer,
-  type TopicMessages,
-} from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import {
   EVENT_SCHEMA_VERSION,
   RECORD_HEADERS,
@@ -14,7 +6,13 @@ import {
   keyForEvent,
   type TopicNames,
 } from '../model/index.js';
-import { ensureTopics, type Logger, type TopicSpec } from '../platform/index.js';
+import {
+  ensureTopics,
+  type Logger,
+  type OutgoingRecord,
+  type RecordProducer,
+  type TopicSpec,
+} from '../platform/index.js';
 import { PublishError, type EventPublisher, type PublishItem } from './event-publisher.js';
 import { nextBatchLength } from './record-batches.js';
 
@@ -28,7 +26,10 @@ import { nextBatchLength } from './record-batches.js';
  */
 
 export interface KafkaPublisherOptions {
+  /** For topic creation and reachability probes (kafkajs admin). */
   kafka: Kafka;
+  /** A new idempotent producer (platform/kafka-producer.ts); called again after a failure. */
+  newProducer: () => RecordProducer;
   topics: TopicNames;
   /** Byte budget of one produce request (sum of values plus per-record overhead). */
   requestBytes: number;
@@ -77,7 +78,7 @@ interface QueueEntry {
 }
 
 export class KafkaEventPublisher implements EventPublisher {
-  private producer: Producer;
+  private producer: RecordProducer;
   private producerHealthy = true;
   private resetting: Promise<void> | undefined;
   private readonly admin: Admin;
@@ -89,10 +90,10 @@ export class KafkaEventPublisher implements EventPublisher {
   private probing = false;
   private closed = false;
   private readonly probeTimer: NodeJS.Timeout;
-  private readonly headerCache = new Map<string, IHeaders>();
+  private readonly headerCache = new Map<string, Readonly<Record<string, string>>>();
 
   private constructor(private readonly options: KafkaPublisherOptions) {
-    this.producer = this.newProducer();
+    this.producer = options.newProducer();
     this.admin = options.kafka.admin({ retry: { retries: 1 } });
     this.probeTimer = setInterval(() => void this.probe(), Math.max(250, Math.floor(options.readyTtlMs / 3)));
     this.probeTimer.unref();
@@ -137,17 +138,7 @@ export class KafkaEventPublisher implements EventPublisher {
     await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
   }
 
-  private newProducer(): Producer {
-    return this.options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // Murmur2 on the record key, as the Java client: a session's events share a partition.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-  }
-
-  private headers(kind: string, tenant: string): IHeaders {
+  private headers(kind: string, tenant: string): Readonly<Record<string, string>> {
     const cacheKey = `${kind}\u0000${tenant}`;
     let headers = this.headerCache.get(cacheKey);
     if (headers === undefined) {
@@ -177,28 +168,23 @@ export class KafkaEventPublisher implements EventPublisher {
     return batch;
   }
 
-  private topicMessages(batch: readonly QueueEntry[]): TopicMessages[] {
-    const byTopic = new Map<string, Message[]>();
+  private records(batch: readonly QueueEntry[]): OutgoingRecord[] {
     const { topics } = this.options;
-    for (const { item } of batch) {
-      let topic: string;
-      let message: Message;
-      if (item.type === 'event') {
-        topic = topicForEvent(topics, item.event);
-        message = {
-          key: keyForEvent(item.event),
-          value: item.value,
-          headers: this.headers(item.event.kind, item.event.tenant),
-        };
-      } else {
-        topic = topics.rawSpans;
-        message = { key: item.key, value: item.value, headers: this.headers('raw_span', item.tenant) };
-      }
-      let messages = byTopic.get(topic);
-      if (messages === undefined) byTopic.set(topic, (messages = []));
-      messages.push(message);
-    }
-    return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return batch.map(({ item }) =>
+      item.type === 'event'
+        ? {
+            topic: topicForEvent(topics, item.event),
+            key: keyForEvent(item.event),
+            value: item.value,
+            headers: this.headers(item.event.kind, item.event.tenant),
+          }
+        : {
+            topic: topics.rawSpans,
+            key: item.key,
+            value: item.value,
+            headers: this.headers('raw_span', item.tenant),
+          },
+    );
   }
 
   private async drain(): Promise<void> {
@@ -207,11 +193,7 @@ export class KafkaEventPublisher implements EventPublisher {
       if (batch.length === 0) return;
       try {
         await this.ensureProducer();
-        await this.producer.sendBatch({
-          topicMessages: this.topicMessages(batch),
-          acks: -1,
-          timeout: this.options.requestTimeoutMs,
-        });
+        await this.producer.send(this.records(batch), this.options.requestTimeoutMs);
       } catch (error) {
         this.onFailure(batch, error);
         continue;
@@ -251,7 +233,7 @@ export class KafkaEventPublisher implements EventPublisher {
     if (this.producerHealthy) return Promise.resolve();
     this.resetting ??= (async () => {
       await this.producer.disconnect().catch(() => undefined);
-      this.producer = this.newProducer();
+      this.producer = this.options.newProducer();
       await this.producer.connect();
       this.producerHealthy = true;
     })().finally(() => (this.resetting = undefined));

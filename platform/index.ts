@@ -2,3 +2,4 @@ export * from './env-config.js';
 export * from './log.js';
 export * from './metrics.js';
 export * from './kafka.js';
+export * from './kafka-producer.js';

@@ -22,6 +22,12 @@ export interface SinkOptions {
   batchWaitMs: number;
   retryMaxMs: number;
   logger: Logger;
+  /**
+   * Partitions written at once (default 4). Each partition's offsets are still committed only
+   * after its own rows were acknowledged; concurrency overlaps one partition's ClickHouse insert
+   * with the fetching and decoding of the others.
+   */
+  partitionsConcurrently?: number;
 }
 
 export interface RunningSink {
@@ -152,7 +158,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: options.partitionsConcurrently ?? 4,
     eachBatch: async (payload) => {
       const { batch } = payload;
       const source: RecordSource = batch.topic === topics.alerts ? 'alert' : 'event';

@@ -319,8 +319,12 @@ describe('collector with Kafka (scripts/infra.sh kafka) and the OpenTelemetry JS
       // Every event on the topics belongs to one of the two tenants, under its own tenant's key.
       for (const m of recorder.messages) {
         const tenant = m.headers[RECORD_HEADERS.tenant];
-        assert.ok(tenant === tenantA || tenant === tenantB);
-        assert.ok(m.key.startsWith(`${tenant}/`));
+        assert.ok(tenant === tenantA || tenant === tenantB, `record of an unknown tenant on ${m.topic}`);
+        // Session streams are keyed tenant/session, catalogs by the tenant alone (model/topics.ts).
+        assert.ok(
+          m.key === tenant || m.key.startsWith(`${tenant}/`),
+          `key ${m.key} not under tenant ${tenant}`,
+        );
       }
       const metrics = await (await fetch(`${collector.url}/metrics`)).text();
       assert.match(metrics, /mcptap_collector_requests_total\{status="401"\} 3/);

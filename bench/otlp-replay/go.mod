@@ -1,0 +1,3 @@
+module mcptap/bench/otlp-replay
+
+go 1.22

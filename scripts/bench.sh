@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark of the project in one run, on the local servers of
+# scripts/infra.sh (started if needed, never stopped: others may share them). Each figure is
+# printed beside its anchor from the same run, as min/median/max of BENCH_RUNS runs.
+# Benchmarks print figures; they never fail a build by time.
+#
+#   bash scripts/bench.sh            (BENCH_RUNS=3, BENCH_SECONDS=15, BENCH_OVERLOAD_SECONDS=60)
+# The OpenTelemetry Collector anchor is built by /work/shared/bench/otelcol/build.sh (about 2.5 min,
+# Go toolchain and module proxy); set OTELCOL_BUILD=1 to build it here when it is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export PATH="$PATH:/usr/local/go/bin"
+export BENCH_RUNS="${BENCH_RUNS:-3}"
+WORK="${BENCH_DIR:-/tmp/mcptap-bench}"
+export OTELCOL_BIN_DIR="${OTELCOL_BIN_DIR:-/tmp/otelcol-bench/bin}"
+export OTLP_REPLAY="$WORK/otlp-replay"
+mkdir -p "$WORK"
+
+bash scripts/infra.sh start kafka clickhouse
+
+echo "== tools"
+(cd bench/otlp-replay && go build -o "$OTLP_REPLAY" .)
+if [ ! -x "$OTELCOL_BIN_DIR/otelcol-anchor" ] && [ "${OTELCOL_BUILD:-0}" = 1 ]; then
+  BENCH_DIR="$(dirname "$OTELCOL_BIN_DIR")" bash /work/shared/bench/otelcol/build.sh
+fi
+
+echo "== machine"
+echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), Node $(node --version), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+echo "== collector vs the OpenTelemetry Collector"
+node --import tsx bench/collector-vs-otelcol.ts
+
+echo "== sink vs clickhouse-client"
+node --import tsx bench/sink-throughput.ts
+
+for extra in bench/detectors-throughput.ts bench/shim-latency.ts; do
+  if [ -f "$extra" ]; then
+    echo "== $extra"
+    node --import tsx "$extra"
+  fi
+done
