@@ -15,6 +15,8 @@ export type PublishItem =
   | { type: 'raw_span'; tenant: string; key: string; value: string; bytes: number };
 
 export interface EventPublisher {
+  /** What the events go to, for operators' messages: `Kafka`, `the local store`. */
+  readonly destination: string;
   /** Resolves when every item is acknowledged; rejects with a PublishError when not all were. */
   publish(items: readonly PublishItem[]): Promise<void>;
   /** True when the sink was verified reachable recently (readiness). */

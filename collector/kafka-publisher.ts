@@ -78,6 +78,7 @@ interface QueueEntry {
 }
 
 export class KafkaEventPublisher implements EventPublisher {
+  readonly destination = 'Kafka';
   private producer: RecordProducer;
   private producerHealthy = true;
   private resetting: Promise<void> | undefined;

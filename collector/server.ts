@@ -153,7 +153,8 @@ export async function startCollector(
       );
     }
     if (shuttingDown) return unavailable(encoding, 'the collector is shutting down; retry', hasBody(req));
-    if (!publisher.ready()) return unavailable(encoding, 'Kafka is not reachable; retry later', hasBody(req));
+    if (!publisher.ready())
+      return unavailable(encoding, `${publisher.destination} is not reachable; retry later`, hasBody(req));
     if (limiter.exhausted(authenticated.keyId)) {
       return status(
         encoding,
@@ -246,12 +247,12 @@ export async function startCollector(
       await Promise.race([published, timeout]);
     } catch (error) {
       metrics.spansRejected.inc({ reason: 'kafka_unavailable' }, spans.length);
-      logger.warn('export request answered 503: Kafka did not acknowledge', {
+      logger.warn(`export request answered 503: ${publisher.destination} did not acknowledge`, {
         tenant: authenticated.tenant,
         records: normalised.items.length,
         error: error instanceof Error ? error.message : String(error),
       });
-      return unavailable(encoding, 'Kafka did not acknowledge the records; retry later');
+      return unavailable(encoding, `${publisher.destination} did not acknowledge the records; retry later`);
     } finally {
       clearTimeout(timer);
     }
@@ -333,7 +334,7 @@ export async function startCollector(
       const ready = !shuttingDown && publisher.ready();
       send(res, {
         status: ready ? 200 : 503,
-        body: Buffer.from(ready ? 'ready\n' : 'not ready: Kafka not verified reachable\n'),
+        body: Buffer.from(ready ? 'ready\n' : `not ready: ${publisher.destination} not verified reachable\n`),
         contentType: 'text/plain',
       });
     } else if (req.method === 'GET' && path === '/metrics') {

@@ -34,6 +34,7 @@ interface Entry<P> extends Accepted<P> {
 }
 
 export class BoundedEventStream<P> implements EventPublisher {
+  readonly destination = 'the local store';
   private readonly queue: Entry<P>[] = [];
   private head = 0;
   private queuedItems = 0;

@@ -16,6 +16,7 @@ import {
   sessionTimeline,
   STORE_TABLES,
   StoreWriter,
+  storageSettingsFromEnv,
   toolCallsOverTime,
   toolStats,
   formatTimeline,
@@ -25,16 +26,8 @@ import {
 import { QueryBuilder } from '../../storage/query-builder.js';
 import { scriptedSession } from './scenario.js';
 
-export const RETENTION: Record<StoreTable, number> = {
-  tool_calls: 90,
-  content_reads: 90,
-  catalog_snapshots: 365,
-  egress_events: 180,
-  turns: 90,
-  assistant_outputs: 90,
-  prompt_logs: 30,
-  alerts: 365,
-};
+/** The shipped retention defaults (no environment overrides). */
+export const RETENTION: Record<StoreTable, number> = storageSettingsFromEnv({}).retentionDays;
 
 export async function count(store: Store, table: string, where = '1'): Promise<number> {
   const [row] = await (
