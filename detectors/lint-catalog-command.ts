@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isAtLeast, SeveritySchema, type Severity } from '../model/index.js';
+import { parseCommandArgs } from './command-args.js';
 import { rulesFromEnv } from './config/rules-source.js';
 import { lintCatalog, toolsOf, type LintFinding } from './lint/catalog-lint.js';
 import { diffCatalogs } from './rules/catalog-drift.js';
@@ -39,23 +39,19 @@ function printText(findings: readonly LintFinding[]): void {
 }
 
 export async function lintCatalogMain(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        'fail-on': { type: 'string', default: 'medium' },
-        baseline: { type: 'boolean', default: false },
-        rules: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`mcptap lint-catalog: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    'lint-catalog',
+    argv,
+    {
+      format: { type: 'string', default: 'text' },
+      'fail-on': { type: 'string', default: 'medium' },
+      baseline: { type: 'boolean', default: false },
+      rules: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (parsed === null) return 2;
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './command-args.js';
 import { rulesFromEnv } from './config/rules-source.js';
 import { replayTranscript } from './replay/replay-transcript.js';
 
@@ -9,23 +9,19 @@ Runs a session transcript through the shim's extraction and every detector. Malf
 reported with their line number and skipped. Exit 0 when it ran (alerts or not), 2 on unreadable input.`;
 
 export async function replayMain(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        tenant: { type: 'string', default: 'replay' },
-        'host-id': { type: 'string', default: 'replay' },
-        rules: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    console.error(`mcptap replay: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(
+    'replay',
+    argv,
+    {
+      format: { type: 'string', default: 'text' },
+      tenant: { type: 'string', default: 'replay' },
+      'host-id': { type: 'string', default: 'replay' },
+      rules: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (parsed === null) return 2;
   const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);

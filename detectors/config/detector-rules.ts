@@ -26,22 +26,7 @@ const Regexes = z.array(
   }, 'not a valid regular expression'),
 );
 
-export const LINT_RULES = [
-  'hidden_comment',
-  'pseudo_tag',
-  'model_directive',
-  'secrecy',
-  'tool_instruction',
-  'sensitive_path',
-  'credential_word',
-  'invisible_unicode',
-  'encoded_blob',
-  'annotation_lie',
-  'lookalike_name',
-  'exfil_param',
-  'extra_schema_key',
-] as const;
-export type LintRule = (typeof LINT_RULES)[number];
+/** Text shapes: what makes text look aimed at the model, in catalogs and in results alike. */
 export const TEXT_SHAPES = [
   'hidden_comment',
   'pseudo_tag',
@@ -52,8 +37,17 @@ export const TEXT_SHAPES = [
   'credential_word',
   'invisible_unicode',
   'encoded_blob',
-] as const satisfies readonly LintRule[];
+] as const;
 export type TextShape = (typeof TEXT_SHAPES)[number];
+/** Catalog lint findings: every text shape, plus what only a tool definition can show. */
+export const LINT_RULES = [
+  ...TEXT_SHAPES,
+  'annotation_lie',
+  'lookalike_name',
+  'exfil_param',
+  'extra_schema_key',
+] as const;
+export type LintRule = (typeof LINT_RULES)[number];
 
 const enabled = { enabled: z.boolean() };
 
