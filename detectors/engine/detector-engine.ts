@@ -7,6 +7,7 @@ import {
   type McpEventKind,
 } from '../../model/index.js';
 import { isAllowed, type DetectorRules } from '../config/detector-rules.js';
+import { sliceWhole } from '../lint/text-shapes.js';
 import { maskSecrets } from '../secrets/find-secrets.js';
 import type { Detector, Finding } from './detector.js';
 import type { StateStore, StoredState } from './state-store.js';
@@ -209,7 +210,7 @@ export class DetectorEngine {
       server_id: subject.server_id,
       tool,
       evidence_event_ids: evidence.slice(-MAX_EVIDENCE),
-      summary: maskSecrets(finding.summary).slice(0, 4096),
+      summary: sliceWhole(maskSecrets(finding.summary), 0, 4096),
       runbook: (
         this.runbooks.get(finding.rule) ??
         this.runbooks.get(finding.rule.split('.')[0] ?? '') ??

@@ -79,6 +79,18 @@ export function revealInvisible(text: string): string {
   });
 }
 
+/** Moves `index` back off the second half of a surrogate pair, so a cut there splits no character. */
+function wholeCharIndex(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  const before = text.charCodeAt(index - 1);
+  return code >= 0xdc00 && code <= 0xdfff && before >= 0xd800 && before <= 0xdbff ? index - 1 : index;
+}
+
+/** `text.slice(start, end)` that never cuts a character (emoji, tag characters) in half. */
+export function sliceWhole(text: string, start: number, end = text.length): string {
+  return text.slice(wholeCharIndex(text, start), wholeCharIndex(text, Math.min(end, text.length)));
+}
+
 /** A short, masked, single-line excerpt around a hit, safe to print and to put in an alert. */
 export function excerptAround(text: string, start: number, end: number, radius = 60): string {
   let from = Math.max(0, start - radius);
@@ -90,9 +102,9 @@ export function excerptAround(text: string, start: number, end: number, radius =
       to = Math.max(to, secret.end);
     }
   }
-  const body = revealInvisible(maskSecrets(text.slice(from, to)))
+  const body = revealInvisible(maskSecrets(sliceWhole(text, from, to)))
     .replace(/\s+/g, ' ')
     .trim();
-  const clipped = body.length > 240 ? `${body.slice(0, 240)}…` : body;
+  const clipped = body.length > 240 ? `${sliceWhole(body, 0, 240)}…` : body;
   return `${from > 0 ? '…' : ''}${clipped}${to < text.length ? '…' : ''}`;
 }
