@@ -33,7 +33,8 @@ node --import tsx bench/collector-vs-otelcol.ts
 echo "== sink vs clickhouse-client"
 node --import tsx bench/sink-throughput.ts
 
-for extra in bench/detectors-throughput.ts bench/shim-latency.ts; do
+for extra in bench/detectors-throughput.ts bench/secrets-throughput.ts bench/shim-latency.ts \
+  bench/local-throughput.ts bench/local-install-size.ts; do
   if [ -f "$extra" ]; then
     echo "== $extra"
     node --import tsx "$extra"

@@ -1,0 +1,67 @@
+// Builds the @mcptap/shim package (run by `npm pack` / `npm publish` through prepack): one ESM
+// bundle of the shim with the event model and the platform modules it uses, npm packages left as
+// imports, plus type declarations. The build fails when the bundle would reach beyond the shim's
+// own sources or import a package the shim does not declare: that is how the store, Kafka and the
+// embedded engine stay out of what a host installs.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const SHIM_DIR = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = join(SHIM_DIR, '..');
+const OUT_DIR = join(SHIM_DIR, 'dist');
+/** Repository sources the shim may bundle, relative to the repository root. */
+const BUNDLED_SOURCES = [/^shim\//, /^model\//, /^platform\/(env-config|log|metrics)\.ts$/];
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] ?? specifier);
+}
+
+export async function buildShimPackage(): Promise<void> {
+  rmSync(OUT_DIR, { recursive: true, force: true });
+  const manifest = JSON.parse(readFileSync(join(SHIM_DIR, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const result = await build({
+    entryPoints: { index: join(SHIM_DIR, 'index.ts'), 'mcptap-proxy': join(SHIM_DIR, 'proxy-bin.ts') },
+    outdir: OUT_DIR,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+  });
+
+  const problems: string[] = [];
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const path = relative(REPO_ROOT, join(process.cwd(), input));
+    if (!BUNDLED_SOURCES.some((allowed) => allowed.test(path))) problems.push(`bundles ${path}`);
+  }
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const imported of output.imports) {
+      if (!imported.external || imported.path.startsWith('node:')) continue;
+      if (!(packageName(imported.path) in manifest.dependencies))
+        problems.push(`imports ${imported.path}, which shim/package.json does not declare`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(
+      `@mcptap/shim would pull more than the shim:\n  ${[...new Set(problems)].join('\n  ')}\n` +
+        'Keep shim/ importing only model/, platform/{env-config,log,metrics} and its declared packages.',
+    );
+  }
+
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', join(SHIM_DIR, 'tsconfig.build.json')], { stdio: 'inherit' });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildShimPackage();
