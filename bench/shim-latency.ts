@@ -1,24 +1,38 @@
 /**
  * Latency the shim adds to an MCP tool call: a real SDK client calls server-everything's `echo`
- * over stdio N times (after a warm-up) without the shim, with the library shim (spans to an
- * in-memory exporter through a batch processor, as in production), and through `mcptap proxy`
- * (exporting to a closed port). Prints p50/p99 per call and the difference to the baseline.
+ * over stdio without the shim, with the library shim (spans to an in-memory exporter through a
+ * batch processor, as in production), and through `mcptap proxy` (exporting to a closed port).
+ * The three connections are open at once and measured in interleaved rounds (the order rotating),
+ * after a warm-up, so that a machine busy with other work slows them alike.
  *
- *   node --import tsx bench/shim-latency.ts [calls=2000] [payload_bytes=256]
+ * Per variant it prints:
+ * - wall time per call (p50/p99) and the difference to the baseline;
+ * - the host's critical path per call: from `callTool` to the request reaching the stdio
+ *   transport, plus from the response leaving the transport to `callTool` resolving. The server's
+ *   round trip is left out, so this is the time the library shim adds without the noise of two
+ *   processes being scheduled;
+ * - CPU time per call of the host process and, for the proxy, of the proxy process (work done off
+ *   the critical path counts here).
+ *
+ *   node --import tsx bench/shim-latency.ts [calls=2000] [payload_bytes=256] [rounds=10]
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { instrumentClient, McpHostTelemetry } from '../shim/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(ROOT, 'node_modules', '@modelcontextprotocol', 'server-everything', 'dist', 'index.js');
 const CALLS = Number(process.argv[2] ?? 2000);
 const PAYLOAD = 'x'.repeat(Number(process.argv[3] ?? 256));
+const ROUNDS = Number(process.argv[4] ?? 10);
 const WARMUP = 200;
+const CLOCK_TICKS_PER_SECOND = 100;
 
 const direct: StdioServerParameters = {
   command: process.execPath,
@@ -34,40 +48,102 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function measure(client: Client, transport: StdioClientTransport): Promise<number[]> {
-  await client.connect(transport);
-  const times: number[] = [];
-  for (let i = 0; i < WARMUP + CALLS; i++) {
-    const start = process.hrtime.bigint();
-    await client.callTool({ name: 'echo', arguments: { message: `${i} ${PAYLOAD}` } });
-    if (i >= WARMUP) times.push(Number(process.hrtime.bigint() - start) / 1e6);
-  }
-  await client.close();
-  return times.sort((a, b) => a - b);
+/** User + system CPU of another process, in µs (Linux /proc, clock-tick resolution). */
+function processCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND) * 1e6;
 }
 
-const results: [string, number[]][] = [];
-results.push([
-  'no shim',
-  await measure(new Client({ name: 'bench', version: '1' }), new StdioClientTransport(direct)),
-]);
+/** When the last request reached the transport and the last message came out of it. */
+interface TransportMarks {
+  sent: bigint;
+  received: bigint;
+}
+
+/** Marks the moments messages cross `transport`, below whatever the client (or shim) wraps it in. */
+function marked(transport: StdioClientTransport): { transport: Transport; marks: TransportMarks } {
+  const marks: TransportMarks = { sent: 0n, received: 0n };
+  const send = transport.send.bind(transport);
+  transport.send = (message) => {
+    marks.sent = process.hrtime.bigint();
+    return send(message);
+  };
+  let handler: Transport['onmessage'];
+  Object.defineProperty(transport, 'onmessage', {
+    get: () => handler,
+    set: (next: Transport['onmessage']) => {
+      handler =
+        next &&
+        ((message, extra) => {
+          marks.received = process.hrtime.bigint();
+          next(message, extra);
+        });
+    },
+  });
+  return { transport, marks };
+}
+
+interface Variant {
+  name: string;
+  client: Client;
+  stdio: StdioClientTransport;
+  marks: TransportMarks;
+  /** Also measure the CPU of the process the client talks to (the proxy). */
+  childCpu: boolean;
+  wallMs: number[];
+  criticalUs: number[];
+  hostCpuUs: number;
+  childCpuUs: number;
+}
+
+async function variant(name: string, client: Client, params: StdioServerParameters, childCpu = false) {
+  const stdio = new StdioClientTransport(params);
+  const { transport, marks } = marked(stdio);
+  await client.connect(transport);
+  const v: Variant = {
+    name,
+    client,
+    stdio,
+    marks,
+    childCpu,
+    wallMs: [],
+    criticalUs: [],
+    hostCpuUs: 0,
+    childCpuUs: 0,
+  };
+  await run(v, WARMUP, false);
+  return v;
+}
+
+async function run(v: Variant, calls: number, record: boolean): Promise<void> {
+  const pid = v.stdio.pid;
+  const child0 = v.childCpu && pid !== null ? processCpuUs(pid) : 0;
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    const start = process.hrtime.bigint();
+    await v.client.callTool({ name: 'echo', arguments: { message: `${i} ${PAYLOAD}` } });
+    const end = process.hrtime.bigint();
+    if (!record) continue;
+    v.wallMs.push(Number(end - start) / 1e6);
+    v.criticalUs.push(Number(v.marks.sent - start + (end - v.marks.received)) / 1e3);
+  }
+  if (!record) return;
+  const cpu = process.cpuUsage(cpu0);
+  v.hostCpuUs += cpu.user + cpu.system;
+  if (v.childCpu && pid !== null) v.childCpuUs += processCpuUs(pid) - child0;
+}
 
 const provider = new BasicTracerProvider({
   spanProcessors: [new BatchSpanProcessor(new InMemorySpanExporter())],
 });
 const telemetry = new McpHostTelemetry({ tracer: provider.getTracer('bench') });
-const shimmed = instrumentClient(new Client({ name: 'bench', version: '1' }), {
-  serverName: 'everything',
-  endpoint: [direct.command, ...(direct.args ?? [])].join(' '),
-  telemetry,
-});
-results.push(['library shim', await measure(shimmed, new StdioClientTransport(direct))]);
-await provider.shutdown();
-
 const proxied: StdioServerParameters = {
   command: process.execPath,
   args: [
@@ -83,20 +159,52 @@ const proxied: StdioServerParameters = {
   ],
   stderr: 'ignore',
 };
-results.push([
-  'mcptap proxy',
-  await measure(new Client({ name: 'bench', version: '1' }), new StdioClientTransport(proxied)),
-]);
+const variants = [
+  await variant('no shim', new Client({ name: 'bench', version: '1' }), direct),
+  await variant(
+    'library shim',
+    instrumentClient(new Client({ name: 'bench', version: '1' }), {
+      serverName: 'everything',
+      endpoint: [direct.command, ...(direct.args ?? [])].join(' '),
+      telemetry,
+    }),
+    direct,
+  ),
+  await variant('mcptap proxy', new Client({ name: 'bench', version: '1' }), proxied, true),
+];
 
-const base = results[0]![1];
+const perRound = Math.ceil(CALLS / ROUNDS);
+for (let round = 0; round < ROUNDS; round++) {
+  for (let k = 0; k < variants.length; k++) {
+    const v = variants[(round + k) % variants.length]!;
+    await run(v, Math.min(perRound, CALLS - round * perRound), true);
+  }
+}
+for (const v of variants) await v.client.close();
+await provider.shutdown();
+
+const [base] = variants;
+const added = (value: number, baseline: number) =>
+  `${value >= baseline ? '+' : ''}${(value - baseline).toFixed(3)}`;
 console.log(
-  `echo tool over stdio, ${CALLS} calls after ${WARMUP} warm-up, ${PAYLOAD.length}-byte payload (ms per call)`,
+  `echo tool over stdio, ${CALLS} calls per variant after ${WARMUP} warm-up, interleaved in ${ROUNDS} rounds, ${PAYLOAD.length}-byte payload`,
 );
-console.log('variant        p50     p99     added p50  added p99');
-for (const [name, times] of results) {
-  const p50 = percentile(times, 50);
-  const p99 = percentile(times, 99);
-  console.log(
-    `${name.padEnd(14)} ${p50.toFixed(3).padStart(6)}  ${p99.toFixed(3).padStart(6)}  ${(p50 - percentile(base, 50)).toFixed(3).padStart(9)}  ${(p99 - percentile(base, 99)).toFixed(3).padStart(9)}`,
-  );
+console.log(
+  'variant        wall p50  p99 (ms)  added p50  p99       critical p50  p99 (µs)  added p50  p99     CPU/call host  proxy (µs)',
+);
+for (const v of variants) {
+  const row = [
+    v.name.padEnd(14),
+    percentile(v.wallMs, 50).toFixed(3).padStart(8),
+    percentile(v.wallMs, 99).toFixed(3).padStart(9),
+    added(percentile(v.wallMs, 50), percentile(base!.wallMs, 50)).padStart(10),
+    added(percentile(v.wallMs, 99), percentile(base!.wallMs, 99)).padStart(8),
+    percentile(v.criticalUs, 50).toFixed(1).padStart(16),
+    percentile(v.criticalUs, 99).toFixed(1).padStart(9),
+    added(percentile(v.criticalUs, 50), percentile(base!.criticalUs, 50)).padStart(10),
+    added(percentile(v.criticalUs, 99), percentile(base!.criticalUs, 99)).padStart(8),
+    (v.hostCpuUs / v.wallMs.length).toFixed(0).padStart(16),
+    v.childCpu ? (v.childCpuUs / v.wallMs.length).toFixed(0).padStart(7) : '      -',
+  ];
+  console.log(row.join(''));
 }

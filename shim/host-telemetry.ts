@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Span, Tracer } from '@opentelemetry/api';
+import { context, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isoTime } from '../model/index.js';
+import { DeferredQueue } from './deferred-queue.js';
 import { SessionExtractor, type ContentCaps } from './extract/session-extractor.js';
 import type { HostLine, TranscriptLine, WireDirection } from './extract/transcript-line.js';
 import { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
@@ -21,7 +22,25 @@ export interface McpHostTelemetryOptions {
   record?: (line: TranscriptLine) => void;
   metrics?: ShimMetrics;
   now?: () => number;
+  /** Lines seen but not yet extracted; beyond it lines are dropped and counted. Default 10,000. */
+  maxQueuedLines?: number;
 }
+
+/** A JSON-RPC message or batch; the extractor reads the rest. */
+function isMessage(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
+}
+
+/**
+ * A line as seen on the host's critical path: only its time, the host's active context (the
+ * parent of the spans it yields) and the message (or text) taken, the rest done when the queue is
+ * drained.
+ */
+type Observed = { ms: number; context: Context; session: string } & (
+  | { server: string; dir: WireDirection; msg: Record<string, unknown> }
+  | { server: string; dir: WireDirection; text: string }
+  | { host: HostLine['host']; fields: Partial<HostLine> }
+);
 
 /** Host-side calls for one conversation. */
 export interface HostSession {
@@ -37,7 +56,9 @@ export interface HostSession {
 /**
  * The shim's pipeline inside a host (or the proxy): transcript lines in, through the one
  * SessionExtractor, out as spans. Every entry point swallows its own failures — telemetry never
- * breaks the host — and counts them in `metrics.errors`.
+ * breaks the host — and counts them in `metrics.errors`. Entry points only timestamp what they are
+ * given and queue it (bounded); parsing, extraction and spans follow once the host's own work for
+ * that turn of the event loop is done, in the order the lines came.
  */
 export class McpHostTelemetry {
   readonly metrics: ShimMetrics;
@@ -46,6 +67,7 @@ export class McpHostTelemetry {
   private readonly extractor: SessionExtractor;
   private readonly endpoints = new Map<string, string>();
   private readonly now: () => number;
+  private readonly queue: DeferredQueue<Observed>;
 
   constructor(private readonly options: McpHostTelemetryOptions = {}) {
     this.metrics = options.metrics ?? createShimMetrics();
@@ -59,6 +81,17 @@ export class McpHostTelemetry {
       idleTurnGapMs: options.idleTurnGapMs,
       caps: options.caps,
     });
+    this.queue = new DeferredQueue({
+      capacity: options.maxQueuedLines ?? 10_000,
+      process: (observed) => {
+        try {
+          context.with(observed.context, () => this.process(observed));
+        } catch {
+          this.metrics.errors.inc({ stage: 'extract' });
+        }
+      },
+      onDrop: () => this.metrics.linesDropped.inc(),
+    });
   }
 
   /** Declares how a server is reached (part of its identity). Call before its first message. */
@@ -68,7 +101,7 @@ export class McpHostTelemetry {
 
   session(id: string = this.defaultSessionId): HostSession {
     const line = (host: HostLine['host'], fields: Partial<HostLine>) =>
-      this.push({ ts: isoTime(this.now()), session: id, host, ...fields });
+      this.queue.push({ ms: this.now(), context: context.active(), session: id, host, fields });
     return {
       id,
       startTurn: (text) => line('user_turn', { text }),
@@ -79,23 +112,16 @@ export class McpHostTelemetry {
 
   /** A JSON-RPC message (or batch) that crossed a transport. */
   wire(session: string, server: string, dir: WireDirection, msg: unknown): void {
-    if (msg === null || typeof msg !== 'object') {
+    if (!isMessage(msg)) {
       this.metrics.errors.inc({ stage: 'parse' });
       return;
     }
-    this.push({ ts: isoTime(this.now()), session, server, dir, msg: msg as Record<string, unknown> });
+    this.queue.push({ ms: this.now(), context: context.active(), session, server, dir, msg });
   }
 
   /** A JSON-RPC message as text (a stdio line, an HTTP body, an SSE event's data). */
   wireText(session: string, server: string, dir: WireDirection, text: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(text);
-    } catch {
-      this.metrics.errors.inc({ stage: 'parse' });
-      return;
-    }
-    this.wire(session, server, dir, msg);
+    this.queue.push({ ms: this.now(), context: context.active(), session, server, dir, text });
   }
 
   /** Starts a request's client span now, so that its context can be sent along (see SpanEmitter). */
@@ -108,8 +134,9 @@ export class McpHostTelemetry {
     }
   }
 
-  /** Reports unanswered requests and ends open turns (at shutdown). */
+  /** Extracts every line queued so far, reports unanswered requests and ends open turns (at shutdown). */
   flush(): void {
+    this.queue.drain();
     try {
       this.emitter.emit(this.extractor.flush());
     } catch {
@@ -117,7 +144,31 @@ export class McpHostTelemetry {
     }
   }
 
-  private push(line: TranscriptLine): void {
+  private process(observed: Observed): void {
+    const ts = isoTime(observed.ms);
+    if ('host' in observed) {
+      this.extract({ ts, session: observed.session, host: observed.host, ...observed.fields });
+      return;
+    }
+    const { session, server, dir } = observed;
+    if ('msg' in observed) {
+      this.extract({ ts, session, server, dir, msg: observed.msg });
+      return;
+    }
+    let msg: unknown = null;
+    try {
+      msg = JSON.parse(observed.text);
+    } catch {
+      // counted below, like any other text that is not a JSON-RPC message
+    }
+    if (!isMessage(msg)) {
+      this.metrics.errors.inc({ stage: 'parse' });
+      return;
+    }
+    this.extract({ ts, session, server, dir, msg });
+  }
+
+  private extract(line: TranscriptLine): void {
     try {
       this.options.record?.(line);
     } catch {

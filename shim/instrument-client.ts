@@ -157,7 +157,7 @@ class TappedTransport implements Transport {
     this.inner.onmessage =
       handler &&
       (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => {
-        // The host gets the message first; telemetry follows on the same tick.
+        // The host gets the message first; the tap only queues it for extraction after this tick.
         handler(message, extra);
         this.tap.incoming(message);
       });

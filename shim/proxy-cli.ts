@@ -132,6 +132,7 @@ export async function main(argv: string[]): Promise<number> {
   log.info('proxy stopped', {
     exit_code: code,
     spans_dropped: mcptap.metrics.spansDropped.get(),
+    lines_dropped: mcptap.metrics.linesDropped.get(),
     transcript_lines_dropped: recorder?.dropped() ?? 0,
   });
   return code;

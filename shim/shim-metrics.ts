@@ -8,6 +8,8 @@ export interface ShimMetrics {
   registry: MetricsRegistry;
   /** Events extracted, by kind. */
   events: Counter;
+  /** Messages and host lines not observed because the extraction queue was full. */
+  linesDropped: Counter;
   /** Failures inside the shim that were swallowed so that the host never sees them, by stage. */
   errors: Counter;
   /** Spans the export queue refused because it was full (collector slow or unreachable). */
@@ -22,6 +24,10 @@ export function createShimMetrics(registry = new MetricsRegistry()): ShimMetrics
   return {
     registry,
     events: registry.counter('mcptap_shim_events_total', 'Events extracted from MCP traffic, by kind'),
+    linesDropped: registry.counter(
+      'mcptap_shim_lines_dropped_total',
+      'Messages and host lines dropped because the extraction queue was full',
+    ),
     errors: registry.counter(
       'mcptap_shim_errors_total',
       'Shim failures swallowed to protect the host, by stage',
