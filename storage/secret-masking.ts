@@ -18,15 +18,26 @@ const KEEP = new Set([
   'source_event_id',
 ]);
 
+/** `value` with every string masked; the same object (or array) when nothing in it changed. */
 function maskValue(value: unknown, mask: SecretMasker): unknown {
   if (typeof value === 'string') return mask(value);
-  if (Array.isArray(value)) return value.map((item) => maskValue(item, mask));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    value.forEach((item: unknown, i) => {
+      const masked = maskValue(item, mask);
+      if (masked !== item) (out ??= [...value])[i] = masked;
+    });
+    return out ?? value;
+  }
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      out[key] = KEEP.has(key) || key === 'evidence_event_ids' ? item : maskValue(item, mask);
+    let out: Record<string, unknown> | undefined;
+    for (const key of Object.keys(value)) {
+      if (KEEP.has(key) || key === 'evidence_event_ids') continue;
+      const item: unknown = (value as Record<string, unknown>)[key];
+      const masked = maskValue(item, mask);
+      if (masked !== item) (out ??= { ...value })[key] = masked;
     }
-    return out;
+    return out ?? value;
   }
   return value;
 }

@@ -16,7 +16,16 @@ export interface SecretMatch {
 }
 
 const MAX_DEPTH = 2;
-const BASE64_RUN = /[A-Za-z0-9+/_-]{24,}={0,2}/g;
+/** Encoded secrets are looked for in base64-alphabet runs at least this long (hex digits are in it). */
+const MIN_ENCODED_RUN = 24;
+/** Runs found in every text: long enough for an encoded secret or a `withinRun` rule. */
+const MIN_RUN = Math.min(MIN_ENCODED_RUN, ...SECRET_RULES.map((rule) => rule.withinRun ?? Infinity));
+/** Base64 and base64url, as the body of a regex character class. */
+const BASE64_ALPHABET = 'A-Za-z0-9+/_-';
+const OUTSIDE_ALPHABET = new RegExp(`[^${BASE64_ALPHABET}]`, 'g');
+const IN_BASE64_ALPHABET = Uint8Array.from({ length: 128 }, (_, c) =>
+  new RegExp(`[${BASE64_ALPHABET}]`).test(String.fromCharCode(c)) ? 1 : 0,
+);
 const HEX_RUN = /(?<![0-9A-Za-z])(?:[0-9a-fA-F]{2}){12,}(?![0-9A-Za-z])/g;
 const PERCENT_RUN = /(?:[^\s%"'<>]*%[0-9A-Fa-f]{2})+[^\s%"'<>]*/g;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
@@ -25,23 +34,48 @@ export function secretFingerprint(value: string): string {
   return sha256Hex(value).slice(0, 8);
 }
 
+/** At least 95 % printable ASCII; stops as soon as the other characters rule that out. */
 function isMostlyPrintable(text: string): boolean {
   if (text.length === 0) return false;
-  let printable = 0;
+  let other = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09) printable++;
+    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    if ((text.length - ++other) / text.length < 0.95) return false;
   }
-  return printable / text.length >= 0.95;
+  return true;
 }
 
 interface RawMatch extends SecretMatch {
   priority: number;
 }
 
-function directMatches(text: string, rules: readonly SecretRule[]): RawMatch[] {
+/**
+ * The regex quick checks tested on the whole text, as one regex (case-insensitive: a superset of
+ * each): text it misses, such as most short strings, skips them all in one match instead of one each.
+ */
+const ANY_WHOLE_TEXT_CHECK = new RegExp(
+  SECRET_RULES.flatMap(({ quickCheck, withinRun }) =>
+    withinRun === undefined && quickCheck instanceof RegExp ? [quickCheck.source] : [],
+  ).join('|'),
+  'i',
+);
+
+function mayMatch(rule: SecretRule, text: string, runs: readonly Run[], anyWholeText: boolean): boolean {
+  if (rule.withinRun === undefined) {
+    return (anyWholeText || !(rule.quickCheck instanceof RegExp)) && rule.quickCheck.test(text);
+  }
+  for (const run of runs) {
+    if (run.end - run.start >= rule.withinRun && rule.quickCheck.test(run.text)) return true;
+  }
+  return false;
+}
+
+function directMatches(text: string, runs: readonly Run[]): RawMatch[] {
   const found: RawMatch[] = [];
-  for (const rule of rules) {
+  const anyWholeText = ANY_WHOLE_TEXT_CHECK.test(text);
+  for (const rule of SECRET_RULES) {
+    if (!mayMatch(rule, text, runs, anyWholeText)) continue;
     rule.pattern.lastIndex = 0;
     for (let m = rule.pattern.exec(text); m !== null; m = rule.pattern.exec(text)) {
       if (m[0].length === 0) rule.pattern.lastIndex++;
@@ -66,6 +100,63 @@ function overlaps(a: { start: number; end: number }, b: { start: number; end: nu
   return a.start < b.end && b.start < a.end;
 }
 
+function inBase64Alphabet(text: string, at: number): boolean {
+  return IN_BASE64_ALPHABET[text.charCodeAt(at)] === 1;
+}
+
+interface Run {
+  start: number;
+  /** End of the alphabet characters. */
+  end: number;
+  /** End including up to two `=` of padding. */
+  padded: number;
+  /** The alphabet characters. */
+  text: string;
+}
+
+/**
+ * Every maximal run of at least MIN_RUN base64-alphabet characters (with their padding, those of
+ * MIN_ENCODED_RUN are the matches of `/[A-Za-z0-9+/_-]{24,}={0,2}/g`). Probes every MIN_RUN-th
+ * character and scans back from a probe inside the alphabet, so text of short words is mostly
+ * skipped rather than read.
+ */
+function base64Runs(text: string): Run[] {
+  const runs: Run[] = [];
+  // No run of MIN_RUN can start before `from`; the character before `from` is outside the alphabet.
+  let from = 0;
+  while (from + MIN_RUN <= text.length) {
+    const probe = from + MIN_RUN - 1;
+    if (!inBase64Alphabet(text, probe)) {
+      from = probe + 1;
+      continue;
+    }
+    let start = probe;
+    while (start > from && inBase64Alphabet(text, start - 1)) start--;
+    if (start > from) {
+      from = start;
+      continue;
+    }
+    OUTSIDE_ALPHABET.lastIndex = probe + 1;
+    const end = OUTSIDE_ALPHABET.test(text) ? OUTSIDE_ALPHABET.lastIndex - 1 : text.length;
+    let padded = end;
+    while (padded < text.length && padded - end < 2 && text[padded] === '=') padded++;
+    runs.push({ start, end, padded, text: text.slice(start, end) });
+    from = end + 1;
+  }
+  return runs;
+}
+
+/** Whole alphanumeric words of at least 12 hex digit pairs; such a word is always inside a base64 run. */
+function hexRuns(text: string, base64: readonly Run[]): Array<{ start: number; end: number }> {
+  const found: Array<{ start: number; end: number }> = [];
+  for (const run of base64) {
+    for (const m of run.text.matchAll(HEX_RUN)) {
+      found.push({ start: run.start + m.index, end: run.start + m.index + m[0].length });
+    }
+  }
+  return found;
+}
+
 /** Percent-decodes byte by byte, keeping for each decoded character the offset it came from. */
 function percentDecode(run: string): { text: string; offsets: number[] } {
   let text = '';
@@ -85,7 +176,12 @@ function percentDecode(run: string): { text: string; offsets: number[] } {
   return { text, offsets };
 }
 
-function encodedMatches(text: string, depth: number, taken: readonly RawMatch[]): RawMatch[] {
+function encodedMatches(
+  text: string,
+  depth: number,
+  taken: readonly RawMatch[],
+  runs: readonly Run[],
+): RawMatch[] {
   const found: RawMatch[] = [];
   const free = (start: number, end: number) =>
     !taken.some((t) => overlaps(t, { start, end })) && !found.some((f) => overlaps(f, { start, end }));
@@ -101,15 +197,15 @@ function encodedMatches(text: string, depth: number, taken: readonly RawMatch[])
       }
     }
   }
-  for (const [runPattern, encoding] of [
-    [HEX_RUN, 'hex'],
-    [BASE64_RUN, 'base64'],
+  const base64 = runs.filter(isEncodedRun);
+  if (base64.length === 0) return found;
+  for (const [runs, encoding] of [
+    [hexRuns(text, base64), 'hex'],
+    [base64.map(({ start, padded }) => ({ start, end: padded })), 'base64'],
   ] as const) {
-    for (const m of text.matchAll(runPattern)) {
-      const start = m.index;
-      const end = m.index + m[0].length;
+    for (const { start, end } of runs) {
       if (!free(start, end)) continue;
-      const decoded = Buffer.from(m[0], encoding === 'hex' ? 'hex' : 'base64').toString('latin1');
+      const decoded = Buffer.from(text.slice(start, end), encoding).toString('latin1');
       if (!isMostlyPrintable(decoded)) continue;
       const inner = scan(decoded, depth + 1)[0];
       if (inner !== undefined) found.push({ ...inner, start, end, encoding, priority: 0 });
@@ -118,14 +214,29 @@ function encodedMatches(text: string, depth: number, taken: readonly RawMatch[])
   return found;
 }
 
+function isEncodedRun(run: Run): boolean {
+  return run.end - run.start >= MIN_ENCODED_RUN;
+}
+
+/** Specific rules win over generic ones on overlapping text; then the longer match. */
+function byStrength(a: RawMatch, b: RawMatch): number {
+  return b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start;
+}
+
+function byStart(a: RawMatch, b: RawMatch): number {
+  return a.start - b.start;
+}
+
 function scan(text: string, depth: number): RawMatch[] {
-  const direct = directMatches(text, SECRET_RULES);
-  // Specific rules win over generic ones on overlapping text; then the longer match.
-  direct.sort((a, b) => b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const runs = base64Runs(text);
+  const direct = directMatches(text, runs);
+  const mayBeEncoded = depth < MAX_DEPTH && (text.includes('%') || runs.some(isEncodedRun));
+  if (direct.length === 0 && !mayBeEncoded) return [];
+  direct.sort(byStrength);
   const kept: RawMatch[] = [];
   for (const match of direct) if (!kept.some((k) => overlaps(k, match))) kept.push(match);
-  if (depth < MAX_DEPTH) kept.push(...encodedMatches(text, depth, kept));
-  return kept.sort((a, b) => a.start - b.start);
+  if (mayBeEncoded) kept.push(...encodedMatches(text, depth, kept, runs));
+  return kept.sort(byStart);
 }
 
 /** Every secret in `text`, in order, including secrets written base64-, hex- or URL-encoded. */

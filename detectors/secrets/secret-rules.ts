@@ -1,8 +1,9 @@
 /**
  * What a secret looks like in text: one rule per credential type. Each pattern is compiled once
- * (global + indices) and matched against raw text; `group` picks the part that is the secret when
- * the pattern also matches its context (`aws_secret_access_key = …`), and `accept` rejects
- * look-alikes (placeholders, low-entropy words, JWT-shaped non-JWTs).
+ * (global + indices) and matched against raw text that passed the rule's `quickCheck`; `group`
+ * picks the part that is the secret when the pattern also matches its context
+ * (`aws_secret_access_key = …`), and `accept` rejects look-alikes (placeholders, low-entropy words,
+ * JWT-shaped non-JWTs).
  *
  * Rule sets on npm were considered first: secretlint 13 (the maintained one) needs Node ≥ 22 and
  * lints whole files asynchronously, which does not fit a per-event synchronous scan on Node 20.
@@ -11,11 +12,27 @@
 export interface SecretRule {
   type: string;
   pattern: RegExp;
+  /**
+   * A cheap necessary condition (a non-global regex, usually the rule's literal prefix): text it
+   * does not pass cannot match `pattern`, so most text skips the costly pattern. It must never be
+   * narrower than `pattern`, or secrets would go unmasked.
+   */
+  quickCheck: TextCheck;
+  /**
+   * Set when every match of `pattern` is at least this long and made only of base64-alphabet
+   * characters (`[A-Za-z0-9+/_-]`), as are most tokens: `quickCheck` is then tested on the runs of
+   * that alphabet at least this long, not on the whole text.
+   */
+  withinRun?: number;
   /** Capture group holding the secret; 0 for the whole match. */
   group: number;
   /** Higher wins when two rules match overlapping text (specific over generic). */
   priority: number;
   accept?: (value: string) => boolean;
+}
+
+export interface TextCheck {
+  test(text: string): boolean;
 }
 
 /** Shannon entropy in bits per character. */
@@ -70,18 +87,84 @@ const PASSWORD_KEY = String.raw`(?:passw(?:or)?d|passwd|pwd|passphrase)`;
 const VALUE = String.raw`([^\s"'\x60<>,;(){}\[\]\\]{8,200})`;
 const ASSIGN = String.raw`["']?\s*(?:[:=]|=>)\s*["']?`;
 
+const WHITESPACE = /\s/;
+const ASSIGN_SIGNS = [':', '='] as const;
+/** Every key of the `KEY ASSIGN` rules, by how it ends (`api_key` ends with `key`), lower-case. */
+const KEY_ENDINGS = ['secret', 'token', 'key', 'credential', 'passwd', 'password', 'pwd', 'passphrase'];
+const LONGEST_KEY = Math.max(...KEY_ENDINGS.map((key) => key.length)) + 'ss'.length;
+// Lower-case ASCII codes a key (or its plural) ends with; `| 0x20` lower-cases an ASCII letter.
+const KEY_LAST_LETTERS = new Set([...KEY_ENDINGS.map((key) => key.charCodeAt(key.length - 1)), 0x73]);
+const PLURAL = /s{1,2}$/;
+const NONE: ReadonlySet<string> = new Set();
+
+function isWhitespace(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && WHITESPACE.test(text[at]!));
+}
+
+/** The key in KEY_ENDINGS that the text before `end` ends with, allowing a plural `s` (or `ss`). */
+function keyEndingAt(text: string, end: number): string | undefined {
+  if (end === 0 || !KEY_LAST_LETTERS.has(text.charCodeAt(end - 1) | 0x20)) return undefined;
+  const stem = text
+    .slice(Math.max(0, end - LONGEST_KEY), end)
+    .toLowerCase()
+    .replace(PLURAL, '');
+  for (const key of KEY_ENDINGS) if (stem.endsWith(key)) return key;
+  return undefined;
+}
+
+let lastText: string | undefined;
+let lastKeys = NONE;
+
+/**
+ * The KEY_ENDINGS that a `:` or `=` follows in `text` (as `KEY s? ["']? \s*`, case-insensitive),
+ * found from the few `:`/`=` of a text with `indexOf` instead of trying the key alternatives at
+ * every character. The last answer is kept: the `KEY ASSIGN` rules ask about the same text in a row.
+ */
+function assignedKeys(text: string): ReadonlySet<string> {
+  if (text === lastText) return lastKeys;
+  let found: Set<string> | undefined;
+  for (const sign of ASSIGN_SIGNS) {
+    for (let at = text.indexOf(sign); at !== -1; at = text.indexOf(sign, at + 1)) {
+      let end = at;
+      while (end > 0 && isWhitespace(text, end - 1)) end--;
+      if (text[end - 1] === '"' || text[end - 1] === "'") end--;
+      const key = keyEndingAt(text, end);
+      if (key !== undefined) (found ??= new Set()).add(key);
+    }
+  }
+  lastText = text;
+  lastKeys = found ?? NONE;
+  return lastKeys;
+}
+
+/** Passes text where a `:` or `=` follows a key ending in one of `keys`: what a `KEY ASSIGN` rule needs. */
+function assignmentTo(keys: readonly string[]): TextCheck {
+  return {
+    test(text) {
+      const found = assignedKeys(text);
+      if (found.size === 0) return false;
+      for (const key of keys) if (found.has(key)) return true;
+      return false;
+    },
+  };
+}
+
 export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: 'private_key',
     // PEM and OpenSSH keys, also JSON-escaped (`\n`) and truncated (no END line).
     pattern:
       /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|(?=["'`]|$))/dg,
+    quickCheck: /-----BEGIN /,
     group: 0,
     priority: 100,
   },
   {
     type: 'aws_access_key_id',
     pattern: /(?<![A-Za-z0-9])((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16})(?![A-Za-z0-9])/dg,
+    quickCheck: /A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA/,
+    withinRun: 20,
     group: 1,
     priority: 90,
   },
@@ -89,6 +172,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
     type: 'aws_secret_access_key',
     pattern:
       /aws_?(?:secret_?access_?key|secret_?key|secret)["']?\s*(?:[:=]|=>)\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dgi,
+    quickCheck: assignmentTo(['secret', 'key']),
     group: 1,
     priority: 90,
   },
@@ -96,36 +180,47 @@ export const SECRET_RULES: readonly SecretRule[] = [
     type: 'github_token',
     pattern:
       /(?<![A-Za-z0-9_])((?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})/dg,
+    quickCheck: /gh[pousr]_|github_pat_/,
+    withinRun: 40,
     group: 1,
     priority: 90,
   },
   {
     type: 'gitlab_token',
     pattern: /(?<![A-Za-z0-9_])(gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-[A-Za-z0-9_-]{20,})/dg,
+    quickCheck: /gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-/,
+    withinRun: 25,
     group: 1,
     priority: 90,
   },
   {
     type: 'slack_token',
     pattern: /(?<![A-Za-z0-9])(xox[abposre]-(?:[0-9]+-)+[A-Za-z0-9-]{8,})/dg,
+    quickCheck: /xox[abposre]-/,
+    withinRun: 15,
     group: 1,
     priority: 90,
   },
   {
     type: 'slack_webhook_url',
     pattern: /hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9_/+-]{20,}/dg,
+    quickCheck: /hooks\.slack\.com\//,
     group: 0,
     priority: 90,
   },
   {
     type: 'stripe_secret_key',
     pattern: /(?<![A-Za-z0-9])((?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,})/dg,
+    quickCheck: /[sr]k_(?:live|test)_/,
+    withinRun: 24,
     group: 1,
     priority: 90,
   },
   {
     type: 'anthropic_api_key',
     pattern: /(?<![A-Za-z0-9])(sk-ant-[a-z]+[0-9]{0,3}-[A-Za-z0-9_-]{32,})/dg,
+    quickCheck: /sk-ant-/,
+    withinRun: 41,
     group: 1,
     priority: 95,
   },
@@ -133,36 +228,45 @@ export const SECRET_RULES: readonly SecretRule[] = [
     type: 'openai_api_key',
     pattern:
       /(?<![A-Za-z0-9])(sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{32,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48}))(?![A-Za-z0-9])/dg,
+    quickCheck: /sk-/,
+    withinRun: 40,
     group: 1,
     priority: 90,
   },
   {
     type: 'google_api_key',
     pattern: /(?<![A-Za-z0-9])(AIza[0-9A-Za-z_-]{35})(?![A-Za-z0-9_-])/dg,
+    quickCheck: /AIza/,
+    withinRun: 39,
     group: 1,
     priority: 90,
   },
   {
     type: 'google_oauth_token',
     pattern: /(?<![A-Za-z0-9])(ya29\.[0-9A-Za-z_-]{20,}|GOCSPX-[A-Za-z0-9_-]{28})/dg,
+    quickCheck: /ya29\.|GOCSPX-/,
     group: 1,
     priority: 90,
   },
   {
     type: 'npm_token',
     pattern: /(?<![A-Za-z0-9])(npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])/dg,
+    quickCheck: /npm_/,
+    withinRun: 40,
     group: 1,
     priority: 90,
   },
   {
     type: 'sendgrid_api_key',
     pattern: /(?<![A-Za-z0-9])(SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})/dg,
+    quickCheck: /SG\./,
     group: 1,
     priority: 90,
   },
   {
     type: 'jwt',
     pattern: /(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{10,})/dg,
+    quickCheck: /eyJ/,
     group: 1,
     priority: 80,
     accept: isJwt,
@@ -170,6 +274,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: 'bearer_token',
     pattern: /\b(?:authorization["']?\s*[:=]\s*["']?)?bearer\s+([A-Za-z0-9._~+/-]{16,}=*)/dgi,
+    quickCheck: /bearer\s/i,
     group: 1,
     priority: 60,
     accept: isRandomToken,
@@ -177,6 +282,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: 'url_credentials',
     pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@"'<>]{1,64}:([^\s@/"'<>]{3,128})@[A-Za-z0-9.-]/dgi,
+    quickCheck: /:\/\/[^\s/@]+@/,
     group: 1,
     priority: 70,
     accept: (value) => !looksPlaceholder(value) && !/^\*+$/.test(value),
@@ -184,6 +290,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: 'password',
     pattern: new RegExp(String.raw`(?<![A-Za-z0-9])[A-Za-z0-9_.-]*${PASSWORD_KEY}${ASSIGN}${VALUE}`, 'dgi'),
+    quickCheck: assignmentTo(['passwd', 'password', 'pwd', 'passphrase']),
     group: 1,
     priority: 40,
     accept: isPassword,
@@ -191,6 +298,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: 'generic_secret',
     pattern: new RegExp(String.raw`(?<![A-Za-z0-9])[A-Za-z0-9_.-]*${TOKEN_KEY}s?${ASSIGN}${VALUE}`, 'dgi'),
+    quickCheck: assignmentTo(['secret', 'token', 'key', 'credential']),
     group: 1,
     priority: 30,
     accept: isRandomToken,
