@@ -66,6 +66,38 @@ function readHex(reader: Reader, buf: Buffer, limit: number): string {
 }
 
 /**
+ * Attribute keys repeat on every span of every request: each is decoded once, then recognised by
+ * its bytes. That spares a string per attribute and, since the same string comes back, hashing it
+ * again when it is stored. A key table of hashed slots; a collision just decodes the key anew.
+ */
+const KEY_SLOTS = 1024;
+const MAX_CACHED_KEY_BYTES = 96;
+const keyBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(KEY_SLOTS).fill(undefined);
+const keyTexts: string[] = new Array<string>(KEY_SLOTS).fill('');
+
+function readKey(reader: Reader, buf: Buffer, limit: number): string {
+  const end = lengthEnd(reader, limit);
+  const start = reader.pos;
+  const length = end - start;
+  reader.pos = end;
+  if (length > MAX_CACHED_KEY_BYTES) return (buf as unknown as SliceDecoders).utf8Slice(start, end);
+  let hash = length;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
+  const slot = hash & (KEY_SLOTS - 1);
+  const cached = keyBytes[slot];
+  if (cached !== undefined && cached.length === length) {
+    let i = 0;
+    while (i < length && cached[i] === buf[start + i]) i++;
+    if (i === length) return keyTexts[slot]!;
+  }
+  const text = (buf as unknown as SliceDecoders).utf8Slice(start, end);
+  // A copy: the request body is released once the request is answered.
+  keyBytes[slot] = Buffer.from(buf.subarray(start, end));
+  keyTexts[slot] = text;
+  return text;
+}
+
+/**
  * fixed64 nanoseconds since the epoch, as milliseconds. `high * 2^32 + low` does not fit a double
  * exactly; splitting 2^32 = 4294 * 10^6 + 967296 keeps whole milliseconds exact.
  */
@@ -186,7 +218,7 @@ function readKeyValue(
     switch (tag >>> 3) {
       case 1:
         expectWire(reader, wire, WIRE_LEN, 'KeyValue.key');
-        key = readString(reader, buf, end);
+        key = readKey(reader, buf, end);
         break;
       case 2:
         expectWire(reader, wire, WIRE_LEN, 'KeyValue.value');

@@ -1,7 +1,7 @@
 import {
   compatibilityPartitioner,
   Producer as PlatformaticProducer,
-  stringSerializers,
+  type MessageToProduce,
 } from '@platformatic/kafka';
 import { Partitioners, type Message, type Producer as KafkajsProducer, type TopicMessages } from 'kafkajs';
 import { ConfigError } from './env-config.js';
@@ -92,19 +92,29 @@ class KafkajsRecordProducer implements RecordProducer {
   }
 }
 
+type BufferMessage = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+/** Most records share their key (a session) and headers (kind, tenant) with many others. */
+const MAX_CACHED_KEYS = 10_000;
+
 class PlatformaticRecordProducer implements RecordProducer {
   readonly client = 'platformatic';
-  private readonly producer: PlatformaticProducer<string, string, string, string>;
+  private readonly producer: PlatformaticProducer<Buffer, Buffer, Buffer, Buffer>;
+  /**
+   * A key's bytes and partition hash, computed once. The producer would serialise the key and run
+   * the partitioner (a murmur2 in JavaScript) twice per record; given a partition it uses it,
+   * modulo the topic's partition count, exactly as it does with the partitioner's result.
+   */
+  private readonly keys = new Map<string, { bytes: Buffer; partition: number }>();
+  /** Serialised headers, by the identity of the publisher's (cached) header objects. */
+  private readonly headers = new WeakMap<Readonly<Record<string, string>>, Map<Buffer, Buffer>>();
 
   constructor(settings: RecordProducerSettings) {
     this.producer = new PlatformaticProducer({
       clientId: settings.clientId,
       bootstrapBrokers: settings.brokers,
-      serializers: stringSerializers,
       idempotent: true,
       acks: -1,
-      // Java's partitioner (murmur2 & 0x7fffffff), as kafkajs's DefaultPartitioner.
-      partitioner: compatibilityPartitioner,
       autocreateTopics: false,
       timeout: settings.requestTimeoutMs,
       connectTimeout: 3000,
@@ -120,13 +130,37 @@ class PlatformaticRecordProducer implements RecordProducer {
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
-    await this.producer.send({
-      messages: records.map(({ topic, key, value, headers }) => ({ topic, key, value, headers })),
-    });
+    await this.producer.send({ messages: records.map((record) => this.message(record)) });
   }
 
   disconnect(): Promise<void> {
     return this.producer.close();
+  }
+
+  private message({ topic, key, value, headers }: OutgoingRecord): BufferMessage {
+    let cachedKey = this.keys.get(key);
+    if (cachedKey === undefined) {
+      const bytes = Buffer.from(key, 'utf8');
+      const message: BufferMessage = { topic, key: bytes };
+      // Java's partitioner (murmur2 & 0x7fffffff), as kafkajs's DefaultPartitioner.
+      cachedKey = { bytes, partition: compatibilityPartitioner(message, bytes) };
+      if (this.keys.size >= MAX_CACHED_KEYS) this.keys.clear();
+      this.keys.set(key, cachedKey);
+    }
+    let headerBytes = this.headers.get(headers);
+    if (headerBytes === undefined) {
+      headerBytes = new Map(
+        Object.entries(headers).map(([name, text]) => [Buffer.from(name, 'utf8'), Buffer.from(text, 'utf8')]),
+      );
+      this.headers.set(headers, headerBytes);
+    }
+    return {
+      topic,
+      key: cachedKey.bytes,
+      value: Buffer.from(value, 'utf8'),
+      headers: headerBytes,
+      partition: cachedKey.partition,
+    };
   }
 }
 

@@ -71,6 +71,48 @@ describe('OTLP protobuf decoding', () => {
     assert.throws(() => decodeOtlpProtobuf(Buffer.from([0x08, 0x01])), /wire type 0, expected 2/);
   });
 
+  it('decodes every attribute key right when more distinct keys arrive than it remembers', () => {
+    // Keys of equal length that differ in one byte, far more than the decoder's key table holds.
+    const keys = Array.from({ length: 6000 }, (_, i) => `k.${String(i).padStart(5, '0')}`);
+    const perSpan = 200;
+    const body = (): Buffer =>
+      Buffer.from(
+        ExportTraceServiceRequest.encode(
+          ExportTraceServiceRequest.fromObject({
+            resourceSpans: [
+              {
+                scopeSpans: [
+                  {
+                    spans: Array.from({ length: keys.length / perSpan }, (_, s) => ({
+                      name: 'x',
+                      attributes: keys
+                        .slice(s * perSpan, (s + 1) * perSpan)
+                        .map((key) => ({ key, value: { stringValue: key } })),
+                    })),
+                  },
+                ],
+              },
+            ],
+          }),
+        ).finish(),
+      );
+    for (let pass = 0; pass < 2; pass++) {
+      const first = body();
+      const spans = decodeOtlpProtobuf(first);
+      // The body's memory is reused once a request is answered: what was decoded must not change.
+      first.fill(0x61);
+      spans.forEach((span, s) => {
+        const expected = keys.slice(s * perSpan, (s + 1) * perSpan);
+        assert.deepEqual(Object.keys(span.attributes), expected);
+        assert.deepEqual(Object.values(span.attributes), expected);
+      });
+      assert.deepEqual(
+        decodeOtlpProtobuf(body()).map((span) => Object.keys(span.attributes)),
+        spans.map((span) => Object.keys(span.attributes)),
+      );
+    }
+  });
+
   it('decodes an empty request to no spans', () => {
     assert.deepEqual(decodeOtlpProtobuf(Buffer.alloc(0)), []);
   });

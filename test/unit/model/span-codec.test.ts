@@ -5,7 +5,9 @@ import {
   decodeSpanAsEvent,
   encodeEventAsSpan,
   EventValidationError,
+  parseEvent,
   type McpEvent,
+  type SpanAttributeValue,
 } from '../../../model/index.js';
 
 const base = {
@@ -99,6 +101,84 @@ describe('span codec', () => {
           { startTimeMs: 1, endTimeMs: 1, attributes: { 'mcptap.event.kind': 'tool_call' } },
           't',
         ),
+      EventValidationError,
+    );
+  });
+
+  it('accepts only what the event schema accepts, unchanged, whatever an attribute holds', () => {
+    const odd: (SpanAttributeValue | undefined)[] = [
+      undefined,
+      '',
+      'x'.repeat(257),
+      'x'.repeat(1025),
+      'f'.repeat(64),
+      'start',
+      'tools',
+      '-1',
+      '1.5',
+      ' ',
+      'NaN',
+      -1,
+      1.5,
+      70_000,
+      2 ** 53,
+      Infinity,
+      true,
+      '{"added":[],"removed":[],"changed":[],"extra":1}',
+    ];
+    let accepted = 0;
+    let refused = 0;
+    for (const event of samples) {
+      const span = encodeEventAsSpan(event);
+      for (const attribute of Object.keys(span.attributes)) {
+        for (const value of odd) {
+          const attributes = { ...span.attributes };
+          if (value === undefined) delete attributes[attribute];
+          else attributes[attribute] = value;
+          let decoded: McpEvent;
+          try {
+            decoded = decodeSpanAsEvent({ ...span, attributes }, 'acme');
+          } catch (error) {
+            assert.ok(
+              error instanceof EventValidationError,
+              `${attribute}=${String(value)}: ${String(error)}`,
+            );
+            refused++;
+            continue;
+          }
+          accepted++;
+          assert.deepEqual(parseEvent(decoded), decoded, `${event.kind} ${attribute}=${String(value)}`);
+        }
+      }
+    }
+    assert.ok(accepted > 0 && refused > 0, `${accepted} accepted, ${refused} refused`);
+  });
+
+  it("explains a refused span with the event schema's messages", () => {
+    const span = encodeEventAsSpan(samples[0]!);
+    span.attributes['mcptap.request.bytes'] = -1;
+    span.attributes['mcptap.event.id'] = '';
+    assert.throws(
+      () => decodeSpanAsEvent(span, 'acme'),
+      (error: unknown) =>
+        error instanceof EventValidationError &&
+        /^invalid mcptap event: /.test(error.message) &&
+        error.issues.some((issue) => issue.startsWith('event_id:')) &&
+        error.issues.some((issue) => issue.startsWith('request_bytes:')),
+    );
+  });
+
+  it('refuses an unknown kind, even one named like an object property, and a time past what a Date holds', () => {
+    const span = encodeEventAsSpan(samples[0]!);
+    for (const kind of ['constructor', 'toString', 'nope']) {
+      assert.throws(
+        () =>
+          decodeSpanAsEvent({ ...span, attributes: { ...span.attributes, 'mcptap.event.kind': kind } }, 't'),
+        EventValidationError,
+      );
+    }
+    assert.throws(
+      () => decodeSpanAsEvent({ ...span, startTimeMs: 9e15, endTimeMs: 9e15 }, 't'),
       EventValidationError,
     );
   });
