@@ -9,8 +9,15 @@ import {
 import { isAllowed, type DetectorRules } from '../config/detector-rules.js';
 import { sliceWhole } from '../lint/text-shapes.js';
 import { maskSecrets } from '../secrets/find-secrets.js';
-import type { Detector, Finding } from './detector.js';
-import type { StateStore, StoredState } from './state-store.js';
+import type { Detector, DetectorContext, Finding } from './detector.js';
+import {
+  ALERT_PREFIX,
+  DETECTOR_PREFIX,
+  SEEN_PREFIX,
+  splitStateKey,
+  type StateStore,
+  type StoredState,
+} from './state-store.js';
 
 /**
  * Runs every detector over a stream of events and turns findings into alerts: deterministic
@@ -30,9 +37,6 @@ export interface ActiveAlert {
   last_seen_ms: number;
 }
 
-const ALERT_PREFIX = 'alert|';
-const SEEN_PREFIX = 'seen|';
-const STATE_PREFIX = 'd|';
 /** Event ids remembered per stream so that a redelivered event (at-least-once) is not counted twice. */
 const SEEN_EVENT_IDS = 256;
 const MAX_EVIDENCE = 100;
@@ -55,10 +59,16 @@ function serverOf(event: McpEvent): { server_name: string; server_id: string; to
   };
 }
 
+/** A detector with the prefix of its state keys (`d|<id>|`), built once. */
+interface Route {
+  detector: Detector;
+  prefix: string;
+}
+
 export class DetectorEngine {
   private rules: DetectorRules;
   private readonly detectors: readonly Detector[];
-  private readonly byKind = new Map<McpEventKind, Detector[]>();
+  private readonly byKind = new Map<McpEventKind, Route[]>();
   private readonly byId = new Map<string, Detector>();
   private readonly runbooks = new Map<string, string>();
 
@@ -70,9 +80,10 @@ export class DetectorEngine {
     this.detectors = config.detectors;
     for (const detector of this.detectors) {
       this.byId.set(detector.id, detector);
+      const route = { detector, prefix: `${DETECTOR_PREFIX}${detector.id}|` };
       for (const kind of detector.kinds) {
         const list = this.byKind.get(kind) ?? [];
-        list.push(detector);
+        list.push(route);
         this.byKind.set(kind, list);
       }
       for (const [rule, line] of Object.entries(detector.runbooks)) this.runbooks.set(rule, line);
@@ -90,16 +101,29 @@ export class DetectorEngine {
 
   /** Runs the event through every detector that consumes its kind; returns alerts that start firing. */
   process(event: McpEvent): Alert[] {
-    const ms = eventTimeMs(event);
-    if (this.alreadySeen(event, ms)) return [];
     const fired: Alert[] = [];
-    const ctx = { rules: this.rules };
-    for (const detector of this.byKind.get(event.kind) ?? []) {
-      const key = `${STATE_PREFIX}${detector.id}|${detector.state.key(event)}`;
-      const stored = this.store.get(key);
-      const state = stored === undefined ? detector.state.initial() : stored.v;
-      const findings = detector.onEvent(event, state, ctx);
-      this.store.set(key, { v: state, t: ms });
+    const routes = this.byKind.get(event.kind);
+    const ms = eventTimeMs(event);
+    if (routes === undefined || this.alreadySeen(event, ms)) return fired;
+    const ctx: DetectorContext = { rules: this.rules, ms, facts: {} };
+    for (const { detector, prefix } of routes) {
+      let findings: Finding[];
+      const spec = detector.state;
+      if (spec === undefined) {
+        findings = detector.onEvent(event, null, ctx);
+      } else {
+        const scope = spec.key(event);
+        const stored = this.store.read(prefix, scope);
+        if (stored === undefined) {
+          const state = spec.initial();
+          findings = detector.onEvent(event, state, ctx);
+          this.store.write(prefix, scope, { v: state, t: ms });
+        } else {
+          findings = detector.onEvent(event, stored.v, ctx);
+          stored.t = ms;
+          this.store.write(prefix, scope, stored);
+        }
+      }
       for (const finding of findings) {
         const alert = this.raise(event, finding, ms);
         if (alert !== null) fired.push(alert);
@@ -115,17 +139,19 @@ export class DetectorEngine {
   tick(nowMs: number): Alert[] {
     const resolved: Alert[] = [];
     const { resolve_after_ms, session_idle_ms } = this.rules.alerts;
-    for (const key of [...this.store.keys()]) {
-      const entry = this.store.get(key);
-      if (entry === undefined) continue;
-      if (key.startsWith(ALERT_PREFIX)) {
-        const active = entry.v as ActiveAlert;
-        if (nowMs - active.last_seen_ms >= resolve_after_ms) {
-          this.store.delete(key);
-          resolved.push({ ...active.alert, status: 'resolved' });
+    for (const prefix of [...this.store.prefixes()]) {
+      const expires = this.expires(prefix);
+      if (prefix !== ALERT_PREFIX && !expires) continue;
+      for (const [scope, entry] of [...this.store.scan(prefix)]) {
+        if (prefix === ALERT_PREFIX) {
+          const active = entry.v as ActiveAlert;
+          if (nowMs - active.last_seen_ms >= resolve_after_ms) {
+            this.store.remove(prefix, scope);
+            resolved.push({ ...active.alert, status: 'resolved' });
+          }
+        } else if (nowMs - entry.t >= session_idle_ms) {
+          this.store.remove(prefix, scope);
         }
-      } else if (nowMs - entry.t >= session_idle_ms && this.expires(key)) {
-        this.store.delete(key);
       }
     }
     return resolved;
@@ -134,9 +160,7 @@ export class DetectorEngine {
   /** Alerts firing now (for periodic re-posting to Alertmanager). */
   activeAlerts(): Alert[] {
     const out: Alert[] = [];
-    for (const key of this.store.keys()) {
-      if (key.startsWith(ALERT_PREFIX)) out.push((this.store.get(key)?.v as ActiveAlert).alert);
-    }
+    for (const [, entry] of this.store.scan(ALERT_PREFIX)) out.push((entry.v as ActiveAlert).alert);
     return out;
   }
 
@@ -145,7 +169,8 @@ export class DetectorEngine {
    * (or is an alert / seen-set) and has that detector's shape.
    */
   isValidState(key: string, value: StoredState): boolean {
-    if (key.startsWith(ALERT_PREFIX)) {
+    const { prefix } = splitStateKey(key);
+    if (prefix === ALERT_PREFIX) {
       const v = value.v as Partial<ActiveAlert> | null;
       return (
         typeof v === 'object' &&
@@ -154,27 +179,38 @@ export class DetectorEngine {
         typeof v.alert === 'object'
       );
     }
-    if (key.startsWith(SEEN_PREFIX)) return Array.isArray(value.v);
-    if (!key.startsWith(STATE_PREFIX)) return false;
-    const id = key.slice(STATE_PREFIX.length, key.indexOf('|', STATE_PREFIX.length));
-    const detector = this.byId.get(id);
-    return detector !== undefined && detector.state.schema.safeParse(value.v).success;
+    if (prefix === SEEN_PREFIX) return Array.isArray(value.v);
+    const detector = this.detectorOf(prefix);
+    if (detector === undefined) return false;
+    // A stateless detector's entry (`null`, written by earlier versions) is kept until it expires.
+    return detector.state === undefined ? value.v === null : detector.state.schema.safeParse(value.v).success;
   }
 
-  private expires(key: string): boolean {
-    if (key.startsWith(SEEN_PREFIX)) return true;
-    if (!key.startsWith(STATE_PREFIX)) return false;
-    const id = key.slice(STATE_PREFIX.length, key.indexOf('|', STATE_PREFIX.length));
-    return this.byId.get(id)?.state.expires ?? true;
+  private detectorOf(prefix: string): Detector | undefined {
+    if (!prefix.startsWith(DETECTOR_PREFIX)) return undefined;
+    return this.byId.get(prefix.slice(DETECTOR_PREFIX.length, -1));
+  }
+
+  /** Whether entries under `prefix` are dropped after `alerts.session_idle_ms` without events. */
+  private expires(prefix: string): boolean {
+    if (prefix === SEEN_PREFIX) return true;
+    if (!prefix.startsWith(DETECTOR_PREFIX)) return false;
+    return this.detectorOf(prefix)?.state?.expires ?? true;
   }
 
   private alreadySeen(event: McpEvent, ms: number): boolean {
-    const key = `${SEEN_PREFIX}${streamKey(event)}`;
-    const ids = (this.store.get(key)?.v as string[] | undefined) ?? [];
+    const stream = streamKey(event);
+    const stored = this.store.read(SEEN_PREFIX, stream);
+    if (stored === undefined) {
+      this.store.write(SEEN_PREFIX, stream, { v: [event.event_id], t: ms });
+      return false;
+    }
+    const ids = stored.v as string[];
     if (ids.includes(event.event_id)) return true;
     ids.push(event.event_id);
     if (ids.length > SEEN_EVENT_IDS) ids.splice(0, ids.length - SEEN_EVENT_IDS);
-    this.store.set(key, { v: ids, t: ms });
+    stored.t = ms;
+    this.store.write(SEEN_PREFIX, stream, stored);
     return false;
   }
 
@@ -187,11 +223,10 @@ export class DetectorEngine {
       return null;
     }
     const fingerprint = alertFingerprint(finding.rule, event.tenant, finding.key);
-    const key = `${ALERT_PREFIX}${fingerprint}`;
-    const existing = this.store.get(key)?.v as ActiveAlert | undefined;
+    const existing = this.store.read(ALERT_PREFIX, fingerprint)?.v as ActiveAlert | undefined;
     if (existing !== undefined) {
       existing.last_seen_ms = Math.max(existing.last_seen_ms, ms);
-      this.store.set(key, { v: existing, t: ms });
+      this.store.write(ALERT_PREFIX, fingerprint, { v: existing, t: ms });
       return null;
     }
     const evidence = finding.evidence.includes(event.event_id)
@@ -218,7 +253,10 @@ export class DetectorEngine {
       ).slice(0, 1024),
       details: Object.fromEntries(Object.entries(finding.details).map(([k, v]) => [k, maskSecrets(v)])),
     };
-    this.store.set(key, { v: { alert, last_seen_ms: ms } satisfies ActiveAlert, t: ms });
+    this.store.write(ALERT_PREFIX, fingerprint, {
+      v: { alert, last_seen_ms: ms } satisfies ActiveAlert,
+      t: ms,
+    });
     return alert;
   }
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { McpEvent, McpEventKind, Severity } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
+import type { ToolCapabilities } from '../lint/tool-capabilities.js';
 
 /** What a detector reports; the engine turns it into an Alert (fingerprint, masking, runbook). */
 export interface Finding {
@@ -23,6 +24,15 @@ export interface Finding {
 
 export interface DetectorContext {
   rules: DetectorRules;
+  /** The event's time in ms (`eventTimeMs`), parsed once for every detector. */
+  ms: number;
+  /** What several detectors ask about the event, answered once on first use (`call-signals.ts`). */
+  facts: EventFacts;
+}
+
+export interface EventFacts {
+  capabilities?: ToolCapabilities;
+  sensitiveRead?: string | null;
 }
 
 /** How a detector's state is scoped and kept. State must be plain JSON (it goes to a changelog). */
@@ -38,7 +48,8 @@ export interface StateSpec<S> {
 export interface Detector<S = unknown> {
   id: string;
   kinds: readonly McpEventKind[];
-  state: StateSpec<S>;
+  /** Absent for a detector that judges each event alone: it gets `null` and nothing is stored. */
+  state?: StateSpec<S>;
   /** May mutate `state`; returns what it found. Pure otherwise: no I/O, no clock. */
   onEvent(event: McpEvent, state: S, ctx: DetectorContext): Finding[];
   /** Runbook line per rule this detector raises. */

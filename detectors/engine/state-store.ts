@@ -10,42 +10,126 @@ export interface StoredState {
   t: number;
 }
 
+/**
+ * A state key is a prefix naming what is kept — `alert|`, `seen|` or `d|<detector id>|` — followed
+ * by the scope it is kept for (a fingerprint, `<tenant>/<session>` …). The engine addresses entries
+ * by both parts: per event it builds only the scope strings, and the prefix strings are built once.
+ */
+export const ALERT_PREFIX = 'alert|';
+export const SEEN_PREFIX = 'seen|';
+export const DETECTOR_PREFIX = 'd|';
+
+/** Splits a whole key (changelog, store table) into prefix and scope. */
+export function splitStateKey(key: string): { prefix: string; scope: string } {
+  const first = key.indexOf('|');
+  const end = key.startsWith(DETECTOR_PREFIX) ? key.indexOf('|', first + 1) : first;
+  return end < 0 ? { prefix: '', scope: key } : { prefix: key.slice(0, end + 1), scope: key.slice(end + 1) };
+}
+
 export interface StateStore {
-  get(key: string): StoredState | undefined;
-  set(key: string, value: StoredState): void;
-  delete(key: string): void;
-  keys(): IterableIterator<string>;
+  read(prefix: string, scope: string): StoredState | undefined;
+  /** Creates or replaces an entry, or records that the entry `read` returned was changed in place. */
+  write(prefix: string, scope: string, value: StoredState): void;
+  remove(prefix: string, scope: string): void;
+  /** The entries under `prefix`, as [scope, value]. */
+  scan(prefix: string): IterableIterator<[string, StoredState]>;
+  prefixes(): IterableIterator<string>;
+}
+
+interface Entry {
+  key: string;
+  /** null once removed. */
+  value: StoredState | null;
+  /** Listed in `changed` since the last drain. */
+  dirty: boolean;
 }
 
 export class MemoryStateStore implements StateStore {
-  private readonly map = new Map<string, StoredState>();
-  private readonly dirty = new Map<string, StoredState | null>();
+  private readonly byPrefix = new Map<string, Map<string, Entry>>();
+  private changed: Entry[] = [];
+  private count = 0;
 
+  read(prefix: string, scope: string): StoredState | undefined {
+    return this.byPrefix.get(prefix)?.get(scope)?.value ?? undefined;
+  }
+
+  write(prefix: string, scope: string, value: StoredState): void {
+    let entries = this.byPrefix.get(prefix);
+    if (entries === undefined) this.byPrefix.set(prefix, (entries = new Map()));
+    let entry = entries.get(scope);
+    if (entry === undefined) {
+      entries.set(scope, (entry = { key: prefix + scope, value, dirty: false }));
+      this.count++;
+    }
+    entry.value = value;
+    this.markChanged(entry);
+  }
+
+  remove(prefix: string, scope: string): void {
+    const entries = this.byPrefix.get(prefix);
+    const entry = entries?.get(scope);
+    if (entries === undefined || entry === undefined) return;
+    entries.delete(scope);
+    this.count--;
+    entry.value = null;
+    this.markChanged(entry);
+  }
+
+  *scan(prefix: string): IterableIterator<[string, StoredState]> {
+    for (const [scope, entry] of this.byPrefix.get(prefix) ?? []) {
+      if (entry.value !== null) yield [scope, entry.value];
+    }
+  }
+
+  prefixes(): IterableIterator<string> {
+    return this.byPrefix.keys();
+  }
+
+  /** An entry by its whole key. */
   get(key: string): StoredState | undefined {
-    return this.map.get(key);
+    const { prefix, scope } = splitStateKey(key);
+    return this.read(prefix, scope);
   }
-  set(key: string, value: StoredState): void {
-    this.map.set(key, value);
-    this.dirty.set(key, value);
+
+  /** Every whole key. */
+  *keys(): IterableIterator<string> {
+    for (const entries of this.byPrefix.values()) for (const entry of entries.values()) yield entry.key;
   }
-  delete(key: string): void {
-    if (this.map.delete(key)) this.dirty.set(key, null);
-  }
-  keys(): IterableIterator<string> {
-    return this.map.keys();
-  }
+
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
-  /** Applies a change written elsewhere (changelog restore) without marking it dirty. */
+
+  /** Applies a change written elsewhere (changelog restore) without marking it changed. */
   restore(key: string, value: StoredState | null): void {
-    if (value === null) this.map.delete(key);
-    else this.map.set(key, value);
+    const { prefix, scope } = splitStateKey(key);
+    let entries = this.byPrefix.get(prefix);
+    const existed = entries?.delete(scope) === true;
+    if (value !== null) {
+      if (entries === undefined) this.byPrefix.set(prefix, (entries = new Map()));
+      // A new entry: a change of ours still waiting to be drained keeps its own value.
+      entries.set(scope, { key, value, dirty: false });
+    }
+    this.count += (value === null ? 0 : 1) - (existed ? 1 : 0);
   }
-  /** Changes since the last call (null = deleted), last write per key wins. */
+
+  /**
+   * Changes since the last call (null = deleted), in the order made, last write per key wins. The
+   * values are the live entries: serialise them before the engine processes more events.
+   */
   drainChanges(): Array<[string, StoredState | null]> {
-    const changes = [...this.dirty];
-    this.dirty.clear();
+    const changes: Array<[string, StoredState | null]> = [];
+    for (const entry of this.changed) {
+      entry.dirty = false;
+      changes.push([entry.key, entry.value]);
+    }
+    this.changed = [];
     return changes;
+  }
+
+  private markChanged(entry: Entry): void {
+    if (entry.dirty) return;
+    entry.dirty = true;
+    this.changed.push(entry);
   }
 }

@@ -26,14 +26,22 @@ function isEncodedBlob(run: string, minLength: number): boolean {
   return classes === 3 && !/[_-]{2}/.test(run);
 }
 
+/** Up to `limit` non-empty matches of a global pattern (exec: matchAll would clone the RegExp per call). */
 function collect(pattern: RegExp, text: string, shape: TextShape, out: ShapeHit[], limit = 3): void {
   let count = 0;
-  for (const m of text.matchAll(pattern)) {
-    if (m[0].length === 0) continue;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    if (m[0].length === 0) {
+      pattern.lastIndex++;
+      continue;
+    }
     out.push({ shape, start: m.index, end: m.index + m[0].length });
-    if (++count >= limit) return;
+    if (++count >= limit) break;
   }
+  pattern.lastIndex = 0;
 }
+
+const byStart = (a: ShapeHit, b: ShapeHit): number => a.start - b.start;
 
 /** Every shape found in `text` (a few hits per shape), in text order. */
 export function findTextShapes(
@@ -67,7 +75,7 @@ export function findTextShapes(
       }
     }
   }
-  return hits.sort((a, b) => a.start - b.start);
+  return hits.sort(byStart);
 }
 
 /** Invisible characters written as `<U+200B>`, and Unicode tag characters decoded to the ASCII they hide. */

@@ -1,7 +1,8 @@
 import type { ContentReadEvent, ToolCallEvent } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
+import type { DetectorContext } from '../engine/detector.js';
 import { findSecrets } from '../secrets/find-secrets.js';
-import { toolCapabilities } from '../lint/tool-capabilities.js';
+import { toolCapabilities, type ToolCapabilities } from '../lint/tool-capabilities.js';
 
 /** Signals about one call shared by the session detectors (injection follow-up, exfil chain). */
 
@@ -13,7 +14,12 @@ function firstMatch(pattern: RegExp, text: string): string | null {
 }
 
 /** What makes the call a sensitive read, or null: a secret-looking path in its arguments or target, or secrets in what it returned. */
-export function sensitiveRead(event: ToolCallEvent | ContentReadEvent, rules: DetectorRules): string | null {
+export function sensitiveRead(event: ToolCallEvent | ContentReadEvent, ctx: DetectorContext): string | null {
+  if (ctx.facts.sensitiveRead === undefined) ctx.facts.sensitiveRead = findSensitiveRead(event, ctx.rules);
+  return ctx.facts.sensitiveRead;
+}
+
+function findSensitiveRead(event: ToolCallEvent | ContentReadEvent, rules: DetectorRules): string | null {
   const asked = event.kind === 'tool_call' ? event.arguments.text : event.target;
   const path = firstMatch(rules.compiled.sensitivePath, asked);
   if (path !== null) return `sensitive path '${path.trim()}' requested`;
@@ -32,8 +38,27 @@ function argumentKeys(text: string): string[] {
   }
 }
 
+// Tools repeat: judge each tool name and argument-name set once per rule set.
+const CACHE_SIZE = 1024;
+const judged = new WeakMap<DetectorRules, Map<string, ToolCapabilities>>();
+
 /** Exec/write/network capabilities of a call, judged from its tool name and argument names. */
-export function callCapabilities(event: ToolCallEvent, rules: DetectorRules) {
-  const properties = Object.fromEntries(argumentKeys(event.arguments.text).map((k) => [k, {}]));
-  return toolCapabilities({ name: event.tool, inputSchema: { properties } }, rules);
+export function callCapabilities(event: ToolCallEvent, ctx: DetectorContext): ToolCapabilities {
+  ctx.facts.capabilities ??= judgeCall(event, ctx.rules);
+  return ctx.facts.capabilities;
+}
+
+function judgeCall(event: ToolCallEvent, rules: DetectorRules): ToolCapabilities {
+  const keys = argumentKeys(event.arguments.text);
+  let byCall = judged.get(rules);
+  if (byCall === undefined) judged.set(rules, (byCall = new Map()));
+  const cacheKey = `${event.tool}\u0000${keys.join('\u0000')}`;
+  let caps = byCall.get(cacheKey);
+  if (caps === undefined) {
+    const properties = Object.fromEntries(keys.map((k) => [k, {}]));
+    caps = toolCapabilities({ name: event.tool, inputSchema: { properties } }, rules);
+    if (byCall.size >= CACHE_SIZE) byCall.delete(byCall.keys().next().value as string);
+    byCall.set(cacheKey, caps);
+  }
+  return caps;
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { isAtLeast, type McpEvent } from '../../model/index.js';
 import { defineDetector } from '../engine/detector.js';
 import { lintCatalog, type LintFinding } from '../lint/catalog-lint.js';
@@ -31,7 +30,6 @@ function cachedLint(
 export const catalogLintDetector = defineDetector<null>({
   id: 'catalog_lint',
   kinds: ['catalog'],
-  state: { key: () => '', initial: () => null, schema: z.null(), expires: true },
   runbooks: {
     catalog_lint:
       'Tool poisoning suspected: read the flagged field in the catalog (mcptap session / catalog dashboard); disable the server in the host config until its publisher explains the text; check the sessions that used it for unexpected reads or outbound calls.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventTimeMs, type McpEvent } from '../../model/index.js';
+import type { McpEvent } from '../../model/index.js';
 import { defineDetector } from '../engine/detector.js';
 import { sensitiveRead } from './call-signals.js';
 
@@ -26,10 +26,10 @@ export const exfilChainDetector = defineDetector<State>({
     exfil_chain:
       'A sensitive read was followed by an outbound sink: treat the read data as leaked; rotate what was read, block the destination, and find in the session which content led the model there.',
   },
-  onEvent(event: McpEvent, state, { rules }) {
+  onEvent(event: McpEvent, state, ctx) {
+    const { rules, ms } = ctx;
     const cfg = rules.exfil_chain;
     if (!cfg.enabled) return [];
-    const ms = eventTimeMs(event);
     if (event.kind === 'egress') {
       const read = state.read;
       if (read === null || ms - read.ms > cfg.window_ms || event.source_event_id === read.event_id) return [];
@@ -51,7 +51,7 @@ export const exfilChainDetector = defineDetector<State>({
       ];
     }
     if (event.kind === 'tool_call' || event.kind === 'content_read') {
-      const what = sensitiveRead(event, rules);
+      const what = sensitiveRead(event, ctx);
       if (what !== null) {
         state.read = {
           event_id: event.event_id,

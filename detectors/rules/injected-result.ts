@@ -48,7 +48,8 @@ export const injectedResultDetector = defineDetector<State>({
     injected_result_followup:
       'The model made a sensitive or outbound call right after reading injection-shaped content: assume it obeyed. Check the call arguments and destination, rotate any credential it could read, block the destination.',
   },
-  onEvent(event: McpEvent, state, { rules }) {
+  onEvent(event: McpEvent, state, ctx) {
+    const { rules } = ctx;
     const cfg = rules.injected_result;
     if (!cfg.enabled) return [];
     if (event.kind === 'turn') {
@@ -64,8 +65,8 @@ export const injectedResultDetector = defineDetector<State>({
         if (event.source_event_id !== injected.event_id)
           why = `outbound ${event.channel.replace('_', ' ')} to ${event.dest_host}`;
       } else if (event.kind === 'tool_call') {
-        const caps = callCapabilities(event, rules);
-        const read = sensitiveRead(event, rules);
+        const caps = callCapabilities(event, ctx);
+        const read = sensitiveRead(event, ctx);
         if (read !== null) why = read;
         else if (caps.exec || caps.write || caps.network) {
           why = `a ${[caps.exec && 'exec', caps.write && 'write', caps.network && 'network'].filter(Boolean).join('/')} call`;

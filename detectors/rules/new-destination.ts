@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventTimeMs, type McpEvent } from '../../model/index.js';
+import type { McpEvent } from '../../model/index.js';
 import { globToRegExp } from '../config/detector-rules.js';
 import { defineDetector, type Finding } from '../engine/detector.js';
 
@@ -31,10 +31,9 @@ export const newDestinationDetector = defineDetector<State>({
     new_destination:
       'First time this destination is seen: check in the egress dashboard who sent what there; add it to new_destination.allow_hosts if it is expected.',
   },
-  onEvent(event: McpEvent, state, { rules }) {
+  onEvent(event: McpEvent, state, { rules, ms }) {
     const cfg = rules.new_destination;
     if (event.kind !== 'egress' || !cfg.enabled || event.dest_host === '') return [];
-    const ms = eventTimeMs(event);
     if (state.first_ms < 0) state.first_ms = ms;
     const learning = ms - state.first_ms < cfg.learning_window_ms;
     const host = event.dest_host;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventTimeMs, type McpEvent } from '../../model/index.js';
+import type { McpEvent } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 import { defineDetector, type Detector, type Finding } from '../engine/detector.js';
 
@@ -42,10 +42,10 @@ function rateSpike(scope: 'tool' | 'session', key: (e: McpEvent) => string): Det
       rate_spike:
         'Calls far above their baseline: check in the tool-call dashboard which session or host drives them (loop, scraping, abuse) and whether the results went anywhere.',
     },
-    onEvent(event: McpEvent, state, { rules }) {
+    onEvent(event: McpEvent, state, { rules, ms }) {
       const cfg = rules.rate_spike;
       if (event.kind !== 'tool_call' || !cfg.enabled) return [];
-      countCall(state, eventTimeMs(event), rules);
+      countCall(state, ms, rules);
       const baseline = Math.max(state.ewma, 1);
       if (
         state.buckets < cfg.warmup_buckets ||

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { McpEvent } from '../../model/index.js';
 import { defineDetector, type Finding } from '../engine/detector.js';
 import { findSecrets } from '../secrets/find-secrets.js';
@@ -11,19 +10,19 @@ import { callCapabilities } from './call-signals.js';
 export const secretEgressDetector = defineDetector<null>({
   id: 'secret_egress',
   kinds: ['egress', 'tool_call'],
-  state: { key: () => '', initial: () => null, schema: z.null(), expires: true },
   runbooks: {
     secret_egress:
       'A credential left through an outbound channel: rotate the secret named by its fingerprint now, block the destination, and trace in the session where the model got it.',
   },
-  onEvent(event: McpEvent, _state, { rules }) {
+  onEvent(event: McpEvent, _state, ctx) {
+    const { rules } = ctx;
     if (!rules.secret_egress.enabled) return [];
     let text: string;
     let where: string;
     if (event.kind === 'egress') {
       text = event.dest_value.text;
       where = `${event.channel.replace('_', ' ')} to ${event.dest_host}`;
-    } else if (event.kind === 'tool_call' && callCapabilities(event, rules).network) {
+    } else if (event.kind === 'tool_call' && callCapabilities(event, ctx).network) {
       text = event.arguments.text;
       where = `arguments of outbound call ${event.server_name}/${event.tool}`;
     } else {

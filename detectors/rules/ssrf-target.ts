@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type { McpEvent } from '../../model/index.js';
 import { defineDetector } from '../engine/detector.js';
 import { classifySsrf } from './ssrf-classify.js';
@@ -21,7 +20,6 @@ const DESCRIPTION = {
 export const ssrfTargetDetector = defineDetector<null>({
   id: 'ssrf_target',
   kinds: ['egress'],
-  state: { key: () => '', initial: () => null, schema: z.null(), expires: true },
   runbooks: {
     ssrf_target:
       'A tool was asked to reach an internal or metadata address: check the call in the session timeline and what it returned; if a metadata endpoint answered, rotate the instance credentials; restrict the tool egress.',

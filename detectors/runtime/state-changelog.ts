@@ -37,29 +37,33 @@ export class StateChangelog {
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        this.applied.set(partition, BigInt(message.offset) + 1n);
-        if (message.key === null) return;
-        if (message.headers?.[INSTANCE_HEADER]?.toString() === instanceId) return;
-        const key = message.key.toString();
-        if (message.value === null) {
-          store.restore(key, null);
-          return;
+      // One synchronous pass per batch: the changelog carries this instance's own writes too.
+      eachBatch: async ({ batch }) => {
+        const { partition } = batch;
+        for (const message of batch.messages) {
+          if (message.key === null) continue;
+          if (message.headers?.[INSTANCE_HEADER]?.toString() === instanceId) continue;
+          const key = message.key.toString();
+          if (message.value === null) {
+            store.restore(key, null);
+            continue;
+          }
+          let value: StoredState;
+          try {
+            value = JSON.parse(message.value.toString()) as StoredState;
+          } catch {
+            logger.warn('skipping unreadable state record', { topic, partition, offset: message.offset });
+            continue;
+          }
+          if (this.options.isValid(key, value)) store.restore(key, value);
+          else
+            logger.warn('skipping state record no detector accepts', {
+              topic,
+              partition,
+              offset: message.offset,
+            });
         }
-        let value: StoredState;
-        try {
-          value = JSON.parse(message.value.toString()) as StoredState;
-        } catch {
-          logger.warn('skipping unreadable state record', { topic, partition, offset: message.offset });
-          return;
-        }
-        if (this.options.isValid(key, value)) store.restore(key, value);
-        else
-          logger.warn('skipping state record no detector accepts', {
-            topic,
-            partition,
-            offset: message.offset,
-          });
+        this.applied.set(partition, BigInt(batch.lastOffset()) + 1n);
       },
     });
     await this.catchUp();

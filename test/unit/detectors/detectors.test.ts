@@ -330,3 +330,22 @@ test('a version upgrade re-pins without drift; fleet divergence across hosts of 
   const fleet = run([catalog('w', v1, { host: 'h-a' }), catalog('w', v2, { host: 'h-b', ms: 1 })]);
   assert.ok(rulesOf(fleet).includes('fleet_divergence'));
 });
+
+test('the state store reports each changed key once with its last value; restored entries are not changes', () => {
+  const store = new MemoryStateStore();
+  store.restore('d|chain_length|t/s1', { v: { turn_id: '', calls: 0, first_event: '' }, t: 0 });
+  assert.deepEqual(store.drainChanges(), []);
+  const engine = createDetectorEngine(rules, store);
+  const later = toolCall('read_file', { path: '/tmp/b' }, 'ok', { ms: 2000 });
+  engine.process(toolCall('read_file', { path: '/tmp/a' }, 'ok', { ms: 1000 }));
+  engine.process(later);
+  const changes = store.drainChanges();
+  const keys = changes.map(([key]) => key);
+  assert.equal(new Set(keys).size, keys.length, `a key reported twice: ${keys.join(', ')}`);
+  // Detectors that judge each event alone keep nothing.
+  assert.ok(!keys.some((key) => key.startsWith('d|secret_egress|')), keys.join(', '));
+  const seen = changes.find(([key]) => key.startsWith('seen|'));
+  assert.equal((seen?.[1]?.v as string[] | undefined)?.length, 2);
+  assert.equal(seen?.[1]?.t, Date.parse(later.time));
+  assert.deepEqual(store.drainChanges(), []);
+});
