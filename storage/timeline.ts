@@ -43,8 +43,28 @@ function identity(record: StoredRecord): string {
   return 'kind' in record ? record.event_id : `${record.fingerprint}/${record.status}`;
 }
 
-export function compareEntries(a: TimelineEntry, b: TimelineEntry): number {
-  return a.time_ms - b.time_ms || rank(a) - rank(b) || (identity(a.record) < identity(b.record) ? -1 : 1);
+function turnOf(entry: TimelineEntry): string {
+  return 'turn_id' in entry.record ? entry.record.turn_id : '';
+}
+
+/**
+ * Time order; within a millisecond, the records of a turn that started earlier first (a turn's
+ * output and end often share the millisecond of the next turn's start), then by kind.
+ */
+export function sortTimeline(entries: TimelineEntry[]): TimelineEntry[] {
+  const turnStart = new Map<string, number>();
+  for (const entry of entries) {
+    const turn = turnOf(entry);
+    if (turn !== '') turnStart.set(turn, Math.min(turnStart.get(turn) ?? Infinity, entry.time_ms));
+  }
+  const startOf = (entry: TimelineEntry) => turnStart.get(turnOf(entry)) ?? entry.time_ms;
+  return entries.sort(
+    (a, b) =>
+      a.time_ms - b.time_ms ||
+      startOf(a) - startOf(b) ||
+      rank(a) - rank(b) ||
+      (identity(a.record) < identity(b.record) ? -1 : 1),
+  );
 }
 
 export async function sessionTimeline(store: Store, query: TimelineQuery): Promise<TimelineEntry[]> {
@@ -66,5 +86,5 @@ export async function sessionTimeline(store: Store, query: TimelineQuery): Promi
       }));
     }),
   );
-  return perTable.flat().sort(compareEntries);
+  return sortTimeline(perTable.flat());
 }
