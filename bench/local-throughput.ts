@@ -5,9 +5,12 @@
 //  - event → alert latency: an SSRF probe session posted every PROBE_MS, timed from the POST to its
 //    alert line on the process's stdout, at rest and under a background load;
 //  - resident memory at rest, and the peak under load.
+// Each phase starts once the previous one's queue has drained (the control API's /status), so the
+// at-rest latency is not measured behind the throughput phase's backlog.
 //
 //   node --import tsx bench/local-throughput.ts
 //   BENCH_SECONDS=20 BENCH_CONCURRENCY=4 BENCH_SPANS_PER_REQUEST=512 BENCH_LOAD_RPS=20 node --import tsx bench/local-throughput.ts
+//   BENCH_MASK=off (store secrets unmasked)  BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +21,9 @@ import type { McpEvent } from '../model/index.js';
 import { otlpProtobufBody } from '../test/collector/otel-sdk.js';
 import { mcpSizedToolCall } from '../test/collector/sample-events.js';
 import { waitFor } from '../test/support/infra.js';
+import { controlGet } from '../local/local-client.js';
+import type { LocalStatus } from '../local/start-local.js';
+import { readLocalEndpoint } from '../shim/index.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -27,6 +33,8 @@ const SPANS_PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 512);
 const LOAD_RPS = Number(process.env.BENCH_LOAD_RPS ?? 2);
 const PROBES = Number(process.env.BENCH_PROBES ?? 200);
 const PROBE_MS = Number(process.env.BENCH_PROBE_MS ?? 50);
+const MASK = process.env.BENCH_MASK !== 'off';
+const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const DISTINCT_BODIES = 16;
 const CLOCK_TICKS_PER_SECOND = 100;
 const PORT = 15318 + (process.pid % 1000);
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     [
+      ...CHILD_NODE_ARGS,
       '--import',
       'tsx',
       join(REPO_ROOT, 'cli', 'mcptap.ts'),
@@ -91,7 +100,12 @@ async function main(): Promise<void> {
     ],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, MCPTAP_LOG_LEVEL: 'warn', MCPTAP_LOCAL_STATUS_S: '0' },
+      env: {
+        ...process.env,
+        MCPTAP_LOG_LEVEL: 'warn',
+        MCPTAP_LOCAL_STATUS_S: '0',
+        MCPTAP_STORE_SECRETS_UNMASKED: MASK ? 'false' : 'true',
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
@@ -125,6 +139,16 @@ async function main(): Promise<void> {
       return response.status;
     };
 
+    const endpoint = readLocalEndpoint(dataDir)!;
+    /** Waits until every accepted event is stored (nothing queued), then lets the heap settle. */
+    const drained = async () => {
+      await waitFor(
+        async () => (await controlGet<LocalStatus>(endpoint, apiKey, '/status')).queue.events === 0,
+        { timeoutMs: 300_000, description: 'the local queue to drain' },
+      );
+      await sleep(3000);
+    };
+
     await sleep(3000);
     const restRss = rssMiB(pid);
 
@@ -150,7 +174,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     console.log(
-      `mcptap local throughput (${SECONDS} s, ${CONCURRENCY} senders, ${SPANS_PER_REQUEST} spans/request, ~${fmt(bodyBytes)} B/request protobuf)`,
+      `mcptap local throughput (${SECONDS} s, ${CONCURRENCY} senders, ${SPANS_PER_REQUEST} spans/request, ~${fmt(bodyBytes)} B/request protobuf, secrets ${MASK ? 'masked' : 'unmasked'})`,
     );
     console.log(
       `  acknowledged (stored): ${fmt(acked / elapsed)} events/s; refused (503): ${fmt(refused / elapsed)} events/s`,
@@ -210,6 +234,8 @@ async function main(): Promise<void> {
         p99: percentile(times, 99),
       };
     };
+    await drained();
+    const drainedRss = rssMiB(pid);
     const atRest = await latency('rest', 0);
     const underLoad = await latency('load', LOAD_RPS);
 
@@ -221,7 +247,8 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `  resident memory: ${restRss.toFixed(0)} MiB at rest, ${peakRss.toFixed(0)} MiB peak under load`,
+      `  resident memory: ${restRss.toFixed(0)} MiB at rest, ${peakRss.toFixed(0)} MiB peak under load, ` +
+        `${drainedRss.toFixed(0)} MiB at rest after it`,
     );
   } finally {
     child.kill('SIGTERM');

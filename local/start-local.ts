@@ -24,14 +24,7 @@ import {
   LOCAL_TENANT,
   writeLocalEndpoint,
 } from '../shim/index.js';
-import {
-  migrate,
-  openEmbeddedStore,
-  secretMaskerFor,
-  storageSettingsFromEnv,
-  StoreWriter,
-  type Store,
-} from '../storage/index.js';
+import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../storage/index.js';
 import { AlertDelivery, WebhookSink, type AlertSink } from './alert-delivery.js';
 import { BoundedEventStream } from './bounded-stream.js';
 import { startControlServer, type ControlServer } from './control-server.js';
@@ -41,6 +34,7 @@ import { parseListen, type QueueSettings } from './local-config.js';
 import { LocalPipeline, type Detected } from './local-pipeline.js';
 import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
 import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
+import { StoreThread } from './store-thread.js';
 
 /**
  * The embedded mode in one call: the collector's OTLP/HTTP receiver on loopback, an in-process
@@ -168,6 +162,14 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     const apiKey = localApiKey(dataDir);
     const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE);
     cleanups.push(() => store.client.close());
+    // The store thread boots (its modules and chdb session) while this thread migrates and loads state.
+    const threadStarting = StoreThread.start({
+      storeDir: storeDir(dataDir),
+      database: LOCAL_DATABASE,
+      maskSecrets: storage.maskSecrets,
+    });
+    const threadStarted = threadStarting.catch(() => undefined);
+    cleanups.push(async () => (await threadStarted)?.close());
     await migrate(store, { retentionDays: storage.retentionDays, logger });
     const stateTable = new DetectorStateTable(store);
     await stateTable.create();
@@ -178,7 +180,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       (key, value) => state.restore(key, value),
       (key, value) => engine.isValidState(key, value),
     );
-    const writer = new StoreWriter(store, { mask: storage.maskSecrets ? await secretMaskerFor() : null });
+    const storeThread = await threadStarting;
 
     const sinks: AlertSink[] = [];
     if (options.alertmanagerUrl) {
@@ -197,7 +199,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     const pipeline = new LocalPipeline({
       engine,
       state,
-      writeRecords: (records) => writer.write(records),
+      writeRecords: (records) => storeThread.write(records),
       stateRows: (changes) => stateTable.rows(changes),
       writeState: (rows) => stateTable.write(rows),
       stats,

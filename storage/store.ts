@@ -23,6 +23,10 @@ export async function openStore(settings: ClickHouseSettings): Promise<Store> {
     username: settings.username,
     password: settings.password,
     request_timeout: 60_000,
+    // A socket idle past its TTL may already be closed by the server; reusing it fails the insert
+    // with EPIPE, which the sink answers by pausing and backing off. A busy event loop makes that
+    // common under load, so such sockets are dropped before use instead.
+    keep_alive: { eagerly_destroy_stale_sockets: true },
   });
   try {
     return await storeFromClient(client, settings.database);

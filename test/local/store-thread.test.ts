@@ -1,0 +1,78 @@
+// The store thread of `mcptap local` against embedded ClickHouse (chdb): a worker with its own chdb
+// session on the data directory, read back through the main thread's session.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { StoreThread } from '../../local/store-thread.js';
+import type { ToolCallEvent } from '../../model/index.js';
+import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../../storage/index.js';
+import { sampleEvents } from '../collector/sample-events.js';
+import { uniqueName } from '../support/infra.js';
+
+const SECRET = 'ghp_' + 'Qm4Rt8Yu2Io6Pa0Sd3Fg7Hj1Kl5Zx9Cv4Bn8Mq'.slice(0, 36);
+
+describe('store thread on embedded ClickHouse (chdb)', () => {
+  let dataDir: string;
+  let store: Store;
+  let thread: StoreThread;
+
+  before(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'mcptap-store-thread-'));
+    store = await openEmbeddedStore(dataDir, uniqueName('thread'));
+    await migrate(store, { retentionDays: storageSettingsFromEnv({}).retentionDays });
+    thread = await StoreThread.start({ storeDir: dataDir, database: store.database, maskSecrets: true });
+  });
+
+  after(async () => {
+    await store.client.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('writes masked records in chunks that the main thread reads back once the write resolved', async () => {
+    const session = uniqueName('session');
+    const template = sampleEvents({ sessionId: session }).find((e) => e.kind === 'tool_call')!;
+    // More than one chunk, and a secret the worker must mask as the store always does.
+    const events: ToolCallEvent[] = Array.from({ length: 1234 }, (_, i) => ({
+      ...(template as ToolCallEvent),
+      event_id: `${session}-${i}`,
+      error_message: i === 7 ? `token ${SECRET} refused` : '',
+    }));
+    await thread.write(events);
+    const [row] = await (
+      await store.client.query({
+        query: `SELECT count() AS n, countIf(position(error_message, '${SECRET}') > 0) AS leaked,
+                       countIf(error_message != '') AS messages
+                FROM ${store.database}.tool_calls WHERE session_id = '${session}'`,
+        format: 'JSONEachRow',
+      })
+    ).json<Record<'n' | 'leaked' | 'messages', string | number>>();
+    assert.deepEqual(
+      { n: Number(row?.n), leaked: Number(row?.leaked), messages: Number(row?.messages) },
+      {
+        n: 1234,
+        leaked: 0,
+        messages: 1,
+      },
+    );
+  });
+
+  it('fails a write the store refuses, with the store’s reason, and keeps serving', async () => {
+    const event = sampleEvents().find((e) => e.kind === 'tool_call')!;
+    await assert.rejects(thread.write([{ ...event, time: 'not a time' }]), /time|DateTime|pars/i);
+    await thread.write([event]);
+  });
+
+  it('closes its own session only: the main thread’s store keeps working, later writes are refused', async () => {
+    await thread.close();
+    const [row] = await (
+      await store.client.query({
+        query: `SELECT count() AS n FROM ${store.database}.tool_calls`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ n: string | number }>();
+    assert.ok(Number(row?.n) > 0);
+    await assert.rejects(thread.write(sampleEvents().slice(0, 1)), /closed/);
+  });
+});
