@@ -16,7 +16,7 @@ export OTELCOL_BIN_DIR="${OTELCOL_BIN_DIR:-/tmp/otelcol-bench/bin}"
 export OTLP_REPLAY="$WORK/otlp-replay"
 mkdir -p "$WORK"
 
-bash scripts/infra.sh start kafka clickhouse
+bash scripts/infra.sh start kafka clickhouse alertmanager
 
 echo "== tools"
 (cd bench/otlp-replay && go build -o "$OTLP_REPLAY" .)
@@ -33,10 +33,11 @@ node --import tsx bench/collector-vs-otelcol.ts
 echo "== sink vs clickhouse-client"
 node --import tsx bench/sink-throughput.ts
 
-for extra in bench/detectors-throughput.ts bench/secrets-throughput.ts bench/shim-latency.ts \
-  bench/local-throughput.ts bench/local-install-size.ts; do
-  if [ -f "$extra" ]; then
-    echo "== $extra"
-    node --import tsx "$extra"
-  fi
+echo "== detectors: in-process, then through Kafka to Alertmanager at a fixed rate"
+node --import tsx bench/detectors-throughput.ts --kafka --runs "$BENCH_RUNS"
+
+for extra in bench/secrets-throughput.ts bench/shim-latency.ts bench/local-throughput.ts \
+  bench/local-install-size.ts; do
+  echo "== $extra"
+  node --import tsx "$extra"
 done
