@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ShimConfig } from './shim-config.js';
 
 /**
  * Where `mcptap local` keeps its data and how a host finds it without configuration: the data
@@ -98,4 +99,14 @@ export function localCollector(dataDir: string): { url: string; apiKey: string }
     url: running?.url ?? `http://${LOCAL_DEFAULT_LISTEN}`,
     apiKey: localApiKey(dataDir),
   };
+}
+
+/**
+ * Where the shim sends: the collector given (`--collector`, or `startMcptap`'s endpoint), else the
+ * one configured by MCPTAP_COLLECTOR_URL / MCPTAP_API_KEY, else `mcptap local` (zero config).
+ */
+export function collectorTarget(config: ShimConfig, explicitUrl?: string): { url: string; apiKey: string } {
+  return explicitUrl !== undefined || config.collectorConfigured
+    ? { url: explicitUrl ?? config.collectorUrl, apiKey: config.apiKey }
+    : localCollector(config.dataDir);
 }

@@ -6,7 +6,7 @@ import { McpHostTelemetry } from './host-telemetry.js';
 import { startHttpProxy } from './proxy/http-proxy.js';
 import { runStdioProxy } from './proxy/stdio-proxy.js';
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
-import { localCollector } from './local-endpoint.js';
+import { collectorTarget } from './local-endpoint.js';
 import { readShimConfig, SHIM_ENV } from './shim-config.js';
 import { startMcptap } from './start-mcptap.js';
 
@@ -83,10 +83,7 @@ export async function main(argv: string[]): Promise<number> {
   const session = values.session ?? randomUUID();
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
-  const target =
-    values.collector !== undefined || config.collectorConfigured
-      ? { url: values.collector ?? config.collectorUrl, apiKey: config.apiKey }
-      : localCollector(config.dataDir);
+  const target = collectorTarget(config, values.collector);
   const mcptap = startMcptap({
     endpoint: target.url,
     apiKey: target.apiKey === '' ? undefined : target.apiKey,

@@ -34,7 +34,7 @@ export const SHIM_ENV = {
     name: 'MCPTAP_DATA_DIR',
     default: '',
     description:
-      'data directory of `mcptap local`, whose endpoint and API key the proxy uses when no collector is configured (default $XDG_DATA_HOME/mcptap or ~/.local/share/mcptap)',
+      'data directory of `mcptap local`, whose endpoint and API key the proxy and startMcptap() use when no collector is configured (default $XDG_DATA_HOME/mcptap or ~/.local/share/mcptap)',
   },
 } as const satisfies Record<string, EnvVarSpec>;
 

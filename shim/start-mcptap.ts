@@ -9,6 +9,8 @@ import {
 } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type BufferConfig } from '@opentelemetry/sdk-trace-base';
 import { ExportQueueMeter } from './export-queue-meter.js';
+import { collectorTarget } from './local-endpoint.js';
+import { readShimConfig } from './shim-config.js';
 import { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
 import { SHIM_TRACER_NAME } from './span-emitter.js';
 
@@ -17,7 +19,9 @@ export const API_KEY_HEADER = 'x-mcptap-api-key';
 export interface StartMcptapOptions {
   /**
    * The collector's OTLP/HTTP base URL (`http://127.0.0.1:4318`) or its full traces URL. When
-   * absent, the exporter follows `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT`.
+   * absent, the exporter follows `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` / `OTEL_EXPORTER_OTLP_ENDPOINT`;
+   * with neither set, MCPTAP_COLLECTOR_URL / MCPTAP_API_KEY, else the `mcptap local` of
+   * MCPTAP_DATA_DIR (its endpoint and key), as `mcptap proxy` does.
    */
   endpoint?: string;
   /** Sent as `x-mcptap-api-key`; the collector derives the tenant from it. */
@@ -56,15 +60,37 @@ function protocolFromEnv(): StartMcptapOptions['protocol'] {
 }
 
 /**
+ * The endpoint given; else the standard OTEL_* endpoint variables (read by the exporter); else the
+ * shim's own configuration or, with none, `mcptap local` — as the proxy does. A bad variable leaves
+ * the exporter's defaults rather than failing the host.
+ */
+function targetOf(options: StartMcptapOptions): { url?: string; apiKey?: string } {
+  const env = process.env;
+  if (
+    options.endpoint !== undefined ||
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||
+    env.OTEL_EXPORTER_OTLP_ENDPOINT
+  )
+    return { url: options.endpoint, apiKey: options.apiKey };
+  try {
+    const target = collectorTarget(readShimConfig(env));
+    return { url: target.url, apiKey: options.apiKey ?? (target.apiKey || undefined) };
+  } catch {
+    return { apiKey: options.apiKey };
+  }
+}
+
+/**
  * One call for hosts without OpenTelemetry of their own: a tracer provider whose spans go in
  * batches to the mcptap collector over OTLP/HTTP. The queue is bounded (`maxQueueSize`,
  * `OTEL_BSP_*` honoured); what does not fit is dropped and counted, never waited for.
  */
 export function startMcptap(options: StartMcptapOptions = {}): Mcptap {
   const metrics = options.metrics ?? createShimMetrics();
+  const target = targetOf(options);
   const exporterConfig = {
-    ...(options.endpoint === undefined ? {} : { url: tracesUrl(options.endpoint) }),
-    ...(options.apiKey === undefined ? {} : { headers: { [API_KEY_HEADER]: options.apiKey } }),
+    ...(target.url === undefined ? {} : { url: tracesUrl(target.url) }),
+    ...(target.apiKey === undefined ? {} : { headers: { [API_KEY_HEADER]: target.apiKey } }),
   };
   const protocol = options.protocol ?? protocolFromEnv();
   const exporter =

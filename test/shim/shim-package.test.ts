@@ -20,10 +20,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { collectorConfigFromEnv, COLLECTOR_ENV, hashApiKey, startCollector } from '../../collector/index.js';
-import type { EventPublisher, PublishItem, RunningCollector } from '../../collector/index.js';
-import type { McpEvent } from '../../model/index.js';
-import { EVERYTHING, REPO_ROOT } from './support.js';
+import { EVERYTHING, REPO_ROOT, startRecordingCollector, type RecordingCollector } from './support.js';
 
 const API_KEY = 'shim-package-test-key';
 /** Packages that belong to the collector, the store or the embedded engine, never to a host. */
@@ -40,17 +37,7 @@ const NOT_FOR_HOSTS = [
 
 let work: string;
 let host: string;
-let collector: RunningCollector;
-const received: McpEvent[] = [];
-
-const recordingPublisher: EventPublisher = {
-  destination: 'memory',
-  publish: async (items: readonly PublishItem[]) => {
-    for (const item of items) if (item.type === 'event') received.push(item.event);
-  },
-  ready: () => true,
-  close: async () => undefined,
-};
+let recording: RecordingCollector;
 
 /** Every package directory under node_modules, nested ones included, by package name. */
 function installedPackages(modules: string): string[] {
@@ -67,15 +54,6 @@ function installedPackages(modules: string): string[] {
     }
   }
   return names;
-}
-
-async function waitForEvents(predicate: (events: McpEvent[]) => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!predicate(received)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; got ${received.length} events`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 before(async () => {
@@ -96,19 +74,11 @@ before(async () => {
     stdio: 'ignore',
   });
 
-  const c = COLLECTOR_ENV;
-  collector = await startCollector(
-    collectorConfigFromEnv({
-      [c.listen.name]: '127.0.0.1:0',
-      [c.apiKeys.name]: `shim-package:${hashApiKey(API_KEY)}`,
-      [c.rateLimit.name]: '0',
-    }),
-    { publisher: recordingPublisher },
-  );
+  recording = await startRecordingCollector('shim-package', API_KEY);
 });
 
 after(async () => {
-  await collector?.close();
+  await recording?.collector.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -153,12 +123,11 @@ await mcptap.shutdown();
   const { stdout: output } = await promisify(execFile)(process.execPath, [script], {
     cwd: host,
     encoding: 'utf8',
-    env: { ...process.env, COLLECTOR: collector.url, API_KEY, SERVER: JSON.stringify(EVERYTHING) },
+    env: { ...process.env, COLLECTOR: recording.collector.url, API_KEY, SERVER: JSON.stringify(EVERYTHING) },
   });
   assert.match(output, /from the packaged library/);
-  await waitForEvents(
-    (events) =>
-      events.some((e) => e.kind === 'tool_call' && e.tool === 'echo' && e.server_name === 'everything'),
+  await recording.waitFor(
+    (e) => e.kind === 'tool_call' && e.tool === 'echo' && e.server_name === 'everything',
     'the library tool call',
   );
 });
@@ -173,7 +142,7 @@ test('the installed mcptap-proxy forwards a real server and reports its tool cal
         '--name',
         'everything-proxied',
         '--collector',
-        collector.url,
+        recording.collector.url,
         '--',
         EVERYTHING.command,
         ...EVERYTHING.args!,
@@ -189,11 +158,8 @@ test('the installed mcptap-proxy forwards a real server and reports its tool cal
   });
   assert.match(JSON.stringify(result.content), /through the packaged proxy/);
   await client.close();
-  await waitForEvents(
-    (events) =>
-      events.some(
-        (e) => e.kind === 'tool_call' && e.tool === 'echo' && e.server_name === 'everything-proxied',
-      ),
+  await recording.waitFor(
+    (e) => e.kind === 'tool_call' && e.tool === 'echo' && e.server_name === 'everything-proxied',
     'the proxied tool call',
   );
 });

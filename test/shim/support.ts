@@ -12,6 +12,8 @@ import {
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { decodeSpanAsEvent, type McpEvent, type SpanAttributes } from '../../model/index.js';
+import { collectorConfigFromEnv, COLLECTOR_ENV, hashApiKey, startCollector } from '../../collector/index.js';
+import type { RunningCollector } from '../../collector/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODULES = join(REPO_ROOT, 'node_modules', '@modelcontextprotocol');
@@ -188,3 +190,47 @@ export async function waitForPort(port: number, timeoutMs = 15_000): Promise<voi
 }
 
 export const MCPTAP_BIN = join(REPO_ROOT, 'bin', 'mcptap.js');
+
+/** The real collector, keeping what it accepts in memory (no Kafka): for spans a shim exported. */
+export interface RecordingCollector {
+  collector: RunningCollector;
+  received: McpEvent[];
+  /** Resolves once an accepted event satisfies `predicate`; rejects after 20 s. */
+  waitFor(predicate: (event: McpEvent) => boolean, what: string): Promise<McpEvent>;
+}
+
+export async function startRecordingCollector(tenant: string, apiKey: string): Promise<RecordingCollector> {
+  const received: McpEvent[] = [];
+  const c = COLLECTOR_ENV;
+  const collector = await startCollector(
+    collectorConfigFromEnv({
+      [c.listen.name]: '127.0.0.1:0',
+      [c.apiKeys.name]: `${tenant}:${hashApiKey(apiKey)}`,
+      [c.rateLimit.name]: '0',
+    }),
+    {
+      publisher: {
+        destination: 'memory',
+        publish: async (items) => {
+          for (const item of items) if (item.type === 'event') received.push(item.event);
+        },
+        ready: () => true,
+        close: async () => undefined,
+      },
+    },
+  );
+  return {
+    collector,
+    received,
+    async waitFor(predicate, what) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const found = received.find(predicate);
+        if (found !== undefined) return found;
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}; got ${received.length} events`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+  };
+}
