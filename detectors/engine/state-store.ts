@@ -47,7 +47,6 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   private readonly byPrefix = new Map<string, Map<string, Entry>>();
   private changed: Entry[] = [];
-  private count = 0;
 
   read(prefix: string, scope: string): StoredState | undefined {
     return this.byPrefix.get(prefix)?.get(scope)?.value ?? undefined;
@@ -59,7 +58,6 @@ export class MemoryStateStore implements StateStore {
     let entry = entries.get(scope);
     if (entry === undefined) {
       entries.set(scope, (entry = { key: prefix + scope, value, dirty: false }));
-      this.count++;
     }
     entry.value = value;
     this.markChanged(entry);
@@ -70,7 +68,6 @@ export class MemoryStateStore implements StateStore {
     const entry = entries?.get(scope);
     if (entries === undefined || entry === undefined) return;
     entries.delete(scope);
-    this.count--;
     entry.value = null;
     this.markChanged(entry);
   }
@@ -97,20 +94,21 @@ export class MemoryStateStore implements StateStore {
   }
 
   get size(): number {
-    return this.count;
+    let size = 0;
+    for (const entries of this.byPrefix.values()) size += entries.size;
+    return size;
   }
 
   /** Applies a change written elsewhere (changelog restore) without marking it changed. */
   restore(key: string, value: StoredState | null): void {
     const { prefix, scope } = splitStateKey(key);
     let entries = this.byPrefix.get(prefix);
-    const existed = entries?.delete(scope) === true;
+    entries?.delete(scope);
     if (value !== null) {
       if (entries === undefined) this.byPrefix.set(prefix, (entries = new Map()));
       // A new entry: a change of ours still waiting to be drained keeps its own value.
       entries.set(scope, { key, value, dirty: false });
     }
-    this.count += (value === null ? 0 : 1) - (existed ? 1 : 0);
   }
 
   /**
