@@ -122,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
             detected: s.detected,
             latency_ms: s.latency_ms,
             timeline_matches: s.timeline_matches,
+            ...(s.timeline_matches ? {} : { timeline_problem: s.timeline_problem }),
             session: s.session,
           })),
           unexpected_alerts: result.unexpected_alerts,

@@ -12,6 +12,8 @@ export interface DemoSummary {
     detected: boolean;
     latency_ms: number | null;
     timeline_matches: boolean;
+    /** Where the stored timeline and the script part, when they do. */
+    timeline_problem?: string;
   }[];
   unexpected_alerts: number;
   events_stored: number;
@@ -67,7 +69,10 @@ export function assertDemoSucceeded(result: {
       scenario.detected,
       `${scenario.name}: every expected alert (${scenario.expected.join(', ')}) arrived`,
     );
-    assert.ok(scenario.timeline_matches, `${scenario.name}: the stored forensic timeline matches the script`);
+    assert.ok(
+      scenario.timeline_matches,
+      `${scenario.name}: the stored forensic timeline matches the script (${scenario.timeline_problem ?? ''})`,
+    );
     if (scenario.expected.length > 0) assert.notEqual(scenario.latency_ms, null);
   }
   assert.equal(summary.unexpected_alerts, 0, 'no unexpected alert (the benign part stays silent)');
