@@ -43,8 +43,16 @@ function printSummary(result: DemoResult): void {
   );
   console.log(
     `events: ${result.events_emitted} sent by the shim, ${result.events_stored} stored` +
-      (result.spans_dropped > 0 ? `, ${result.spans_dropped} dropped by the shim` : ''),
+      (result.spans_dropped > 0 ? `, ${result.spans_dropped} dropped by the shim` : '') +
+      (result.spans_export_failed > 0
+        ? `, ${result.spans_export_failed} spans the shim could not deliver`
+        : ''),
   );
+  if (result.problems.length > 0) {
+    console.log(`
+problems in the stack:
+${result.problems.map((p) => `    ${p}`).join('\n')}`);
+  }
   for (const hint of result.hints) console.log(hint);
   console.log(
     result.ok
@@ -128,6 +136,9 @@ export async function main(argv: string[]): Promise<number> {
           unexpected_alerts: result.unexpected_alerts,
           events_stored: result.events_stored,
           events_emitted: result.events_emitted,
+          spans_dropped: result.spans_dropped,
+          spans_export_failed: result.spans_export_failed,
+          ...(result.ok ? {} : { problems: result.problems }),
           wall_ms: Date.now() - started,
         }),
       );

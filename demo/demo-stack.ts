@@ -30,7 +30,12 @@ export interface DemoStack {
   sessionCommand(sessionId: string): string;
   /** Where to look next (Grafana, ClickHouse). */
   hints: string[];
+  /** What went wrong inside the stack, for a run that failed: services that exited, their warnings and errors. */
+  problems(): Promise<string[]>;
   stop(): Promise<void>;
 }
+
+/** How many warning and error lines a failed run's summary carries. */
+export const MAX_PROBLEM_LINES = 30;
 
 export type Progress = (step: string, detail?: string) => void;

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { startLocal } from '../local/index.js';
 import { sessionTimeline } from '../storage/index.js';
-import type { DemoStack, ObservedAlert } from './demo-stack.js';
+import { createLogger } from '../platform/log.js';
+import { MAX_PROBLEM_LINES, type DemoStack, type ObservedAlert } from './demo-stack.js';
 import type { StackContext } from './run-demo.js';
 
 /**
@@ -12,12 +13,14 @@ export async function startEmbeddedStack(context: StackContext): Promise<DemoSta
   const dataDir = join(context.workDir, 'local');
   const tenant = `demo-${context.runId}`;
   const alerts: ObservedAlert[] = [];
+  const warnings: string[] = [];
   context.progress('local', `starting mcptap local (embedded ClickHouse) in ${dataDir}`);
   const local = await startLocal({
     dataDir,
     listen: '127.0.0.1:0',
     rulesPath: context.rulesPath,
     tenant,
+    logger: createLogger('local', { write: (line) => warnings.push(line.trimEnd()), level: 'warn' }),
     onAlert: (alert) => {
       if (alert.status !== 'firing') return;
       alerts.push({
@@ -46,6 +49,7 @@ export async function startEmbeddedStack(context: StackContext): Promise<DemoSta
       `Store: embedded ClickHouse in ${dataDir} (mcptap alerts --data ${dataDir}; mcptap session … --data ${dataDir})`,
       'Grafana: run the full stack (mcptap demo --stack full) and provision deploy/grafana (see dashboards/README.md)',
     ],
+    problems: async () => warnings.slice(-MAX_PROBLEM_LINES),
     stop: () => local.close(),
   };
 }

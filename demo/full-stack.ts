@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { hashApiKey } from '../collector/index.js';
 import { openStore, sessionTimeline, type Store } from '../storage/index.js';
 import { startChildService, waitUntil, type ChildService } from './child-service.js';
-import type { DemoStack, ObservedAlert, Progress } from './demo-stack.js';
+import { MAX_PROBLEM_LINES, type DemoStack, type ObservedAlert, type Progress } from './demo-stack.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INFRA_SCRIPT = join(REPO_ROOT, 'scripts', 'infra.sh');
@@ -128,6 +128,11 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
       },
       { timeoutMs: 60_000, service: sink },
     );
+    await waitUntil(
+      'the sink to subscribe',
+      async () => (await readLog(sink.logPath)).includes('sink consuming'),
+      { timeoutMs: 60_000, service: sink },
+    );
     // The detectors join their consumer group before the first event is sent, so none is missed.
     await waitUntil(
       'the detectors to join their consumer group',
@@ -176,6 +181,7 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
         `Alertmanager: ${addresses.alertmanager}`,
         'Grafana: provision deploy/grafana/provisioning and dashboards/generated (see dashboards/README.md)',
       ],
+      problems: () => serviceProblems(services),
       async stop() {
         await stopServices();
         await store.client.close();
@@ -186,6 +192,27 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
     await stopServices();
     throw error;
   }
+}
+
+/** Lines the Kafka client prints on every start; they say nothing about a run. */
+const KNOWN_NOISE = ['switched default partitioner', 'Limiting retries for the idempotent producer'];
+
+/** Services that exited, then the warnings and errors in their logs (the newest, at most MAX_PROBLEM_LINES). */
+async function serviceProblems(services: readonly ChildService[]): Promise<string[]> {
+  const exited = services
+    .filter((service) => service.process.exitCode !== null || service.process.signalCode !== null)
+    .map(
+      (service) =>
+        `${service.name} exited (${service.process.exitCode ?? service.process.signalCode}); see ${service.logPath}`,
+    );
+  const logged: string[] = [];
+  for (const service of services) {
+    for (const line of (await readLog(service.logPath)).split('\n')) {
+      if (!/"level":"(warn|error)"/.test(line) || KNOWN_NOISE.some((noise) => line.includes(noise))) continue;
+      logged.push(`${service.name}: ${line.slice(0, 600)}`);
+    }
+  }
+  return [...exited, ...logged.slice(-MAX_PROBLEM_LINES)];
 }
 
 function readLog(path: string): Promise<string> {

@@ -61,6 +61,10 @@ export interface DemoResult {
   events_emitted: number;
   events_stored: number;
   spans_dropped: number;
+  /** Spans the shim's exporter could not deliver (the collector refused them or was unreachable). */
+  spans_export_failed: number;
+  /** For a failed run: what went wrong inside the stack. */
+  problems: string[];
   hints: string[];
   ok: boolean;
 }
@@ -176,6 +180,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await mcptap.shutdown();
       const emitted = EVENT_KINDS.reduce((sum, kind) => sum + mcptap.metrics.events.get({ kind }), 0);
       const dropped = mcptap.metrics.spansDropped.get();
+      const exported = mcptap.metrics.spansExported;
+      const exportFailed = exported.total() - exported.get({ outcome: 'ok' });
       progress('settle', `${emitted} events sent; waiting for alerts and storage`);
 
       const deadline = Date.now() + options.settleTimeoutMs;
@@ -236,6 +242,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           ruleMatches(alert.rule, rule),
         );
       });
+      const ok =
+        results.every((r) => r.detected && r.timeline_matches) &&
+        unexpected.length === 0 &&
+        stored === emitted &&
+        dropped === 0 &&
+        exportFailed === 0;
       return {
         stack: stack.kind,
         run_id: runId,
@@ -246,12 +258,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         events_emitted: emitted,
         events_stored: stored,
         spans_dropped: dropped,
+        spans_export_failed: exportFailed,
+        problems: ok ? [] : await stack.problems(),
         hints: stack.hints,
-        ok:
-          results.every((r) => r.detected && r.timeline_matches) &&
-          unexpected.length === 0 &&
-          stored === emitted &&
-          dropped === 0,
+        ok,
       };
     } finally {
       clearInterval(poller);

@@ -31,6 +31,12 @@ export class Counter implements Metric {
   get(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
+  /** The sum over every label set. */
+  total(): number {
+    let sum = 0;
+    for (const value of this.values.values()) sum += value;
+    return sum;
+  }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
     if (this.values.size === 0) lines.push(`${this.name} 0`);

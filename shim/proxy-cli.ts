@@ -18,7 +18,8 @@ Put it in the host's MCP config in place of the server command; everything passe
 
 Options:
   --name NAME        the server's name in the host's config (required)
-  --session ID       session id for the events (default: random per proxy process)
+  --session ID       session id for the events (default: random per proxy process); behind --url,
+                     each MCP session the server opens is ID/<its Mcp-Session-Id>
   --record FILE      append the transcript (JSONL) to FILE
   --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
                      configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)

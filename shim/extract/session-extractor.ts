@@ -335,7 +335,7 @@ export class SessionExtractor {
       if (TURN_METHODS.has(method)) this.maybeInferTurn(line.session, state, ctx, out);
       if (TRACKED_METHODS.has(method)) this.request(line, message, method, state, ctx, out);
     } else if (line.dir === 'c2s' && method === 'notifications/cancelled' && isRecord(message.params)) {
-      const request = this.pending.get(this.pendingKey(line.server, message.params.requestId));
+      const request = this.pending.get(this.pendingKey(line, message.params.requestId));
       if (request !== undefined) this.unanswered(request, CANCELLED_ERROR, ctx, out);
     } else if (line.dir === 's2c' && method !== null && !hasId) {
       const kind = LIST_CHANGED[method];
@@ -345,7 +345,7 @@ export class SessionExtractor {
       if (kind !== undefined && pending !== 'initialize' && pending !== 'reconnect')
         server.nextTrigger.set(kind, 'list_changed');
     } else if (line.dir === 's2c' && method === null && hasId) {
-      const request = this.pending.get(this.pendingKey(line.server, message.id));
+      const request = this.pending.get(this.pendingKey(line, message.id));
       if (request !== undefined) {
         this.pending.delete(request.key);
         this.response(request, message, ctx, out);
@@ -362,8 +362,9 @@ export class SessionExtractor {
     }
   }
 
-  private pendingKey(server: string, id: unknown): string {
-    return `${server}\u0000${JSON.stringify(id)}`;
+  /** Request ids are unique within one session's connection to one server, not beyond. */
+  private pendingKey(line: WireLine, id: unknown): string {
+    return `${line.session}\u0000${line.server}\u0000${JSON.stringify(id)}`;
   }
 
   private request(
@@ -377,7 +378,7 @@ export class SessionExtractor {
     const turn = state.turn;
     const isCall = method === 'tools/call';
     if (isCall && turn !== null) turn.chainLength++;
-    const key = this.pendingKey(line.server, message.id);
+    const key = this.pendingKey(line, message.id);
     const request: PendingRequest = {
       key,
       method,

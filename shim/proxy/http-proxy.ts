@@ -34,6 +34,13 @@ const HOP_BY_HOP = new Set([
   'host',
 ]);
 const MAX_OBSERVED_BODY_BYTES = 64 * 1024 * 1024;
+/** The event model's limit for a session id. */
+const MAX_SESSION_ID_CHARS = 256;
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first.trim() === '' ? undefined : first.trim();
+}
 
 function forwardedHeaders(raw: readonly string[]): string[] {
   const out: string[] = [];
@@ -65,8 +72,15 @@ function decoder(encoding: string | undefined): Transform | null {
  */
 export async function startHttpProxy(options: HttpProxyOptions): Promise<RunningHttpProxy> {
   const { telemetry, server: serverName, session } = options;
-  const observe = (dir: 'c2s' | 's2c', text: string) => {
-    if (text.trim() !== '') telemetry.wireText(session, serverName, dir, text);
+  /**
+   * Each MCP session the server hands out (Mcp-Session-Id) is a session of its own in the events, so
+   * that two clients behind one proxy never mix their request ids, turns or chains. A stateless
+   * server hands out none: its exchanges go to the proxy's session.
+   */
+  const sessionOf = (mcpSessionId: string | undefined) =>
+    mcpSessionId === undefined ? session : `${session}/${mcpSessionId}`.slice(0, MAX_SESSION_ID_CHARS);
+  const observe = (eventSession: string, dir: 'c2s' | 's2c', text: string) => {
+    if (text.trim() !== '') telemetry.wireText(eventSession, serverName, dir, text);
   };
   const send = options.upstream.protocol === 'https:' ? httpsRequest : httpRequest;
 
@@ -75,8 +89,15 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      // Observed before forwarding, so that a request is always seen before its response.
-      if (body.length > 0 && body.length <= MAX_OBSERVED_BODY_BYTES) observe('c2s', body.toString('utf8'));
+      const requestSession = headerValue(req.headers['mcp-session-id']);
+      // A request is always observed before its response. One without a session id (initialize)
+      // waits for the response's headers, which name the session the server opened.
+      let unobserved = body.length > 0 && body.length <= MAX_OBSERVED_BODY_BYTES ? body.toString('utf8') : '';
+      const observeRequest = (eventSession: string) => {
+        observe(eventSession, 'c2s', unobserved);
+        unobserved = '';
+      };
+      if (requestSession !== undefined) observeRequest(sessionOf(requestSession));
       const target = new URL(options.upstream);
       const query = new URL(req.url ?? '/', 'http://proxy').search;
       if (query !== '') target.search = query;
@@ -84,8 +105,13 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
         method: req.method,
         headers: [...forwardedHeaders(req.rawHeaders), 'host', target.host],
       });
-      upstream.on('response', (answer) => relay(answer, res));
+      upstream.on('response', (answer) => {
+        const eventSession = sessionOf(requestSession ?? headerValue(answer.headers['mcp-session-id']));
+        observeRequest(eventSession);
+        relay(answer, res, eventSession);
+      });
       upstream.on('error', (error) => {
+        observeRequest(sessionOf(requestSession));
         if (!res.headersSent) {
           res.writeHead(502, { 'content-type': 'text/plain' });
           res.end(`mcptap proxy: upstream ${options.upstream.origin} unreachable (${error.message})\n`);
@@ -98,19 +124,19 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
     });
   };
 
-  const relay = (answer: IncomingMessage, res: ServerResponse) => {
+  const relay = (answer: IncomingMessage, res: ServerResponse, eventSession: string) => {
     res.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardedHeaders(answer.rawHeaders));
     // Flush the status line at once: an SSE stream may stay silent for a long time.
     res.flushHeaders();
     answer.pipe(res);
     try {
-      observeBody(answer);
+      observeBody(answer, eventSession);
     } catch {
       telemetry.metrics.errors.inc({ stage: 'observe' });
     }
   };
 
-  const observeBody = (answer: IncomingMessage) => {
+  const observeBody = (answer: IncomingMessage, eventSession: string) => {
     const contentType = String(answer.headers['content-type'] ?? '').toLowerCase();
     const isSse = contentType.includes('text/event-stream');
     if (!isSse && !contentType.includes('json')) return;
@@ -118,7 +144,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
     const source = decode === null ? answer : answer.pipe(decode);
     decode?.on('error', () => telemetry.metrics.errors.inc({ stage: 'decode' }));
     if (isSse) {
-      const parser = new SseParser((data) => observe('s2c', data));
+      const parser = new SseParser((data) => observe(eventSession, 's2c', data));
       // A decoder of our own: setEncoding on the response would change what is piped to the host.
       const text = new StringDecoder('utf8');
       source.on('data', (chunk: Buffer) => parser.push(text.write(chunk)));
@@ -131,7 +157,8 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
       if (size <= MAX_OBSERVED_BODY_BYTES) chunks.push(chunk);
     });
     source.on('end', () => {
-      if (size <= MAX_OBSERVED_BODY_BYTES) observe('s2c', Buffer.concat(chunks).toString('utf8'));
+      if (size <= MAX_OBSERVED_BODY_BYTES)
+        observe(eventSession, 's2c', Buffer.concat(chunks).toString('utf8'));
     });
   };
 

@@ -18,6 +18,10 @@ export interface DemoSummary {
   unexpected_alerts: number;
   events_stored: number;
   events_emitted: number;
+  spans_dropped: number;
+  spans_export_failed: number;
+  /** For a failed run: services that exited, their warnings and errors. */
+  problems?: string[];
 }
 
 /** Runs `mcptap demo --json` as a user would and returns its exit code and summary. */
@@ -51,6 +55,7 @@ export function assertDemoSucceeded(result: {
   stderr: string;
 }): void {
   const { summary } = result;
+  const context = `\nproblems in the stack:\n${(summary.problems ?? []).join('\n')}`;
   const names = summary.scenarios.map((s) => s.name);
   for (const expected of [
     'benign-work',
@@ -67,17 +72,20 @@ export function assertDemoSucceeded(result: {
   for (const scenario of summary.scenarios) {
     assert.ok(
       scenario.detected,
-      `${scenario.name}: every expected alert (${scenario.expected.join(', ')}) arrived`,
+      `${scenario.name}: every expected alert (${scenario.expected.join(', ')}) arrived${context}`,
     );
     assert.ok(
       scenario.timeline_matches,
-      `${scenario.name}: the stored forensic timeline matches the script (${scenario.timeline_problem ?? ''})`,
+      `${scenario.name}: the stored forensic timeline matches the script (${scenario.timeline_problem ?? ''}; ` +
+        `${summary.events_stored} of ${summary.events_emitted} events stored)${context}`,
     );
     if (scenario.expected.length > 0) assert.notEqual(scenario.latency_ms, null);
   }
-  assert.equal(summary.unexpected_alerts, 0, 'no unexpected alert (the benign part stays silent)');
+  assert.equal(summary.unexpected_alerts, 0, `no unexpected alert (the benign part stays silent)${context}`);
+  assert.equal(summary.spans_dropped, 0, `the shim dropped no span${context}`);
+  assert.equal(summary.spans_export_failed, 0, `the shim delivered every span${context}`);
   assert.ok(summary.events_emitted > 100, `the scenarios emitted events (${summary.events_emitted})`);
-  assert.equal(summary.events_stored, summary.events_emitted, 'every event reached the store');
+  assert.equal(summary.events_stored, summary.events_emitted, `every event reached the store${context}`);
   assert.equal(
     result.code,
     0,

@@ -56,6 +56,7 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
   let receiver: OtlpReceiver;
   let upstream: URL;
   let proxied: URL;
+  let proxiedSessionId: string | undefined;
 
   before(async () => {
     receiver = await otlpJsonReceiver();
@@ -80,6 +81,8 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
         `127.0.0.1:${proxyPort}`,
         '--record',
         transcript,
+        '--session',
+        'http-proxy-test',
         '--collector',
         receiver.url,
       ],
@@ -100,6 +103,7 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
   it('gives the client the same results as a direct connection, session header and SSE included', async () => {
     const direct = await converse(upstream);
     const through = await converse(proxied);
+    proxiedSessionId = through.sessionId;
     assert.deepEqual(through.results, direct.results);
     assert.match(through.sessionId ?? '', /^[0-9a-f-]{36}$/);
   });
@@ -128,5 +132,75 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
     const [tools] = ofKind(receiver.events, 'catalog');
     assert.equal(tools?.trigger, 'initialize');
     assert.ok(receiver.apiKeys.every((key) => key === 'http-key'));
+    assert.ok(
+      calls.every((c) => c.session_id === `http-proxy-test/${proxiedSessionId}`),
+      `every event in the MCP session's own session: ${calls.map((c) => c.session_id).join(', ')}`,
+    );
+  });
+
+  it('keeps two clients apart: each MCP session is a session of its own, with its own request ids', async () => {
+    const port = await freePort();
+    const second = spawn(
+      process.execPath,
+      [
+        MCPTAP_BIN,
+        'proxy',
+        '--name',
+        'everything-http',
+        '--url',
+        upstream.href,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--session',
+        'shared-proxy',
+        '--collector',
+        receiver.url,
+      ],
+      {
+        env: { ...process.env, MCPTAP_API_KEY: 'http-key', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
+        stdio: 'ignore',
+      },
+    );
+    try {
+      await waitForPort(port);
+      const url = new URL(`http://127.0.0.1:${port}/mcp`);
+      // Both clients number their requests from 0, so their ids collide on the wire.
+      const clients = await Promise.all(
+        ['alpha', 'beta'].map(async (name) => {
+          const transport = new StreamableHTTPClientTransport(url);
+          const client = new Client({ name, version: '1.0.0' });
+          await client.connect(transport);
+          return { name, client, transport };
+        }),
+      );
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(
+          clients.map(({ name, client }) =>
+            client.callTool({ name: 'echo', arguments: { message: `${name} ${round}` } }),
+          ),
+        );
+      }
+      const sessions = new Map(
+        clients.map(({ name, transport }) => [`shared-proxy/${transport.sessionId}`, name]),
+      );
+      for (const { client, transport } of clients) {
+        await transport.terminateSession();
+        await client.close();
+      }
+      await stop(second);
+      const calls = ofKind(receiver.events, 'tool_call').filter((c) =>
+        c.session_id.startsWith('shared-proxy'),
+      );
+      assert.equal(calls.length, 6);
+      assert.equal(sessions.size, 2);
+      for (const call of calls) {
+        const name = sessions.get(call.session_id);
+        assert.ok(name !== undefined, `session ${call.session_id} is one of the clients' MCP sessions`);
+        assert.match(call.arguments.text, new RegExp(name));
+        assert.match(call.result.text, new RegExp(`^Echo: ${name} \\d$`));
+      }
+    } finally {
+      await stop(second);
+    }
   });
 });

@@ -243,6 +243,32 @@ describe('SessionExtractor: tool calls', () => {
     assert.equal(call.result.text, 'tool result');
   });
 
+  it('pairs responses within their session when two sessions of one server use the same ids', () => {
+    const x = extractor();
+    const call = (session: string, ms: number, text: string) =>
+      c2s(
+        ms,
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text } } },
+        'files',
+        session,
+      );
+    const answer = (session: string, ms: number, text: string) =>
+      s2c(ms, { jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text }] } }, 'files', session);
+    const events = run(x, [
+      call('alpha', 0, 'from alpha'),
+      call('beta', 1, 'from beta'),
+      answer('alpha', 2, 'echo alpha'),
+      answer('beta', 3, 'echo beta'),
+    ]);
+    assert.deepEqual(
+      events.flatMap((e) => (e.kind === 'tool_call' ? [[e.session_id, e.result.text, e.is_error]] : [])),
+      [
+        ['alpha', 'echo alpha', false],
+        ['beta', 'echo beta', false],
+      ],
+    );
+  });
+
   it('reads JSON-RPC batches', () => {
     const x = extractor();
     const events = run(x, [
