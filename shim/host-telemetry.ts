@@ -125,9 +125,9 @@ export class McpHostTelemetry {
   }
 
   /** Starts a request's client span now, so that its context can be sent along (see SpanEmitter). */
-  startRequestSpan(server: string, requestId: string, name: string): Span | null {
+  startRequestSpan(session: string, server: string, requestId: string, name: string): Span | null {
     try {
-      return this.emitter.startRequestSpan(server, requestId, name);
+      return this.emitter.startRequestSpan(session, server, requestId, name);
     } catch {
       this.metrics.errors.inc({ stage: 'span' });
       return null;

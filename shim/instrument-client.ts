@@ -92,7 +92,12 @@ class ConnectionTap {
       const spanName = SPANNED_METHODS[message.method];
       const span =
         spanName &&
-        this.telemetry.startRequestSpan(this.options.serverName, String(message.id), spanName(params));
+        this.telemetry.startRequestSpan(
+          session,
+          this.options.serverName,
+          String(message.id),
+          spanName(params),
+        );
       const spanContext = span ? span.spanContext() : trace.getActiveSpan()?.spanContext();
       if (
         this.options.propagateContext !== false &&

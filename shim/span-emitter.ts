@@ -31,9 +31,9 @@ export class SpanEmitter {
   }
 
   /** Starts the client span of a request now; `emit` of its event ends it. */
-  startRequestSpan(server: string, requestId: string, name: string): Span {
+  startRequestSpan(session: string, server: string, requestId: string, name: string): Span {
     const span = this.tracer.startSpan(name, { kind: SpanKind.CLIENT }, context.active());
-    const key = this.key(server, requestId);
+    const key = this.key(session, server, requestId);
     this.open.get(key)?.end();
     this.open.set(key, span);
     while (this.open.size > this.maxOpenSpans) {
@@ -57,7 +57,8 @@ export class SpanEmitter {
 
   private emitOne(event: McpEvent): void {
     const encoded = encodeEventAsSpan(event);
-    const requestKey = 'request_id' in event ? this.key(event.server_name, event.request_id) : null;
+    const requestKey =
+      'request_id' in event ? this.key(event.session_id, event.server_name, event.request_id) : null;
     let span = requestKey === null ? undefined : this.open.get(requestKey);
     if (span !== undefined && requestKey !== null) {
       this.open.delete(requestKey);
@@ -78,7 +79,7 @@ export class SpanEmitter {
     span.end(encoded.endTimeMs);
   }
 
-  private key(server: string, requestId: string): string {
-    return `${server}\u0000${requestId}`;
+  private key(session: string, server: string, requestId: string): string {
+    return `${session}\u0000${server}\u0000${requestId}`;
   }
 }
