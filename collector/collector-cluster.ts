@@ -1,7 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createKafka, ensureTopics, type Logger } from '../platform/index.js';
+import { createKafka, ensureTopics, pipelineTopicSpecs, type Logger } from '../platform/index.js';
 import type { CollectorConfig } from './config.js';
-import { collectorTopicSpecs } from './kafka-publisher.js';
 
 /**
  * The collector is CPU-bound (decoding, validation, serialisation, Kafka framing), and one Node
@@ -22,12 +21,8 @@ export async function runCollectorPrimary(config: CollectorConfig, logger: Logge
   try {
     await ensureTopics(
       kafka,
-      collectorTopicSpecs(config.kafka.topics, {
-        partitions: config.kafka.partitions,
-        replicationFactor: config.kafka.replicationFactor,
-        retentionMs: config.kafka.retentionMs,
-        maxMessageBytes: config.kafka.maxMessageBytes,
-        forwardRawSpans: config.forwardRawSpans,
+      pipelineTopicSpecs(config.kafka.topics, config.kafka.topicSettings, {
+        rawSpans: config.forwardRawSpans,
       }),
     );
   } catch (error) {

@@ -11,6 +11,7 @@ import {
   parseProducerClient,
   type EnvVarSpec,
   type ProducerClient,
+  type TopicSettings,
 } from '../platform/index.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 import type { ContentCaps } from './normalise-spans.js';
@@ -67,11 +68,6 @@ export const COLLECTOR_ENV = {
     default: '1000000',
     description: "byte budget of one produce request; must stay under the topics' max.message.bytes",
   },
-  topicMaxMessageBytes: {
-    name: 'MCPTAP_COLLECTOR_TOPIC_MAX_MESSAGE_BYTES',
-    default: '1048576',
-    description: 'max.message.bytes of the topics the collector creates',
-  },
   rateLimit: {
     name: 'MCPTAP_COLLECTOR_RATE_LIMIT_SPANS',
     default: '20000',
@@ -109,21 +105,6 @@ export const COLLECTOR_ENV = {
     default: '10000',
     description:
       'a produce or probe this recent proves Kafka reachable (/readyz); probed at a third of it when idle',
-  },
-  partitions: {
-    name: 'MCPTAP_COLLECTOR_TOPIC_PARTITIONS',
-    default: '6',
-    description: 'partitions of the topics the collector creates',
-  },
-  replicationFactor: {
-    name: 'MCPTAP_COLLECTOR_TOPIC_REPLICATION',
-    default: '1',
-    description: 'replication factor of the topics the collector creates (3 on a production cluster)',
-  },
-  retentionMs: {
-    name: 'MCPTAP_COLLECTOR_TOPIC_RETENTION_MS',
-    default: '604800000',
-    description: 'retention.ms of the topics the collector creates (-1: forever)',
   },
   forwardRawSpans: {
     name: 'MCPTAP_COLLECTOR_FORWARD_RAW_SPANS',
@@ -176,10 +157,7 @@ export interface CollectorConfig {
     brokers: string[];
     clientId: string;
     topics: TopicNames;
-    partitions: number;
-    replicationFactor: number;
-    retentionMs: number;
-    maxMessageBytes: number;
+    topicSettings: TopicSettings;
   };
 }
 
@@ -253,14 +231,13 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
   }
   const maxRecordBytes = envInt(env, e.maxRecordBytes, 1024);
   const kafkaRequestBytes = envInt(env, e.kafkaRequestBytes, 1024);
-  const maxMessageBytes = envInt(env, e.topicMaxMessageBytes, 1024);
+  const { maxMessageBytes } = kafka.topicSettings;
   if (maxRecordBytes + RECORD_OVERHEAD_BYTES > kafkaRequestBytes || kafkaRequestBytes > maxMessageBytes) {
     throw new ConfigError(
       `expected ${e.maxRecordBytes.name} (${maxRecordBytes}) + ${RECORD_OVERHEAD_BYTES} <= ${e.kafkaRequestBytes.name} ` +
-        `(${kafkaRequestBytes}) <= ${e.topicMaxMessageBytes.name} (${maxMessageBytes}): Kafka refuses a record batch over max.message.bytes`,
+        `(${kafkaRequestBytes}) <= MCPTAP_TOPIC_MAX_MESSAGE_BYTES (${maxMessageBytes}): Kafka refuses a record batch over max.message.bytes`,
     );
   }
-  const retentionMs = envInt(env, e.retentionMs, -1);
   return {
     ...parseListen(envString(env, e.listen)),
     apiKeys,
@@ -286,10 +263,7 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
       brokers: kafka.brokers,
       clientId: kafka.clientId,
       topics: kafka.topics,
-      partitions: envInt(env, e.partitions, 1, 10_000),
-      replicationFactor: envInt(env, e.replicationFactor, 1, 32),
-      retentionMs,
-      maxMessageBytes,
+      topicSettings: kafka.topicSettings,
     },
   };
 }

@@ -7,6 +7,6 @@ export {
   type CollectorConfig,
 } from './config.js';
 export { PublishError, type EventPublisher, type PublishItem } from './event-publisher.js';
-export { KafkaEventPublisher, collectorTopicSpecs } from './kafka-publisher.js';
+export { KafkaEventPublisher } from './kafka-publisher.js';
 export { hashApiKey } from './api-keys.js';
 export { createCollectorMetrics, type CollectorMetrics } from './collector-metrics.js';

@@ -1,7 +1,7 @@
-import { createKafka, createRecordProducer, type Logger } from '../platform/index.js';
+import { createKafka, createRecordProducer, pipelineTopicSpecs, type Logger } from '../platform/index.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import type { CollectorConfig } from './config.js';
-import { collectorTopicSpecs, KafkaEventPublisher } from './kafka-publisher.js';
+import { KafkaEventPublisher } from './kafka-publisher.js';
 import { startCollector, type RunningCollector } from './server.js';
 
 /**
@@ -16,12 +16,8 @@ export async function startKafkaCollector(
     { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
     { logger: logger.child({ part: 'kafka' }), retries: 2 },
   );
-  const specs = collectorTopicSpecs(config.kafka.topics, {
-    partitions: config.kafka.partitions,
-    replicationFactor: config.kafka.replicationFactor,
-    retentionMs: config.kafka.retentionMs,
-    maxMessageBytes: config.kafka.maxMessageBytes,
-    forwardRawSpans: config.forwardRawSpans,
+  const specs = pipelineTopicSpecs(config.kafka.topics, config.kafka.topicSettings, {
+    rawSpans: config.forwardRawSpans,
   });
   let publisher: KafkaEventPublisher;
   try {

@@ -3,3 +3,4 @@ export * from './log.js';
 export * from './metrics.js';
 export * from './kafka.js';
 export * from './kafka-producer.js';
+export * from './service-lifetime.js';

@@ -1,5 +1,5 @@
-import { Kafka, logLevel, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
-import { envList, envString, type EnvVarSpec } from './env-config.js';
+import { Kafka, logLevel, type Consumer, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { envInt, envList, envString, type EnvVarSpec } from './env-config.js';
 import { createLogger, type Logger } from './log.js';
 import { topicNames, type TopicNames } from '../model/index.js';
 
@@ -20,23 +20,96 @@ export const KAFKA_ENV: readonly EnvVarSpec[] = [
     description: 'prefix of every topic name (`<prefix>.events.v1`, …)',
   },
   { name: 'MCPTAP_KAFKA_CLIENT_ID', default: 'mcptap', description: 'Kafka client id' },
+  {
+    name: 'MCPTAP_TOPIC_PARTITIONS',
+    default: '6',
+    description: 'partitions of the topics mcptap creates when missing (every service creates the same)',
+  },
+  {
+    name: 'MCPTAP_TOPIC_REPLICATION',
+    default: '1',
+    description: 'replication factor of the topics mcptap creates (3 on a production cluster)',
+  },
+  {
+    name: 'MCPTAP_TOPIC_RETENTION_MS',
+    default: '604800000',
+    description: 'retention.ms of the topics mcptap creates, but the compacted detector state (-1: forever)',
+  },
+  {
+    name: 'MCPTAP_TOPIC_MAX_MESSAGE_BYTES',
+    default: '1048576',
+    description: 'max.message.bytes of the topics mcptap creates',
+  },
 ];
+
+/** How the topics are made when a service finds them missing; the same in every service. */
+export interface TopicSettings {
+  partitions: number;
+  replicationFactor: number;
+  /** -1 keeps forever. */
+  retentionMs: number;
+  maxMessageBytes: number;
+}
 
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topics: TopicNames;
+  topicSettings: TopicSettings;
 }
 
 export function kafkaSettingsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): KafkaSettings {
-  const [brokers, prefix, clientId] = KAFKA_ENV as [EnvVarSpec, EnvVarSpec, EnvVarSpec];
+  const [brokers, prefix, clientId, partitions, replication, retention, maxMessageBytes] = KAFKA_ENV as [
+    EnvVarSpec,
+    EnvVarSpec,
+    EnvVarSpec,
+    EnvVarSpec,
+    EnvVarSpec,
+    EnvVarSpec,
+    EnvVarSpec,
+  ];
   return {
     brokers: envList(env, brokers),
     clientId: envString(env, clientId),
     topics: topicNames(envString(env, prefix)),
+    topicSettings: {
+      partitions: envInt(env, partitions, 1, 10_000),
+      replicationFactor: envInt(env, replication, 1, 32),
+      retentionMs: envInt(env, retention, -1),
+      maxMessageBytes: envInt(env, maxMessageBytes, 1024),
+    },
   };
+}
+
+/**
+ * Every topic of the pipeline and how it is made. Each service ensures all of them before it
+ * produces or subscribes, so that whichever service starts first creates them the same way (they
+ * used to get 3 or 6 partitions depending on whether the sink or the collector came up first).
+ */
+export function pipelineTopicSpecs(
+  topics: TopicNames,
+  settings: TopicSettings,
+  options: { rawSpans?: boolean } = {},
+): TopicSpec[] {
+  const { partitions, replicationFactor, retentionMs, maxMessageBytes } = settings;
+  const retained = (topic: string, topicPartitions = partitions): TopicSpec => ({
+    topic,
+    partitions: topicPartitions,
+    replicationFactor,
+    retentionMs,
+    maxMessageBytes,
+  });
+  return [
+    retained(topics.events),
+    retained(topics.catalog),
+    retained(topics.prompts),
+    ...(options.rawSpans ? [retained(topics.rawSpans)] : []),
+    retained(topics.alerts),
+    retained(topics.deadLetter, 1),
+    { topic: topics.detectorState, partitions, replicationFactor, maxMessageBytes, compacted: true },
+  ];
 }
 
 function kafkaLogCreator(logger: Logger) {
@@ -101,4 +174,27 @@ export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): P
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * kafkajs gives up on a consumer after a crash it does not count as retriable, and the process
+ * would go on running without consuming anything. `onStopped` hears of it, so that the service can
+ * exit and be restarted by its supervisor.
+ */
+export function whenConsumerGivesUp(
+  consumer: Consumer,
+  logger: Logger,
+  onStopped: (error: Error) => void,
+): void {
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    logger.error(
+      'the Kafka consumer stopped after an error it cannot retry; exiting so that it is restarted',
+      {
+        error: payload.error.message,
+        group: payload.groupId,
+      },
+    );
+    onStopped(payload.error);
+  });
 }

@@ -3,6 +3,8 @@ import {
   createKafka,
   createLogger,
   ensureTopics,
+  pipelineTopicSpecs,
+  serviceLifetime,
   envReference,
   kafkaSettingsFromEnv,
   KAFKA_ENV,
@@ -75,15 +77,17 @@ export async function sinkMain(argv: string[]): Promise<number> {
   await migrate(store, { retentionDays: settings.retentionDays, reader: settings.reader, logger });
   const kafka = createKafka(kafkaSettings, { logger, retries: 10 });
   const { topics } = kafkaSettings;
-  await ensureTopics(
-    kafka,
-    [topics.events, topics.catalog, topics.prompts, topics.alerts, topics.deadLetter].map((topic) => ({
-      topic,
-      partitions: 3,
-    })),
-  );
+  await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
   const writer = new StoreWriter(store, { mask: settings.maskSecrets ? await secretMaskerFor() : null });
-  const sink = await startSink({ kafka, topics, writer, logger, ...settings });
+  const lifetime = serviceLifetime();
+  const sink = await startSink({
+    kafka,
+    topics,
+    writer,
+    logger,
+    ...settings,
+    onConsumerStopped: lifetime.fail,
+  });
 
   const retention =
     settings.retentionIntervalS > 0 && !store.flavor.modern
@@ -95,15 +99,12 @@ export async function sinkMain(argv: string[]): Promise<number> {
         }, settings.retentionIntervalS * 1000)
       : undefined;
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const end = await lifetime.ended;
   logger.info('sink stopping');
   clearInterval(retention);
   await sink.stop();
   await store.client.close();
-  return 0;
+  return end === 'signal' ? 0 : 1;
 }
 
 export async function sessionMain(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import {
   envString,
   KAFKA_ENV,
   kafkaSettingsFromEnv,
+  serviceLifetime,
   type EnvVarSpec,
 } from '../../platform/index.js';
 import { AlertNotifier } from '../alerting/alert-notifier.js';
@@ -35,15 +36,9 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
     default: '5000',
     description: 'how often alerts are checked for resolution and re-posting',
   },
-  {
-    name: 'MCPTAP_TOPIC_PARTITIONS',
-    default: '6',
-    description: 'partitions for topics the detectors create when missing (events, catalog, alerts, state)',
-  },
 ];
 
-const [, amSpec, groupSpec, resendSpec, tickSpec, partitionsSpec] = DETECTORS_ENV as [
-  EnvVarSpec,
+const [, amSpec, groupSpec, resendSpec, tickSpec] = DETECTORS_ENV as [
   EnvVarSpec,
   EnvVarSpec,
   EnvVarSpec,
@@ -75,6 +70,7 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   const amUrl = envString(env, amSpec);
   const settings = kafkaSettingsFromEnv(env);
   const resendMs = envInt(env, resendSpec, 1000);
+  const lifetime = serviceLifetime();
   const runtime = new DetectorsRuntime({
     kafka: createKafka(settings, { logger }),
     topics: settings.topics,
@@ -86,7 +82,8 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
       logger,
     }),
     logger,
-    partitions: envInt(env, partitionsSpec, 1, 1024),
+    topicSettings: settings.topicSettings,
+    onConsumerStopped: lifetime.fail,
     tickIntervalMs: envInt(env, tickSpec, 100),
     onAlert: (alert) =>
       logger.info('alert', {
@@ -115,13 +112,10 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   });
 
   await runtime.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const end = await lifetime.ended;
   logger.info('stopping detectors');
   unwatchFile(rulesPath);
   process.off('SIGHUP', onHup);
   await runtime.stop();
-  return 0;
+  return end === 'signal' ? 0 : 1;
 }

@@ -75,7 +75,7 @@ describe('collector when Kafka (a second broker started by scripts/infra.sh) sto
         MCPTAP_COLLECTOR_PUBLISH_TIMEOUT_MS: '3000',
         MCPTAP_COLLECTOR_READY_TTL_MS: '2000',
         MCPTAP_COLLECTOR_RETRY_AFTER_S: '1',
-        MCPTAP_COLLECTOR_TOPIC_PARTITIONS: '2',
+        MCPTAP_TOPIC_PARTITIONS: '2',
       }),
       silentLogger,
     );

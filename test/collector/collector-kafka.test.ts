@@ -52,7 +52,7 @@ describe('collector with Kafka (scripts/infra.sh kafka) and the OpenTelemetry JS
       MCPTAP_TOPIC_PREFIX: prefix,
       MCPTAP_COLLECTOR_LISTEN: '127.0.0.1:0',
       MCPTAP_COLLECTOR_API_KEYS: `${tenantA}:${hashApiKey(KEY_A)},${tenantB}:${hashApiKey(KEY_B)}`,
-      MCPTAP_COLLECTOR_TOPIC_PARTITIONS: '3',
+      MCPTAP_TOPIC_PARTITIONS: '3',
       MCPTAP_COLLECTOR_FORWARD_RAW_SPANS: 'true',
       MCPTAP_COLLECTOR_CONTENT_CAP_BYTES: '2048',
     });

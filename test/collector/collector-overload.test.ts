@@ -36,7 +36,7 @@ describe('collector under overload (scripts/infra.sh kafka)', () => {
         MCPTAP_COLLECTOR_API_KEYS: `${uniqueName('tenant')}:${hashApiKey(KEY)}`,
         MCPTAP_COLLECTOR_MAX_CONCURRENT_REQUESTS: '2',
         MCPTAP_COLLECTOR_RATE_LIMIT_SPANS: '0',
-        MCPTAP_COLLECTOR_TOPIC_PARTITIONS: '3',
+        MCPTAP_TOPIC_PARTITIONS: '3',
       }),
       silentLogger,
     );

@@ -84,7 +84,7 @@ async function startRuntime(topics: TopicNames, groupId: string): Promise<Detect
       logger: silentLogger,
     }),
     logger: silentLogger,
-    partitions: 3,
+    topicSettings: { partitions: 3, replicationFactor: 1, retentionMs: -1, maxMessageBytes: 1_048_576 },
     tickIntervalMs: 500,
   });
   started.push(runtime);

@@ -88,7 +88,7 @@ describe('the same alerts from replay, mcptap local and the Kafka runtime (corpu
         MCPTAP_TOPIC_PREFIX: uniqueName('same_alerts'),
         MCPTAP_COLLECTOR_LISTEN: '127.0.0.1:0',
         MCPTAP_COLLECTOR_API_KEYS: `${TENANT}:${hashApiKey(apiKey)}`,
-        MCPTAP_COLLECTOR_TOPIC_PARTITIONS: '3',
+        MCPTAP_TOPIC_PARTITIONS: '3',
       });
       const collector = await startKafkaCollector(config, silentLogger);
       closers.push(() => collector.close());
@@ -103,7 +103,7 @@ describe('the same alerts from replay, mcptap local and the Kafka runtime (corpu
         rules: defaultRules(),
         notifier: new AlertNotifier({ alertmanagerUrl: '', resendIntervalMs: 60_000, logger: silentLogger }),
         logger: silentLogger,
-        partitions: 3,
+        topicSettings: config.kafka.topicSettings,
         tickIntervalMs: NO_TICK_MS,
         onAlert: (alert) => fired.push(alert),
       });
