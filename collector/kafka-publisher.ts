@@ -40,30 +40,6 @@ export interface KafkaPublisherOptions {
   logger: Logger;
 }
 
-export interface KafkaTopicSettings {
-  partitions: number;
-  replicationFactor: number;
-  retentionMs: number;
-  maxMessageBytes: number;
-  forwardRawSpans: boolean;
-}
-
-export function collectorTopicSpecs(topics: TopicNames, settings: KafkaTopicSettings): TopicSpec[] {
-  const names = [
-    topics.events,
-    topics.catalog,
-    topics.prompts,
-    ...(settings.forwardRawSpans ? [topics.rawSpans] : []),
-  ];
-  return names.map((topic) => ({
-    topic,
-    partitions: settings.partitions,
-    replicationFactor: settings.replicationFactor,
-    retentionMs: settings.retentionMs,
-    maxMessageBytes: settings.maxMessageBytes,
-  }));
-}
-
 interface PendingRequest {
   remaining: number;
   failed: boolean;
@@ -71,8 +47,13 @@ interface PendingRequest {
   reject: (error: Error) => void;
 }
 
+/**
+ * A queued record, kept as bytes: the decoded event and its JSON text are released as soon as the
+ * request is queued, so that what waits for Kafka (often long enough to be promoted to V8's old
+ * generation) is a buffer outside the JavaScript heap.
+ */
 interface QueueEntry {
-  item: PublishItem;
+  record: OutgoingRecord;
   bytes: number;
   request: PendingRequest;
 }
@@ -127,7 +108,7 @@ export class KafkaEventPublisher implements EventPublisher {
     if (this.closed) return Promise.reject(new PublishError('the Kafka publisher is closed'));
     return new Promise<void>((resolve, reject) => {
       const request: PendingRequest = { remaining: items.length, failed: false, resolve, reject };
-      for (const item of items) this.queue.push({ item, bytes: item.bytes, request });
+      for (const item of items) this.queue.push({ record: this.record(item), bytes: item.bytes, request });
       this.draining ??= this.drain().finally(() => (this.draining = undefined));
     });
   }
@@ -169,23 +150,21 @@ export class KafkaEventPublisher implements EventPublisher {
     return batch;
   }
 
-  private records(batch: readonly QueueEntry[]): OutgoingRecord[] {
-    const { topics } = this.options;
-    return batch.map(({ item }) =>
-      item.type === 'event'
-        ? {
-            topic: topicForEvent(topics, item.event),
-            key: keyForEvent(item.event),
-            value: item.value,
-            headers: this.headers(item.event.kind, item.event.tenant),
-          }
-        : {
-            topic: topics.rawSpans,
-            key: item.key,
-            value: item.value,
-            headers: this.headers('raw_span', item.tenant),
-          },
-    );
+  private record(item: PublishItem): OutgoingRecord {
+    const value = Buffer.from(item.value, 'utf8');
+    return item.type === 'event'
+      ? {
+          topic: topicForEvent(this.options.topics, item.event),
+          key: keyForEvent(item.event),
+          value,
+          headers: this.headers(item.event.kind, item.event.tenant),
+        }
+      : {
+          topic: this.options.topics.rawSpans,
+          key: item.key,
+          value,
+          headers: this.headers('raw_span', item.tenant),
+        };
   }
 
   private async drain(): Promise<void> {
@@ -194,7 +173,10 @@ export class KafkaEventPublisher implements EventPublisher {
       if (batch.length === 0) return;
       try {
         await this.ensureProducer();
-        await this.producer.send(this.records(batch), this.options.requestTimeoutMs);
+        await this.producer.send(
+          batch.map((entry) => entry.record),
+          this.options.requestTimeoutMs,
+        );
       } catch (error) {
         this.onFailure(batch, error);
         continue;

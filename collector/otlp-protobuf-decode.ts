@@ -68,9 +68,11 @@ function readHex(reader: Reader, buf: Buffer, limit: number): string {
 /**
  * Attribute keys repeat on every span of every request: each is decoded once, then recognised by
  * its bytes. That spares a string per attribute and, since the same string comes back, hashing it
- * again when it is stored. A key table of hashed slots; a collision just decodes the key anew.
+ * again when it is stored. An open-addressed table of hashed slots, probed a few slots on: with a
+ * single slot per hash, two of a span's keys that collide would evict each other on every span.
  */
 const KEY_SLOTS = 1024;
+const KEY_PROBES = 4;
 const MAX_CACHED_KEY_BYTES = 96;
 const keyBytes: (Buffer | undefined)[] = new Array<Buffer | undefined>(KEY_SLOTS).fill(undefined);
 const keyTexts: string[] = new Array<string>(KEY_SLOTS).fill('');
@@ -83,15 +85,23 @@ function readKey(reader: Reader, buf: Buffer, limit: number): string {
   if (length > MAX_CACHED_KEY_BYTES) return (buf as unknown as SliceDecoders).utf8Slice(start, end);
   let hash = length;
   for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
-  const slot = hash & (KEY_SLOTS - 1);
-  const cached = keyBytes[slot];
-  if (cached !== undefined && cached.length === length) {
+  let free = -1;
+  for (let probe = 0; probe < KEY_PROBES; probe++) {
+    const slot = (hash + probe) & (KEY_SLOTS - 1);
+    const cached = keyBytes[slot];
+    if (cached === undefined) {
+      if (free < 0) free = slot;
+      continue;
+    }
+    if (cached.length !== length) continue;
     let i = 0;
     while (i < length && cached[i] === buf[start + i]) i++;
     if (i === length) return keyTexts[slot]!;
   }
   const text = (buf as unknown as SliceDecoders).utf8Slice(start, end);
-  // A copy: the request body is released once the request is answered.
+  // When every probed slot is taken, the first is replaced. A copy: the request body is released
+  // once the request is answered.
+  const slot = free < 0 ? hash & (KEY_SLOTS - 1) : free;
   keyBytes[slot] = Buffer.from(buf.subarray(start, end));
   keyTexts[slot] = text;
   return text;

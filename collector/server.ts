@@ -68,6 +68,15 @@ function send(res: ServerResponse, answer: Answer): void {
   res.end(answer.body);
 }
 
+/** A request whose records are queued for the publisher. */
+interface Queued {
+  published: Promise<void>;
+  spans: number;
+  records: number;
+  recordsByKind: Map<string, number>;
+  partial: { rejectedSpans: number; errorMessage: string } | undefined;
+}
+
 function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
@@ -193,6 +202,25 @@ export async function startCollector(
       return status(encoding, error.status, RPC_CODE.invalidArgument, error.message, { close: true });
     }
 
+    return awaitPublished(
+      encoding,
+      authenticated.tenant,
+      queueRecords(body, encoding, authenticated, hold, settle),
+    );
+  }
+
+  /**
+   * Decodes a body and queues its records; returns the answer when they cannot be queued. Apart from
+   * the publisher's promise, what it returns is small: nothing decoded outlives this call (see
+   * awaitPublished).
+   */
+  function queueRecords(
+    body: Buffer,
+    encoding: OtlpEncoding,
+    authenticated: { keyId: string; tenant: string },
+    hold: (bytes: number) => boolean,
+    settle: (p: Promise<unknown>) => void,
+  ): Answer | Queued {
     let spans: DecodedSpan[];
     try {
       spans = encoding === 'protobuf' ? decodeOtlpProtobuf(body) : decodeOtlpJson(body);
@@ -230,12 +258,39 @@ export async function startCollector(
       );
     }
     let recordBytes = 0;
-    for (const item of normalised.items) recordBytes += item.bytes;
+    const recordsByKind = new Map<string, number>();
+    for (const item of normalised.items) {
+      recordBytes += item.bytes;
+      const kind = item.type === 'event' ? item.event.kind : 'raw_span';
+      recordsByKind.set(kind, (recordsByKind.get(kind) ?? 0) + 1);
+    }
     if (!hold(recordBytes))
       return unavailable(encoding, 'the collector is at its in-flight memory limit; retry later');
 
     const published = publisher.publish(normalised.items);
     settle(published);
+    return {
+      published,
+      spans: spans.length,
+      records: normalised.items.length,
+      recordsByKind,
+      partial:
+        normalised.rejected === 0
+          ? undefined
+          : {
+              rejectedSpans: normalised.rejected,
+              errorMessage: `${normalised.rejected} of ${spans.length} spans rejected: ${normalised.reasons.join('; ')}`,
+            },
+    };
+  }
+
+  /** Answers 200 once the queued records are acknowledged, 503 when they are not in time. */
+  async function awaitPublished(
+    encoding: OtlpEncoding,
+    tenant: string,
+    queued: Answer | Queued,
+  ): Promise<Answer> {
+    if (!('published' in queued)) return queued;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -244,29 +299,24 @@ export async function startCollector(
       );
     });
     try {
-      await Promise.race([published, timeout]);
+      await Promise.race([queued.published, timeout]);
     } catch (error) {
-      metrics.spansRejected.inc({ reason: 'kafka_unavailable' }, spans.length);
+      metrics.spansRejected.inc({ reason: 'kafka_unavailable' }, queued.spans);
       logger.warn(`export request answered 503: ${publisher.destination} did not acknowledge`, {
-        tenant: authenticated.tenant,
-        records: normalised.items.length,
+        tenant,
+        records: queued.records,
         error: error instanceof Error ? error.message : String(error),
       });
       return unavailable(encoding, `${publisher.destination} did not acknowledge the records; retry later`);
     } finally {
       clearTimeout(timer);
     }
-    for (const item of normalised.items)
-      metrics.recordsProduced.inc({ kind: item.type === 'event' ? item.event.kind : 'raw_span' });
-
-    const partial =
-      normalised.rejected === 0
-        ? undefined
-        : {
-            rejectedSpans: normalised.rejected,
-            errorMessage: `${normalised.rejected} of ${spans.length} spans rejected: ${normalised.reasons.join('; ')}`,
-          };
-    return { status: 200, body: exportResponseBody(encoding, partial), contentType: CONTENT_TYPES[encoding] };
+    for (const [kind, count] of queued.recordsByKind) metrics.recordsProduced.inc({ kind }, count);
+    return {
+      status: 200,
+      body: exportResponseBody(encoding, queued.partial),
+      contentType: CONTENT_TYPES[encoding],
+    };
   }
 
   async function handleExport(req: IncomingMessage, res: ServerResponse): Promise<void> {

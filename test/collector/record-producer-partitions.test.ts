@@ -51,6 +51,7 @@ describe('record producers with Kafka (scripts/infra.sh kafka)', () => {
       const byKey = new Map<string, Set<number>>();
       for (const message of recorder.messages.filter((m) => m.topic === topic)) {
         assert.deepEqual(message.headers, headers);
+        assert.match(message.value, /^\{"round":[01]\}$/);
         byKey.set(message.key, (byKey.get(message.key) ?? new Set()).add(message.partition));
       }
       return Object.fromEntries([...byKey].map(([key, partitions]) => [key, [...partitions]]));
