@@ -1,7 +1,8 @@
 // Sink throughput: N tool-call events through `mcptap sink`'s code path (Kafka → validate → mask →
 // ClickHouse), against the same rows inserted by clickhouse-client (JSONEachRow) into the same
-// server, in the same run; unmasked and masked, BENCH_RUNS (3) times each, min/median/max. Also the
-// CPU cost of masking one event. Needs the local Kafka and ClickHouse (scripts/infra.sh).
+// server, in the same run; unmasked and masked, BENCH_RUNS (3) times each, min/median/max, with the
+// sink's CPU per row (wall-time rates are noisy on a shared machine). Also the CPU cost of masking one
+// event. Needs the local Kafka and ClickHouse (scripts/infra.sh).
 //   node --import tsx bench/sink-throughput.ts [N=30000]
 import { spawn } from 'node:child_process';
 import { capContent, isoTime, topicNames, type ToolCallEvent } from '../model/index.js';
@@ -48,6 +49,8 @@ function event(i: number): ToolCallEvent {
 
 interface Rates {
   sink: number;
+  /** CPU of this process (the sink, and the polling of the row count) per stored row, µs. */
+  sinkCpuPerRow: number;
   client: number;
 }
 
@@ -96,14 +99,16 @@ async function once(masked: boolean): Promise<Rates> {
   });
   // Steady state: from the first stored row to the last (the consumer group's join, a few seconds
   // of broker rebalance delay, is not throughput).
-  let first: { at: number; rows: number } | undefined;
+  let first: { at: number; rows: number; cpu: NodeJS.CpuUsage } | undefined;
   for (;;) {
     const rows = await count('tool_calls');
-    if (rows > 0 && first === undefined) first = { at: performance.now(), rows };
+    if (rows > 0 && first === undefined) first = { at: performance.now(), rows, cpu: process.cpuUsage() };
     if (rows >= n) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const sinkRate = (n - first!.rows) / ((performance.now() - first!.at) / 1000);
+  const cpu = process.cpuUsage(first!.cpu);
+  const sinkCpuPerRow = (cpu.user + cpu.system) / (n - first!.rows);
   await sink.stop();
 
   // The same rows (as the writer builds them), into a second table, by clickhouse-client.
@@ -127,7 +132,7 @@ async function once(masked: boolean): Promise<Rates> {
   if ((await count('tool_calls_client')) !== n) throw new Error('clickhouse-client did not insert every row');
   await store.client.command({ query: `DROP DATABASE ${run}` });
   await store.client.close();
-  return { sink: sinkRate, client: clientRate };
+  return { sink: sinkRate, sinkCpuPerRow, client: clientRate };
 }
 
 /** CPU microseconds to mask one event's strings (the detectors' maskSecrets, through StoreWriter.rows). */
@@ -155,13 +160,16 @@ for (const masked of [false, true]) {
   const sink = spread(rates.map((x) => x.sink));
   const client = spread(rates.map((x) => x.client));
   const ratio = spread(rates.map((x) => x.sink / x.client));
+  const cpu = spread(rates.map((x) => x.sinkCpuPerRow));
   lines.push(
-    `| mcptap sink, ${masked ? 'masked' : 'unmasked'} | ${formatSpread(sink)} | ${formatSpread(client)} | ${formatSpread({ min: ratio.min * 100, median: ratio.median * 100, max: ratio.max * 100 })} % |`,
+    `| mcptap sink, ${masked ? 'masked' : 'unmasked'} | ${formatSpread(sink)} | ${formatSpread(cpu)} | ${formatSpread(client)} | ${formatSpread({ min: ratio.min * 100, median: ratio.median * 100, max: ratio.max * 100 })} % |`,
   );
 }
 console.log(`sink: ${n} tool-call rows (~2 KB as JSON) per run, ${RUNS} runs, rows/s median (min–max)`);
-console.log('| path | rows/s into ClickHouse | clickhouse-client JSONEachRow rows/s | sink / raw |');
-console.log('|---|---|---|---|');
+console.log(
+  '| path | rows/s into ClickHouse | sink CPU µs/row | clickhouse-client JSONEachRow rows/s | sink / raw |',
+);
+console.log('|---|---|---|---|---|');
 for (const line of lines) console.log(line);
 console.log(
   `masking (detectors' maskSecrets on every string): ${(await maskingCost()).toFixed(0)} µs of CPU per event`,

@@ -1,15 +1,20 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { TopicNames } from '../model/index.js';
-import type { Logger } from '../platform/index.js';
-import type { StoredRecord } from './row-codec.js';
+import { whenConsumerGivesUp, type Logger } from '../platform/index.js';
+import { valuesRefused } from './insert-errors.js';
+import type { Row, StoredRecord } from './row-codec.js';
 import { validateRecord, type RecordSource, type StoreWriter } from './store-writer.js';
+import type { StoreTable } from './tables.js';
 
 /**
- * Kafka → store. One consumer group over the events, catalog, prompts and alerts topics; each
- * fetched batch is validated, written through the StoreWriter in chunks, and only then are its
- * offsets committed (at-least-once; the tables collapse redeliveries). While ClickHouse refuses
- * writes, consumption pauses and the write is retried with backoff: nothing is skipped. A message
- * that is not a valid event or alert goes to the dead-letter topic with the reason in its headers.
+ * Kafka → store. One consumer group over the events, catalog, prompts and alerts topics. Fetched
+ * batches are validated, masked and turned into rows while the previous insert is still running;
+ * one writer then stores what is queued, from every partition, with one insert per table, and only
+ * then commits those partitions' offsets (at-least-once; the tables collapse redeliveries).
+ * While ClickHouse cannot be reached, consumption pauses and the insert is retried with backoff:
+ * nothing is skipped. A message that is not a valid event or alert, or a row that ClickHouse
+ * refuses to read (found by halving the insert until it stands alone), goes to the dead-letter
+ * topic with the reason in its headers.
  */
 
 export interface SinkOptions {
@@ -22,12 +27,10 @@ export interface SinkOptions {
   batchWaitMs: number;
   retryMaxMs: number;
   logger: Logger;
-  /**
-   * Partitions written at once (default 4). Each partition's offsets are still committed only
-   * after its own rows were acknowledged; concurrency overlaps one partition's ClickHouse insert
-   * with the fetching and decoding of the others.
-   */
+  /** Partitions whose fetched batches are decoded at once (default 4). */
   partitionsConcurrently?: number;
+  /** Told when a Kafka consumer stopped for good (kafkajs gave up on it): the service should exit. */
+  onConsumerStopped?: (error: Error) => void;
 }
 
 export interface RunningSink {
@@ -42,9 +45,32 @@ export const DEAD_LETTER_HEADERS = {
   component: 'mcptap-component',
 } as const;
 
-interface Poison {
+interface Source {
+  topic: string;
+  partition: number;
   message: KafkaMessage;
+}
+
+interface Poison extends Source {
   reason: string;
+}
+
+interface PendingRow {
+  table: StoreTable;
+  row: Row;
+  source: Source;
+}
+
+/** Part of one partition's fetched batch, decoded, waiting for the writer. */
+interface Chunk {
+  topic: string;
+  partition: number;
+  /** What to commit once the chunk is stored: the offset after its last message. */
+  nextOffset: string;
+  /** The consumer-group generation the chunk was fetched in; a later one may not own the partition. */
+  generation: number;
+  rows: PendingRow[];
+  poison: Poison[];
 }
 
 type Decoded = { ok: true; record: StoredRecord } | { ok: false; reason: string };
@@ -74,6 +100,19 @@ function firstLine(error: unknown): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A promise that settles on the next `fire()`: how the writer and the consumer wake each other. */
+function signal(): { next(): Promise<void>; fire(): void } {
+  let fire!: () => void;
+  let next = new Promise<void>((resolve) => (fire = resolve));
+  return {
+    next: () => next,
+    fire() {
+      fire();
+      next = new Promise<void>((resolve) => (fire = resolve));
+    },
+  };
+}
+
 export async function startSink(options: SinkOptions): Promise<RunningSink> {
   const { kafka, topics, writer, logger } = options;
   const inputs = [topics.events, topics.catalog, topics.prompts, topics.alerts];
@@ -89,71 +128,187 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   });
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
+  if (options.onConsumerStopped) whenConsumerGivesUp(consumer, logger, options.onConsumerStopped);
   await consumer.connect();
   await consumer.subscribe({ topics: inputs, fromBeginning: true });
 
-  async function deadLetter(batch: EachBatchPayload['batch'], poison: readonly Poison[]): Promise<void> {
-    await producer.send({
-      topic: topics.deadLetter,
-      acks: -1,
-      messages: poison.map(({ message, reason }) => ({
-        key: message.key,
-        value: message.value,
-        headers: {
-          [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
-          [DEAD_LETTER_HEADERS.topic]: batch.topic,
-          [DEAD_LETTER_HEADERS.partition]: String(batch.partition),
-          [DEAD_LETTER_HEADERS.offset]: message.offset,
-          [DEAD_LETTER_HEADERS.component]: 'sink',
-        },
-      })),
-    });
-    for (const { message, reason } of poison) {
-      logger.warn('message sent to the dead-letter topic', {
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        reason: reason.slice(0, 300),
-      });
+  const queue: Chunk[] = [];
+  let queuedRows = 0;
+  const queued = signal();
+  const taken = signal();
+  let generation = 0;
+  let stopping = false;
+  let paused = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => generation++);
+
+  function pause(): void {
+    if (paused) return;
+    consumer.pause(inputs.map((topic) => ({ topic })));
+    paused = true;
+  }
+
+  function resume(): void {
+    if (!paused || stopping) return;
+    consumer.resume(inputs.map((topic) => ({ topic })));
+    paused = false;
+  }
+
+  /**
+   * Runs `attempt` until it succeeds, pausing consumption and backing off in between; false when
+   * the sink stops first. `refused` picks the failures that retrying cannot cure: they are returned.
+   */
+  async function untilDone<T>(
+    what: string,
+    context: Record<string, unknown>,
+    attempt: () => Promise<T>,
+    refused: (error: unknown) => boolean = () => false,
+  ): Promise<{ done: T } | { refused: unknown } | false> {
+    let delay = 200;
+    for (let attempts = 1; ; attempts++) {
+      try {
+        const done = await attempt();
+        if (attempts > 1) logger.info(`${what} succeeded again; resuming`, { ...context, attempts });
+        resume();
+        return { done };
+      } catch (error) {
+        if (refused(error)) return { refused: error };
+        pause();
+        logger.warn(`${what} failed; consumption paused, retrying`, {
+          ...context,
+          attempt: attempts,
+          retry_in_ms: delay,
+          error: firstLine(error),
+        });
+      }
+      for (let waited = 0; waited < delay; waited += 1000) {
+        if (stopping) return false;
+        await sleep(Math.min(1000, delay - waited));
+      }
+      if (stopping) return false;
+      delay = Math.min(delay * 2, options.retryMaxMs);
     }
   }
 
-  /** Writes until ClickHouse acknowledges; false when the sink is stopping or lost the partition. */
-  async function writeUntilStored(
-    records: readonly StoredRecord[],
-    payload: EachBatchPayload,
-  ): Promise<boolean> {
-    let delay = 200;
-    let paused = false;
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await writer.write(records);
-          if (paused) logger.info('ClickHouse accepts writes again; resuming', { attempts: attempt });
-          return true;
-        } catch (error) {
-          if (!paused) {
-            consumer.pause(inputs.map((topic) => ({ topic })));
-            paused = true;
-          }
-          logger.warn('ClickHouse write failed; consumption paused, retrying', {
-            attempt,
-            rows: records.length,
-            retry_in_ms: delay,
-            error: firstLine(error),
-          });
-        }
-        for (let waited = 0; waited < delay; waited += 1000) {
-          await sleep(Math.min(1000, delay - waited));
-          if (!payload.isRunning() || payload.isStale()) return false;
-          await payload.heartbeat();
-        }
-        delay = Math.min(delay * 2, options.retryMaxMs);
+  async function deadLetter(poison: readonly Poison[]): Promise<boolean> {
+    const sent = await untilDone('sending to the dead-letter topic', { messages: poison.length }, () =>
+      producer.send({
+        topic: topics.deadLetter,
+        acks: -1,
+        messages: poison.map(({ topic, partition, message, reason }) => ({
+          key: message.key,
+          value: message.value,
+          headers: {
+            [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
+            [DEAD_LETTER_HEADERS.topic]: topic,
+            [DEAD_LETTER_HEADERS.partition]: String(partition),
+            [DEAD_LETTER_HEADERS.offset]: message.offset,
+            [DEAD_LETTER_HEADERS.component]: 'sink',
+          },
+        })),
+      }),
+    );
+    if (sent === false) return false;
+    for (const { topic, partition, message, reason } of poison) {
+      logger.warn('message sent to the dead-letter topic', {
+        topic,
+        partition,
+        offset: message.offset,
+        // ClickHouse quotes the row after ` before: `, and a row may hold an unmasked secret.
+        reason: reason.split(' before: ')[0]!.slice(0, 300),
+      });
+    }
+    return true;
+  }
+
+  /**
+   * Inserts rows of one table; rows ClickHouse refuses to read are found by halving the insert and
+   * returned with the reason. Null when the sink stops before ClickHouse took them.
+   */
+  async function insert(table: StoreTable, rows: readonly PendingRow[]): Promise<Poison[] | null> {
+    const result = await untilDone(
+      'ClickHouse write',
+      { table, rows: rows.length },
+      () =>
+        writer.insert(
+          table,
+          rows.map((pending) => pending.row),
+        ),
+      (error) => valuesRefused(error) !== undefined,
+    );
+    if (result === false) return null;
+    if ('done' in result) return [];
+    if (rows.length === 1) {
+      return [{ ...rows[0]!.source, reason: `ClickHouse refused the row: ${firstLine(result.refused)}` }];
+    }
+    const half = Math.ceil(rows.length / 2);
+    const first = await insert(table, rows.slice(0, half));
+    const second = first && (await insert(table, rows.slice(half)));
+    return first && second && [...first, ...second];
+  }
+
+  /** Stores the chunks (dead letters first), then commits their offsets; false when stopping first. */
+  async function store(chunks: readonly Chunk[]): Promise<boolean> {
+    const poison = chunks.flatMap((chunk) => chunk.poison);
+    if (poison.length > 0 && !(await deadLetter(poison))) return false;
+    const byTable = new Map<StoreTable, PendingRow[]>();
+    for (const chunk of chunks) {
+      for (const pending of chunk.rows) {
+        let rows = byTable.get(pending.table);
+        if (rows === undefined) byTable.set(pending.table, (rows = []));
+        rows.push(pending);
       }
-    } finally {
-      if (paused) consumer.resume(inputs.map((topic) => ({ topic })));
+    }
+    for (const [table, rows] of byTable) {
+      const refused = await insert(table, rows);
+      if (refused === null || (refused.length > 0 && !(await deadLetter(refused)))) return false;
+    }
+    const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const { topic, partition, nextOffset, generation: fetchedIn } of chunks) {
+      if (fetchedIn === generation)
+        offsets.set(`${topic}\0${partition}`, { topic, partition, offset: nextOffset });
+    }
+    try {
+      if (offsets.size > 0) await consumer.commitOffsets([...offsets.values()]);
+    } catch (error) {
+      // The rows are stored: a lost commit only means they are delivered (and collapsed) again.
+      logger.warn('committing offsets failed; the stored rows will be redelivered', {
+        error: firstLine(error),
+      });
+    }
+    return true;
+  }
+
+  /** The writer: takes up to batchRows queued rows (at least one chunk) at a time, in order. */
+  async function writeQueued(): Promise<void> {
+    for (;;) {
+      if (queue.length === 0) {
+        if (stopping) return;
+        await queued.next();
+        continue;
+      }
+      let rows = queue[0]!.rows.length;
+      let count = 1;
+      while (count < queue.length && rows + queue[count]!.rows.length <= options.batchRows) {
+        rows += queue[count++]!.rows.length;
+      }
+      const chunks = queue.splice(0, count);
+      queuedRows -= rows;
+      taken.fire();
+      if (!(await store(chunks))) return;
     }
   }
+
+  /** Waits while a batch's worth of rows is already queued; false when the batch must be left. */
+  async function roomInQueue(payload: EachBatchPayload): Promise<boolean> {
+    for (;;) {
+      if (stopping || !payload.isRunning() || payload.isStale()) return false;
+      if (queuedRows < options.batchRows) return true;
+      await Promise.race([taken.next(), sleep(1000)]);
+      await payload.heartbeat();
+    }
+  }
+
+  const writing = writeQueued();
 
   await consumer.run({
     autoCommit: false,
@@ -161,22 +316,31 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     partitionsConsumedConcurrently: options.partitionsConcurrently ?? 4,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      const source: RecordSource = batch.topic === topics.alerts ? 'alert' : 'event';
+      const { topic, partition } = batch;
+      const source: RecordSource = topic === topics.alerts ? 'alert' : 'event';
       for (let start = 0; start < batch.messages.length; start += options.batchRows) {
-        if (!payload.isRunning() || payload.isStale()) return;
-        const chunk = batch.messages.slice(start, start + options.batchRows);
-        const records: StoredRecord[] = [];
-        const poison: Poison[] = [];
-        for (const message of chunk) {
+        if (!(await roomInQueue(payload))) return;
+        const messages = batch.messages.slice(start, start + options.batchRows);
+        const last = messages[messages.length - 1]!;
+        const chunk: Chunk = {
+          topic,
+          partition,
+          nextOffset: String(BigInt(last.offset) + 1n),
+          generation,
+          rows: [],
+          poison: [],
+        };
+        for (const message of messages) {
           const decoded = decodeMessage(message.value, source);
-          if (decoded.ok) records.push(decoded.record);
-          else poison.push({ message, reason: decoded.reason });
+          if (decoded.ok)
+            chunk.rows.push({ ...writer.row(decoded.record), source: { topic, partition, message } });
+          else chunk.poison.push({ topic, partition, message, reason: decoded.reason });
         }
-        if (poison.length > 0) await deadLetter(batch, poison);
-        if (records.length > 0 && !(await writeUntilStored(records, payload))) return;
-        payload.resolveOffset(chunk[chunk.length - 1]!.offset);
-        await payload.commitOffsetsIfNecessary(payload.uncommittedOffsets());
-        await payload.heartbeat();
+        queue.push(chunk);
+        queuedRows += chunk.rows.length;
+        queued.fire();
+        // The next fetch starts after this offset; the commit waits for the writer.
+        payload.resolveOffset(last.offset);
       }
     },
   });
@@ -184,6 +348,11 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
 
   return {
     async stop() {
+      // What is queued is still stored and committed, unless ClickHouse refuses writes.
+      stopping = true;
+      pause();
+      queued.fire();
+      await writing;
       await consumer.disconnect();
       await producer.disconnect();
     },

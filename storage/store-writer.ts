@@ -34,28 +34,39 @@ export class StoreWriter {
     private readonly options: StoreWriterOptions,
   ) {}
 
+  /** A record's table and its row, masked, ready to insert. */
+  row(original: StoredRecord): { table: StoreTable; row: Row } {
+    const record = this.options.mask === null ? original : maskRecord(original, this.options.mask);
+    const table = tableFor(record);
+    return { table, row: recordToRow(TABLE_SPECS[table], record, this.store.flavor) };
+  }
+
   /** Rows by table, ready to insert (exposed for the benchmark and for tests of the masking). */
   rows(records: readonly StoredRecord[]): Map<StoreTable, Row[]> {
     const byTable = new Map<StoreTable, Row[]>();
-    for (const original of records) {
-      const record = this.options.mask === null ? original : maskRecord(original, this.options.mask);
-      const table = tableFor(record);
+    for (const record of records) {
+      const { table, row } = this.row(record);
       let rows = byTable.get(table);
       if (rows === undefined) byTable.set(table, (rows = []));
-      rows.push(recordToRow(TABLE_SPECS[table], record, this.store.flavor));
+      rows.push(row);
     }
     return byTable;
   }
 
+  /** One insert of rows built by `row`/`rows` into their table. */
+  async insert(table: StoreTable, rows: readonly Row[]): Promise<void> {
+    await this.store.client.insert({
+      table: `${this.store.database}.${table}`,
+      values: rows,
+      format: 'JSONEachRow',
+    });
+  }
+
   async write(records: readonly StoredRecord[]): Promise<WriteResult> {
     const result: WriteResult = {};
-    for (const [table, values] of this.rows(records)) {
-      await this.store.client.insert({
-        table: `${this.store.database}.${table}`,
-        values,
-        format: 'JSONEachRow',
-      });
-      result[table] = values.length;
+    for (const [table, rows] of this.rows(records)) {
+      await this.insert(table, rows);
+      result[table] = rows.length;
     }
     return result;
   }

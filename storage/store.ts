@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseSettings } from './config.js';
 import { detectFlavor, type ServerFlavor } from './server-flavor.js';
 
@@ -27,6 +27,9 @@ export async function openStore(settings: ClickHouseSettings): Promise<Store> {
     // with EPIPE, which the sink answers by pausing and backing off. A busy event loop makes that
     // common under load, so such sockets are dropped before use instead.
     keep_alive: { eagerly_destroy_stale_sockets: true },
+    // Every failure is thrown to the caller, which logs it in our format; the client's own log would
+    // print each one again, with the start of the refused rows' data.
+    log: { level: ClickHouseLogLevel.OFF },
   });
   try {
     return await storeFromClient(client, settings.database);
