@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CappedContentSchema } from './capped-content.js';
+import { compileCheck, type Check } from './compiled-check.js';
 
 /**
  * The mcptap event model: every component (shim, collector, Kafka messages, detectors, ClickHouse
@@ -187,8 +188,17 @@ export class EventValidationError extends Error {
   }
 }
 
-/** Validates an untrusted value as an event; throws EventValidationError listing every problem. */
+const EVENT_CHECKS = new Map<unknown, Check>(
+  McpEventSchema.options.map((option) => [option.shape.kind.value, compileCheck(option)]),
+);
+
+/**
+ * Validates an untrusted value as an event; throws EventValidationError listing every problem. A
+ * valid event is returned as it is (not copied) when it has exactly the schema's keys.
+ */
 export function parseEvent(value: unknown): McpEvent {
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
+  if (EVENT_CHECKS.get(kind)?.(value) === true) return value as McpEvent;
   const result = McpEventSchema.safeParse(value);
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -1,4 +1,5 @@
 import { EMPTY_CONTENT, type CappedContent } from './capped-content.js';
+import { compileCheck, type Check } from './compiled-check.js';
 import type { z } from 'zod';
 import {
   EVENT_KINDS,
@@ -218,117 +219,6 @@ function readField(
       }
     case 'content':
       return undefined;
-  }
-}
-
-/**
- * A field's validation, compiled once from its zod schema into plain comparisons: zod walks its
- * schema objects on every parse, which cost about a third of the collector's decoding. A compiled
- * check may be stricter than the schema, never looser: a value it refuses goes to the schema itself,
- * which decides and words the error. A schema construct it does not know is checked by the schema.
- * (A zod check's `when` only ever skips it: applying every check always is never looser.)
- */
-type Check = (value: unknown) => boolean;
-
-interface CheckDef {
-  check: string;
-  format?: string;
-  pattern?: RegExp;
-  minimum?: number;
-  maximum?: number;
-  value?: number;
-  inclusive?: boolean;
-}
-
-interface SchemaDef {
-  type: string;
-  checks?: readonly { _zod: { def: CheckDef } }[];
-  entries?: Readonly<Record<string, unknown>>;
-  values?: readonly unknown[];
-}
-
-const defOf = (schema: z.ZodType): SchemaDef => schema._zod.def as unknown as SchemaDef;
-
-function bySchema(schema: z.ZodType): Check {
-  return (value) => {
-    const result = schema.safeParse(value);
-    return result.success && result.data === value;
-  };
-}
-
-function stringCheck(schema: z.ZodType, checks: readonly CheckDef[]): Check {
-  let min = 0;
-  let max = Infinity;
-  let pattern: RegExp | undefined;
-  for (const check of checks) {
-    if (check.check === 'min_length') min = check.minimum!;
-    else if (check.check === 'max_length') max = check.maximum!;
-    else if (
-      check.check === 'string_format' &&
-      check.format === 'regex' &&
-      pattern === undefined &&
-      !check.pattern!.global &&
-      !check.pattern!.sticky
-    )
-      pattern = check.pattern;
-    else return bySchema(schema);
-  }
-  return (value) =>
-    typeof value === 'string' &&
-    value.length >= min &&
-    value.length <= max &&
-    (pattern === undefined || pattern.test(value));
-}
-
-function numberCheck(schema: z.ZodType, checks: readonly CheckDef[]): Check {
-  let integer = false;
-  let min = -Infinity;
-  let max = Infinity;
-  for (const check of checks) {
-    if (check.check === 'number_format' && check.format === 'safeint') integer = true;
-    // Exclusive bounds are rare enough to be left to the schema.
-    else if (check.check === 'greater_than' && check.inclusive) min = check.value!;
-    else if (check.check === 'less_than' && check.inclusive) max = check.value!;
-    else return bySchema(schema);
-  }
-  return (value) =>
-    typeof value === 'number' &&
-    (integer ? Number.isSafeInteger(value) : Number.isFinite(value)) &&
-    value >= min &&
-    value <= max;
-}
-
-function compileCheck(schema: z.ZodType): Check {
-  const def = defOf(schema);
-  const checks = (def.checks ?? []).map((check) => check._zod.def);
-  switch (def.type) {
-    case 'string':
-      return stringCheck(schema, checks);
-    case 'number':
-      return numberCheck(schema, checks);
-    case 'boolean':
-      return checks.length === 0 ? (value) => typeof value === 'boolean' : bySchema(schema);
-    case 'enum': {
-      const values = new Set(Object.values(def.entries ?? {}));
-      return checks.length === 0 ? (value) => values.has(value) : bySchema(schema);
-    }
-    case 'literal': {
-      const values = new Set(def.values);
-      return checks.length === 0 ? (value) => values.has(value) : bySchema(schema);
-    }
-    case 'object': {
-      // Only objects this module builds (capped content) come here: they have the shape's keys and
-      // no others, so stray keys, which the schema would strip, are not looked for.
-      const fields = Object.entries((schema as z.ZodObject).shape).map(
-        ([key, field]) => [key, compileCheck(field as z.ZodType)] as const,
-      );
-      return (value) =>
-        typeof value === 'object' &&
-        value !== null &&
-        fields.every(([key, check]) => check((value as Record<string, unknown>)[key]));
-    }
-    default:
-      return bySchema(schema);
   }
 }
 

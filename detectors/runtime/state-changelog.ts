@@ -1,5 +1,5 @@
-import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type { Logger } from '../../platform/index.js';
+import type { Consumer, Kafka, Message } from 'kafkajs';
+import { whenConsumerGivesUp, type Logger } from '../../platform/index.js';
 import type { MemoryStateStore, StoredState } from '../engine/state-store.js';
 
 /**
@@ -21,18 +21,32 @@ export interface StateChangelogOptions {
   /** Rejects entries that no detector knows or that fail its schema (logged, skipped). */
   isValid: (key: string, value: StoredState) => boolean;
   logger: Logger;
+  /** Told when a Kafka consumer stopped for good (kafkajs gave up on it): the service should exit. */
+  onConsumerStopped?: (error: Error) => void;
 }
 
 export class StateChangelog {
   private consumer: Consumer | null = null;
   private readonly applied = new Map<number, bigint>();
+  /** Serialised values (null: deleted) by key: not collected yet, and in the write in progress. */
+  private unsent = new Map<string, string | null>();
+  private collected = new Map<string, string | null>();
+  private readonly headers: Message['headers'];
 
-  constructor(private readonly options: StateChangelogOptions) {}
+  constructor(private readonly options: StateChangelogOptions) {
+    this.headers = { [INSTANCE_HEADER]: options.instanceId };
+  }
+
+  get topic(): string {
+    return this.options.topic;
+  }
 
   /** Reads the changelog to its current end, then keeps tailing it in the background. */
   async start(): Promise<void> {
     const { kafka, topic, instanceId, groupPrefix, store, logger } = this.options;
     this.consumer = kafka.consumer({ groupId: `${groupPrefix}-state-${instanceId}`, sessionTimeout: 30_000 });
+    if (this.options.onConsumerStopped)
+      whenConsumerGivesUp(this.consumer, logger, this.options.onConsumerStopped);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic, fromBeginning: true });
     await this.consumer.run({
@@ -113,20 +127,26 @@ export class StateChangelog {
     }
   }
 
-  /** Writes the store's pending changes (tombstones for deletions). */
-  async flush(producer: Producer): Promise<number> {
-    const changes = this.options.store.drainChanges();
-    if (changes.length === 0) return 0;
-    await producer.send({
-      topic: this.options.topic,
-      acks: -1,
-      messages: changes.map(([key, value]) => ({
-        key,
-        value: value === null ? null : JSON.stringify(value),
-        headers: { [INSTANCE_HEADER]: this.options.instanceId },
-      })),
-    });
-    return changes.length;
+  /**
+   * The changelog records of the next write: the store's changes since the last call, serialised
+   * now (the engine changes its entries in place), after those of a failed write (`requeue`) that
+   * no newer change of the same key replaces. Tombstones for deletions.
+   */
+  collect(): Message[] {
+    const values = this.unsent;
+    for (const [key, value] of this.options.store.drainChanges())
+      values.set(key, value === null ? null : JSON.stringify(value));
+    this.unsent = new Map();
+    this.collected = values;
+    const messages: Message[] = [];
+    for (const [key, value] of values) messages.push({ key, value, headers: this.headers });
+    return messages;
+  }
+
+  /** The last collected records were not written: they go with the next write. */
+  requeue(): void {
+    for (const [key, value] of this.collected) if (!this.unsent.has(key)) this.unsent.set(key, value);
+    this.collected = new Map();
   }
 
   async stop(): Promise<void> {
