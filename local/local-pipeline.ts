@@ -1,7 +1,6 @@
 import type { PublishItem } from '../collector/index.js';
 import type { DetectorEngine, MemoryStateStore, StoredState } from '../detectors/index.js';
-import type { Alert, McpEvent } from '../model/index.js';
-import type { StoredRecord } from '../storage/index.js';
+import type { Alert } from '../model/index.js';
 import type { Accepted } from './bounded-stream.js';
 import type { StateRow } from './detector-state-table.js';
 import type { LocalStats } from './local-stats.js';
@@ -10,13 +9,16 @@ import type { LocalStats } from './local-stats.js';
  * What `mcptap local` does with accepted events, in two steps. `accept` runs the detectors as a
  * request enters the queue (in arrival order, so per session in order) and reports alerts at once;
  * `store` later writes the events and alerts, then the detector state those events produced — in
- * that order, so persisted state never claims events the store lacks. What could not be written is
- * kept and written with the next batch: the sender retries the events, but the detectors have
- * already seen them and would not raise their alerts again.
+ * that order, so persisted state never claims events the store lacks. The records are handed to
+ * the store to be prepared (masked, encoded) as soon as they are accepted, so that work overlaps
+ * the insert of earlier batches; `store` then only inserts what its batch prepared. Alerts and
+ * state that could not be written are kept and written with the next batch: the sender retries the
+ * events, but the detectors have already seen them and would not raise their alerts again.
  */
 
 export interface Detected {
-  events: McpEvent[];
+  /** The store's handles on the prepared events and alerts (none when there were none). */
+  prepared: number[];
   alerts: Alert[];
   state: StateRow[];
 }
@@ -24,8 +26,10 @@ export interface Detected {
 export interface LocalPipelineDeps {
   engine: DetectorEngine;
   state: MemoryStateStore;
-  /** Writes events and alerts to the store (StoreWriter.write). */
-  writeRecords: (records: readonly StoredRecord[]) => Promise<unknown>;
+  /** Hands events (each as the collector's JSON of it) and alerts to the store to prepare now. */
+  prepareRecords: (events: readonly string[], alerts: readonly Alert[]) => number;
+  /** Inserts prepared records; resolves once they are stored. */
+  writeRecords: (prepared: readonly number[]) => Promise<unknown>;
   stateRows: (changes: ReadonlyArray<readonly [string, StoredState | null]>) => StateRow[];
   writeState: (rows: readonly StateRow[]) => Promise<void>;
   stats: LocalStats;
@@ -42,35 +46,36 @@ export class LocalPipeline {
 
   accept(items: readonly PublishItem[]): Detected {
     const { engine, stats } = this.deps;
-    const events: McpEvent[] = [];
+    const events: string[] = [];
     const alerts: Alert[] = [];
     for (const item of items) {
       if (item.type !== 'event') continue;
-      events.push(item.event);
+      events.push(item.value);
       stats.event(item.event);
       for (const alert of engine.process(item.event)) alerts.push(alert);
     }
-    return { events, alerts, state: this.drainState(alerts) };
+    const state = this.drainState(alerts);
+    return { prepared: this.prepare(events, alerts), alerts, state };
   }
 
   /** Time-based work (alert resolution, idle state); its results are written like a batch's. */
   async tick(nowMs: number): Promise<Alert[]> {
     const resolved = this.deps.engine.tick(nowMs);
     const state = this.drainState(resolved);
-    await this.write([], resolved, state);
+    await this.write(this.prepare([], resolved), resolved, state);
     return resolved;
   }
 
   async store(batch: readonly Accepted<Detected>[]): Promise<void> {
-    const events: McpEvent[] = [];
+    const prepared: number[] = [];
     const alerts: Alert[] = [];
     const state: StateRow[] = [];
     for (const { accepted } of batch) {
-      for (const event of accepted.events) events.push(event);
+      for (const handle of accepted.prepared) prepared.push(handle);
       for (const alert of accepted.alerts) alerts.push(alert);
       for (const row of accepted.state) state.push(row);
     }
-    await this.write(events, alerts, state);
+    await this.write(prepared, alerts, state);
   }
 
   /** Writes what earlier failures left behind; true when nothing is pending any more. */
@@ -87,16 +92,23 @@ export class LocalPipeline {
     return this.deps.stateRows(this.deps.state.drainChanges());
   }
 
-  /** Serialised: records before state, pending ones first. */
-  private write(events: McpEvent[], alerts: Alert[], state: StateRow[]): Promise<void> {
+  private prepare(events: readonly string[], alerts: readonly Alert[]): number[] {
+    return events.length > 0 || alerts.length > 0 ? [this.deps.prepareRecords(events, alerts)] : [];
+  }
+
+  /**
+   * Serialised: records before state, pending ones first. `alerts` are those of `prepared`, kept
+   * to be prepared again should the write fail.
+   */
+  private write(prepared: number[], alerts: Alert[], state: StateRow[]): Promise<void> {
     const run = async () => {
       const allAlerts = this.pendingAlerts.length === 0 ? alerts : [...this.pendingAlerts, ...alerts];
       const allState = this.pendingState.length === 0 ? state : [...this.pendingState, ...state];
+      const retried = this.prepare([], this.pendingAlerts);
       this.pendingAlerts = [];
       this.pendingState = [];
       try {
-        if (events.length > 0 || allAlerts.length > 0)
-          await this.deps.writeRecords([...events, ...allAlerts]);
+        await this.deps.writeRecords([...retried, ...prepared]);
       } catch (error) {
         this.pendingAlerts = allAlerts;
         this.pendingState = allState;

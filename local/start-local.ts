@@ -199,7 +199,8 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     const pipeline = new LocalPipeline({
       engine,
       state,
-      writeRecords: (records) => storeThread.write(records),
+      prepareRecords: (events, alerts) => storeThread.prepare(events, alerts),
+      writeRecords: (prepared) => storeThread.write(prepared),
       stateRows: (changes) => stateTable.rows(changes),
       writeState: (rows) => stateTable.write(rows),
       stats,

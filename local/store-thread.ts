@@ -1,11 +1,16 @@
 import { Worker } from 'node:worker_threads';
-import type { StoredRecord } from '../storage/index.js';
+import type { Alert } from '../model/index.js';
 
 /**
  * The store's writes on a thread of their own. Masking, row encoding and handing a batch to chdb
  * cost hundreds of milliseconds of CPU per batch: on the event loop that receives requests and runs
  * the detectors, every alert raised meanwhile would wait behind them, and the two cores would not
- * both be used. The worker (store-worker.ts) opens its own chdb session on the same directory —
+ * both be used. Records go over in two steps: `prepare` as a request is accepted (the worker masks
+ * and encodes them while chdb inserts earlier batches), `write` when their batch is due (one insert
+ * for every prepared part of the batch). Events travel as the JSON the collector already made of
+ * them: copying a string to the worker costs far less than cloning the objects.
+ *
+ * The worker (store-worker.ts) opens its own chdb session on the same directory —
  * libchdb is one engine per process and its sessions share it — so reads, migrations and the
  * detector state stay on the main thread's store and see what the worker wrote.
  *
@@ -22,7 +27,9 @@ export interface StoreWorkerData {
 }
 
 export type ToStoreWorker =
-  { type: 'chunk'; id: number; records: readonly StoredRecord[]; last: boolean } | { type: 'close' };
+  | { type: 'prepare'; id: number; events: readonly string[]; alerts: readonly Alert[] }
+  | { type: 'write'; id: number; prepared: readonly number[] }
+  | { type: 'close' };
 
 export type FromStoreWorker =
   | { type: 'ready' }
@@ -30,9 +37,6 @@ export type FromStoreWorker =
   | { type: 'closed' }
   | { type: 'written'; id: number }
   | { type: 'write-failed'; id: number; error: string };
-
-/** Records copied to the worker at once; the event loop runs between copies (a 5,000-event batch is ~13 MB). */
-const CHUNK_RECORDS = 500;
 
 // The sources are TypeScript run through tsx: the worker registers tsx before loading its module.
 const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => {
@@ -81,22 +85,25 @@ export class StoreThread {
     return thread;
   }
 
-  /** Writes events and alerts (StoreWriter.write in the worker); resolves once chdb acknowledged. */
-  async write(records: readonly StoredRecord[]): Promise<void> {
-    if (records.length === 0) return;
+  /**
+   * Hands events (each as its JSON) and alerts to the worker to mask and encode now; the returned
+   * handle is for `write`, which must follow (the worker keeps the rows until then).
+   */
+  prepare(events: readonly string[], alerts: readonly Alert[]): number {
     const id = this.nextId++;
-    for (let start = 0; start < records.length; start += CHUNK_RECORDS) {
-      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-      if (this.stopped) throw this.stopped;
-      const message: ToStoreWorker = {
-        type: 'chunk',
-        id,
-        records: records.slice(start, start + CHUNK_RECORDS),
-        last: start + CHUNK_RECORDS >= records.length,
-      };
-      this.worker.postMessage(message);
-    }
-    return new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    if (!this.stopped)
+      this.worker.postMessage({ type: 'prepare', id, events, alerts } satisfies ToStoreWorker);
+    return id;
+  }
+
+  /** Inserts prepared parts, in the order written; resolves once chdb acknowledged them. */
+  async write(prepared: readonly number[]): Promise<void> {
+    if (prepared.length === 0) return;
+    if (this.stopped) throw this.stopped;
+    const id = this.nextId++;
+    const written = new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.worker.postMessage({ type: 'write', id, prepared } satisfies ToStoreWorker);
+    return written;
   }
 
   /** Lets the worker finish what it was given and close its session; the idle thread ends with the process. */

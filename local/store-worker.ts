@@ -1,8 +1,17 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { McpEvent } from '../model/index.js';
 import { openEmbeddedStore, secretMaskerFor, StoreWriter, type StoredRecord } from '../storage/index.js';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-thread.js';
 
-/** The store thread's side (see store-thread.ts): chunks in, one StoreWriter.write per batch, in order. */
+/**
+ * The store thread's side (see store-thread.ts). A part is masked and encoded as soon as it
+ * arrives — on this thread, while chdb inserts earlier ones on its own — and kept until a write
+ * names it; writes are inserted one after the other, in the order they came.
+ */
+
+type Rows = ReturnType<StoreWriter['rows']>;
+/** A part's rows, or why they could not be made (the write that names it fails with that). */
+type Part = Rows | { failed: unknown };
 
 const port = parentPort!;
 const data = workerData as StoreWorkerData;
@@ -13,30 +22,53 @@ const firstLine = (error: unknown) =>
 async function serve(): Promise<void> {
   const store = await openEmbeddedStore(data.storeDir, data.database);
   const writer = new StoreWriter(store, { mask: data.maskSecrets ? await secretMaskerFor() : null });
-  const arriving = new Map<number, StoredRecord[]>();
+  const prepared = new Map<number, Part>();
+
+  const insert = async (parts: ReadonlyArray<Part | undefined>) => {
+    const byTable: Rows = new Map();
+    for (const part of parts) {
+      if (part === undefined) throw new Error('a part of the write was never prepared');
+      if ('failed' in part) throw part.failed;
+      for (const [table, rows] of part) {
+        const all = byTable.get(table);
+        if (all === undefined) byTable.set(table, rows);
+        else for (const row of rows) all.push(row);
+      }
+    }
+    for (const [table, rows] of byTable) await writer.insert(table, rows);
+  };
+
   let writing = Promise.resolve();
   port.on('message', (message: ToStoreWorker) => {
-    if (message.type === 'close') {
-      // The thread stays (see store-thread.ts; this listener keeps it): only the session is closed.
-      void writing.then(async () => {
-        await store.client.close();
-        send({ type: 'closed' });
-      });
-      return;
+    switch (message.type) {
+      case 'prepare': {
+        try {
+          const records: StoredRecord[] = message.events.map((json) => JSON.parse(json) as McpEvent);
+          for (const alert of message.alerts) records.push(alert);
+          prepared.set(message.id, writer.rows(records));
+        } catch (error) {
+          prepared.set(message.id, { failed: error });
+        }
+        return;
+      }
+      case 'write': {
+        const parts = message.prepared.map((id) => prepared.get(id));
+        for (const id of message.prepared) prepared.delete(id);
+        writing = writing.then(() =>
+          insert(parts).then(
+            () => send({ type: 'written', id: message.id }),
+            (error: unknown) => send({ type: 'write-failed', id: message.id, error: firstLine(error) }),
+          ),
+        );
+        return;
+      }
+      case 'close':
+        // The thread stays (see store-thread.ts; this listener keeps it): only the session is closed.
+        void writing.then(async () => {
+          await store.client.close();
+          send({ type: 'closed' });
+        });
     }
-    const records = arriving.get(message.id) ?? [];
-    for (const record of message.records) records.push(record);
-    if (!message.last) {
-      arriving.set(message.id, records);
-      return;
-    }
-    arriving.delete(message.id);
-    writing = writing.then(() =>
-      writer.write(records).then(
-        () => send({ type: 'written', id: message.id }),
-        (error: unknown) => send({ type: 'write-failed', id: message.id, error: firstLine(error) }),
-      ),
-    );
   });
   send({ type: 'ready' });
 }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StoreThread } from '../../local/store-thread.js';
-import type { ToolCallEvent } from '../../model/index.js';
+import type { McpEvent, ToolCallEvent } from '../../model/index.js';
 import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../../storage/index.js';
 import { sampleEvents } from '../collector/sample-events.js';
 import { uniqueName } from '../support/infra.js';
@@ -17,6 +17,14 @@ describe('store thread on embedded ClickHouse (chdb)', () => {
   let dataDir: string;
   let store: Store;
   let thread: StoreThread;
+  /** Events as the pipeline hands them over: each as its JSON, prepared, then written. */
+  const write = (events: readonly McpEvent[]) =>
+    thread.write([
+      thread.prepare(
+        events.map((event) => JSON.stringify(event)),
+        [],
+      ),
+    ]);
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mcptap-store-thread-'));
@@ -30,16 +38,17 @@ describe('store thread on embedded ClickHouse (chdb)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('writes masked records in chunks that the main thread reads back once the write resolved', async () => {
+  it('writes masked records prepared in parts, which the main thread reads back once the write resolved', async () => {
     const session = uniqueName('session');
     const template = sampleEvents({ sessionId: session }).find((e) => e.kind === 'tool_call')!;
-    // More than one chunk, and a secret the worker must mask as the store always does.
+    // Several parts in one write, and a secret the worker must mask as the store always does.
     const events: ToolCallEvent[] = Array.from({ length: 1234 }, (_, i) => ({
       ...(template as ToolCallEvent),
       event_id: `${session}-${i}`,
       error_message: i === 7 ? `token ${SECRET} refused` : '',
     }));
-    await thread.write(events);
+    const json = events.map((event) => JSON.stringify(event));
+    await thread.write([thread.prepare(json.slice(0, 500), []), thread.prepare(json.slice(500), [])]);
     const [row] = await (
       await store.client.query({
         query: `SELECT count() AS n, countIf(position(error_message, '${SECRET}') > 0) AS leaked,
@@ -60,8 +69,9 @@ describe('store thread on embedded ClickHouse (chdb)', () => {
 
   it('fails a write the store refuses, with the store’s reason, and keeps serving', async () => {
     const event = sampleEvents().find((e) => e.kind === 'tool_call')!;
-    await assert.rejects(thread.write([{ ...event, time: 'not a time' }]), /time|DateTime|pars/i);
-    await thread.write([event]);
+    await assert.rejects(write([{ ...event, time: 'not a time' }]), /time|DateTime|pars/i);
+    await assert.rejects(thread.write([thread.prepare(['{not json'], [])]), /JSON/);
+    await write([event]);
   });
 
   it('closes its own session only: the main thread’s store keeps working, later writes are refused', async () => {
@@ -73,6 +83,6 @@ describe('store thread on embedded ClickHouse (chdb)', () => {
       })
     ).json<{ n: string | number }>();
     assert.ok(Number(row?.n) > 0);
-    await assert.rejects(thread.write(sampleEvents().slice(0, 1)), /closed/);
+    await assert.rejects(write(sampleEvents().slice(0, 1)), /closed/);
   });
 });

@@ -13,7 +13,6 @@ import type { StateRow } from '../../../local/detector-state-table.js';
 import { LocalPipeline } from '../../../local/local-pipeline.js';
 import { LocalStats } from '../../../local/local-stats.js';
 import type { Alert, McpEvent } from '../../../model/index.js';
-import type { StoredRecord } from '../../../storage/index.js';
 import { REPO_ROOT } from '../../shim/support.js';
 
 const transcript = readFileSync(
@@ -22,7 +21,7 @@ const transcript = readFileSync(
 );
 const replayed = replayTranscript(transcript, { rules: defaultRules(), tenant: 'local', hostId: 'h' });
 const items = (events: readonly McpEvent[]): PublishItem[] =>
-  events.map((event) => ({ type: 'event', event, value: '', bytes: 1 }));
+  events.map((event) => ({ type: 'event', event, value: JSON.stringify(event), bytes: 1 }));
 
 function pipeline() {
   const state = new MemoryStateStore();
@@ -30,15 +29,18 @@ function pipeline() {
   const shown: Alert[] = [];
   let failRecords = false;
   let version = 0;
+  const prepared: string[][] = [];
   const p = new LocalPipeline({
     engine: createDetectorEngine(defaultRules(), state),
     state,
-    writeRecords: async (records: readonly StoredRecord[]) => {
+    prepareRecords: (events, alerts) =>
+      prepared.push([
+        ...events.map((json) => (JSON.parse(json) as McpEvent).event_id),
+        ...alerts.map((alert) => `alert:${alert.rule}`),
+      ]) - 1,
+    writeRecords: async (handles) => {
       if (failRecords) throw new Error('store down');
-      writes.push({
-        what: 'records',
-        ids: records.map((r) => ('kind' in r ? r.event_id : `alert:${r.rule}`)),
-      });
+      writes.push({ what: 'records', ids: handles.flatMap((handle) => prepared[handle]!) });
     },
     stateRows: (changes) =>
       changes.map(([key, value]): StateRow => ({
