@@ -156,6 +156,27 @@ function writeVarint(buf: Buffer, offset: number, value: number): number {
   return offset;
 }
 
+interface PartitionBatch {
+  /** `topic\u0000partition`, the key of its sequence numbers. */
+  key: string;
+  topic: string;
+  partition: number;
+  count: number;
+  bytes: Buffer;
+}
+
+type ClusterMetadata = Awaited<ReturnType<PlatformaticProducer['metadata']>>;
+
+/** Retries of a produce round whose errors the protocol marks retriable (leader moved, timeouts). */
+const SEND_RETRIES = 3;
+const RETRY_DELAY_MS = 100;
+
+/** Whether @platformatic/kafka marks the error (or every error of an aggregate) retriable. */
+function canRetry(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(canRetry);
+  return typeof error === 'object' && error !== null && (error as { canRetry?: unknown }).canRetry === true;
+}
+
 interface EncodedRecord {
   partition: number;
   key: Buffer;
@@ -240,8 +261,9 @@ function encodeHeaders(headers: Readonly<Record<string, string>>): Buffer {
 /**
  * @platformatic/kafka for the connections, the cluster metadata and the idempotent producer id;
  * the record batches and the produce requests are written here (one buffer per partition instead
- * of a dozen per record). One produce round at a time, a request per partition leader; any error
- * fails the round, and the publisher replaces the producer (a new producer id), as before.
+ * of a dozen per record). One produce round at a time, a request per partition leader; a round
+ * whose errors the protocol marks retriable is resent as it was, any other error fails the round,
+ * and the publisher replaces the producer (a new producer id), as before.
  */
 class PlatformaticRecordProducer implements RecordProducer {
   readonly client = 'platformatic';
@@ -281,46 +303,73 @@ class PlatformaticRecordProducer implements RecordProducer {
     const idempotent = this.idempotent;
     if (idempotent === undefined) throw new Error('the Kafka producer is not connected');
     const topicNames = [...new Set(records.map((record) => record.topic))];
-    const metadata = await this.producer.metadata({ topics: topicNames });
-    // Leader → topic → partition → records, in the order given.
-    const byLeader = new Map<number, Map<string, Map<number, EncodedRecord[]>>>();
+    let metadata = await this.producer.metadata({ topics: topicNames });
+    const byPartition = new Map<string, { topic: string; partition: number; records: EncodedRecord[] }>();
     for (const record of records) {
       const topic = metadata.topics.get(record.topic);
       if (topic === undefined) throw new Error(`topic ${record.topic} is not in the cluster metadata`);
       const encoded = this.encode(record);
       encoded.partition %= topic.partitionsCount;
-      const leader = topic.partitions[encoded.partition]!.leader;
+      const key = `${record.topic}\u0000${encoded.partition}`;
+      let partition = byPartition.get(key);
+      if (partition === undefined) {
+        partition = { topic: record.topic, partition: encoded.partition, records: [] };
+        byPartition.set(key, partition);
+      }
+      partition.records.push(encoded);
+    }
+    // Each batch is encoded once, with its sequence numbers: a retry sends the same bytes, and the
+    // broker acknowledges a batch it already appended without appending it again.
+    const now = BigInt(Date.now());
+    const batches: PartitionBatch[] = [...byPartition].map(([key, { topic, partition, records: batch }]) => ({
+      key,
+      topic,
+      partition,
+      count: batch.length,
+      bytes: encodeRecordBatch(batch, idempotent, this.sequences.get(key) ?? 0, now),
+    }));
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.produceRound(batches, metadata, timeoutMs);
+        break;
+      } catch (error) {
+        // A partition just created or moved answers "not leader" until the metadata catches up.
+        if (attempt >= SEND_RETRIES || !canRetry(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 2 ** attempt));
+        metadata = await this.producer.metadata({ topics: topicNames, forceUpdate: true });
+      }
+    }
+    // Kafka's sequence numbers wrap to 0 after 2^31 - 1.
+    for (const { key, count } of batches)
+      this.sequences.set(key, ((this.sequences.get(key) ?? 0) + count) % 2 ** 31);
+  }
+
+  /** One produce request per partition leader, at once; rejects if any partition failed. */
+  private async produceRound(
+    batches: readonly PartitionBatch[],
+    metadata: ClusterMetadata,
+    timeoutMs: number,
+  ): Promise<void> {
+    const byLeader = new Map<number, Map<string, PartitionData[]>>();
+    for (const { topic, partition, bytes } of batches) {
+      const leader = metadata.topics.get(topic)?.partitions[partition]?.leader;
+      if (leader === undefined)
+        throw new Error(`partition ${topic}/${partition} is not in the cluster metadata`);
       let topics = byLeader.get(leader);
       if (topics === undefined) byLeader.set(leader, (topics = new Map()));
-      let partitions = topics.get(record.topic);
-      if (partitions === undefined) topics.set(record.topic, (partitions = new Map()));
-      let batch = partitions.get(encoded.partition);
-      if (batch === undefined) partitions.set(encoded.partition, (batch = []));
-      batch.push(encoded);
+      let partitions = topics.get(topic);
+      if (partitions === undefined) topics.set(topic, (partitions = []));
+      partitions.push({ index: partition, batch: bytes });
     }
-    const now = BigInt(Date.now());
-    const advance: [string, number][] = [];
-    const requests = [...byLeader].map(async ([leader, topics]) => {
-      const topicData: TopicData[] = [...topics].map(([name, partitions]) => ({
-        name,
-        partitions: [...partitions].map(([index, batch]) => {
-          const sequenceKey = `${name}\u0000${index}`;
-          advance.push([sequenceKey, batch.length]);
-          return {
-            index,
-            batch: encodeRecordBatch(batch, idempotent, this.sequences.get(sequenceKey) ?? 0, now),
-          };
-        }),
-      }));
-      const broker = metadata.brokers.get(leader);
-      if (broker === undefined) throw new Error(`broker ${leader} is not in the cluster metadata`);
-      const connection = await this.producer.connections.get(broker);
-      await produce.async(connection, -1, timeoutMs, topicData);
-    });
-    await Promise.all(requests);
-    // Kafka's sequence numbers wrap to 0 after 2^31 - 1.
-    for (const [key, count] of advance)
-      this.sequences.set(key, ((this.sequences.get(key) ?? 0) + count) % 2 ** 31);
+    await Promise.all(
+      [...byLeader].map(async ([leader, topics]) => {
+        const broker = metadata.brokers.get(leader);
+        if (broker === undefined) throw new Error(`broker ${leader} is not in the cluster metadata`);
+        const connection = await this.producer.connections.get(broker);
+        const topicData = [...topics].map(([name, partitions]) => ({ name, partitions }));
+        await produce.async(connection, -1, timeoutMs, topicData);
+      }),
+    );
   }
 
   disconnect(): Promise<void> {

@@ -61,17 +61,20 @@ describe('mcptap collector (process)', () => {
     child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {
-      timeoutMs: 60_000,
-      description: 'collector ready',
-    });
-    const res = await fetch(`${base}/v1/traces`, {
-      method: 'POST',
-      body: Buffer.from(await otlpProtobufBody(sampleEvents())),
-      headers: { 'content-type': 'application/x-protobuf', 'x-mcptap-api-key': key },
-    });
-    assert.equal(res.status, 200);
-    child.kill('SIGTERM');
+    try {
+      await waitFor(async () => (await fetch(`${base}/readyz`)).ok, {
+        timeoutMs: 60_000,
+        description: 'collector ready',
+      });
+      const res = await fetch(`${base}/v1/traces`, {
+        method: 'POST',
+        body: Buffer.from(await otlpProtobufBody(sampleEvents())),
+        headers: { 'content-type': 'application/x-protobuf', 'x-mcptap-api-key': key },
+      });
+      assert.equal(res.status, 200, `the collector accepted the request; its log:\n${logs.slice(-4000)}`);
+    } finally {
+      child.kill('SIGTERM');
+    }
     assert.equal(await exited, 0);
     assert.match(logs, /"msg":"collector stopped"/);
     assert.ok(!logs.includes(key), 'the API key never appears in logs');
