@@ -58,6 +58,31 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
   let proxied: URL;
   let proxiedSessionId: string | undefined;
 
+  /** The real `mcptap proxy` in front of the upstream server, exporting to the receiver. */
+  const startProxy = (port: number, session: string, extra: string[] = []) =>
+    spawn(
+      process.execPath,
+      [
+        MCPTAP_BIN,
+        'proxy',
+        '--name',
+        'everything-http',
+        '--url',
+        upstream.href,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--session',
+        session,
+        '--collector',
+        receiver.url,
+        ...extra,
+      ],
+      {
+        env: { ...process.env, MCPTAP_API_KEY: 'http-key', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
+        stdio: 'ignore',
+      },
+    );
+
   before(async () => {
     receiver = await otlpJsonReceiver();
     const serverPort = await freePort();
@@ -68,29 +93,7 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
     await waitForPort(serverPort);
     upstream = new URL(`http://127.0.0.1:${serverPort}/mcp`);
     const proxyPort = await freePort();
-    proxy = spawn(
-      process.execPath,
-      [
-        MCPTAP_BIN,
-        'proxy',
-        '--name',
-        'everything-http',
-        '--url',
-        upstream.href,
-        '--listen',
-        `127.0.0.1:${proxyPort}`,
-        '--record',
-        transcript,
-        '--session',
-        'http-proxy-test',
-        '--collector',
-        receiver.url,
-      ],
-      {
-        env: { ...process.env, MCPTAP_API_KEY: 'http-key', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
-        stdio: 'ignore',
-      },
-    );
+    proxy = startProxy(proxyPort, 'http-proxy-test', ['--record', transcript]);
     await waitForPort(proxyPort);
     proxied = new URL(`http://127.0.0.1:${proxyPort}/mcp`);
   });
@@ -140,27 +143,7 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
 
   it('keeps two clients apart: each MCP session is a session of its own, with its own request ids', async () => {
     const port = await freePort();
-    const second = spawn(
-      process.execPath,
-      [
-        MCPTAP_BIN,
-        'proxy',
-        '--name',
-        'everything-http',
-        '--url',
-        upstream.href,
-        '--listen',
-        `127.0.0.1:${port}`,
-        '--session',
-        'shared-proxy',
-        '--collector',
-        receiver.url,
-      ],
-      {
-        env: { ...process.env, MCPTAP_API_KEY: 'http-key', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
-        stdio: 'ignore',
-      },
-    );
+    const second = startProxy(port, 'shared-proxy');
     try {
       await waitForPort(port);
       const url = new URL(`http://127.0.0.1:${port}/mcp`);

@@ -7,16 +7,8 @@ import {
   parseEvent,
   type McpEvent,
 } from '../../../model/index.js';
+import { base, server } from './event-fields.js';
 
-const base = {
-  event_id: 'e-1',
-  time: '2026-11-24T10:00:00.120Z',
-  tenant: 'acme',
-  host_id: 'laptop-1',
-  session_id: 's-1',
-  turn_id: 't-1',
-};
-const server = { server_name: 'files', server_id: 'abcd', server_version: '1.0.0' };
 const content = capContent('{"path":"notes.txt"}', 1024);
 
 const samples: McpEvent[] = [
