@@ -194,9 +194,6 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
   }
 }
 
-/** Lines the Kafka client prints on every start; they say nothing about a run. */
-const KNOWN_NOISE = ['switched default partitioner', 'Limiting retries for the idempotent producer'];
-
 /** Services that exited, then the warnings and errors in their logs (the newest, at most MAX_PROBLEM_LINES). */
 async function serviceProblems(services: readonly ChildService[]): Promise<string[]> {
   const exited = services
@@ -208,7 +205,7 @@ async function serviceProblems(services: readonly ChildService[]): Promise<strin
   const logged: string[] = [];
   for (const service of services) {
     for (const line of (await readLog(service.logPath)).split('\n')) {
-      if (!/"level":"(warn|error)"/.test(line) || KNOWN_NOISE.some((noise) => line.includes(noise))) continue;
+      if (!/"level":"(warn|error)"/.test(line)) continue;
       logged.push(`${service.name}: ${line.slice(0, 600)}`);
     }
   }

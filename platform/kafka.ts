@@ -112,10 +112,19 @@ export function pipelineTopicSpecs(
   ];
 }
 
+/**
+ * kafkajs warnings that every start prints and that say nothing about this run: the v2 partitioner
+ * notice (we key with its default, Java's murmur2, on purpose) and the idempotent producer's notice
+ * about bounded retries (a write that keeps failing is retried by our callers, not forever inside).
+ */
+const STARTUP_NOTICES = ['switched default partitioner', 'Limiting retries for the idempotent producer'];
+
 function kafkaLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry) => {
       const { message, ...fields } = log;
+      if (level === logLevel.WARN && STARTUP_NOTICES.some((notice) => String(message).includes(notice)))
+        return;
       const text = `kafka: ${String(message)}`;
       if (level === logLevel.ERROR) logger.error(text, { broker: fields.broker, error: fields.error });
       else if (level === logLevel.WARN) logger.warn(text, { broker: fields.broker, error: fields.error });

@@ -133,7 +133,6 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   await consumer.subscribe({ topics: inputs, fromBeginning: true });
 
   const queue: Chunk[] = [];
-  let queuedRows = 0;
   const queued = signal();
   const taken = signal();
   let generation = 0;
@@ -292,7 +291,6 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
         rows += queue[count++]!.rows.length;
       }
       const chunks = queue.splice(0, count);
-      queuedRows -= rows;
       taken.fire();
       if (!(await store(chunks))) return;
     }
@@ -302,6 +300,8 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   async function roomInQueue(payload: EachBatchPayload): Promise<boolean> {
     for (;;) {
       if (stopping || !payload.isRunning() || payload.isStale()) return false;
+      let queuedRows = 0;
+      for (const chunk of queue) queuedRows += chunk.rows.length;
       if (queuedRows < options.batchRows) return true;
       await Promise.race([taken.next(), sleep(1000)]);
       await payload.heartbeat();
@@ -337,7 +337,6 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
           else chunk.poison.push({ topic, partition, message, reason: decoded.reason });
         }
         queue.push(chunk);
-        queuedRows += chunk.rows.length;
         queued.fire();
         // The next fetch starts after this offset; the commit waits for the writer.
         payload.resolveOffset(last.offset);
