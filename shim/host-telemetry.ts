@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { context, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { isoTime } from '../model/index.js';
 import { DeferredQueue } from './deferred-queue.js';
 import { SessionExtractor, type ContentCaps } from './extract/session-extractor.js';
 import type { HostLine, TranscriptLine, WireDirection } from './extract/transcript-line.js';
 import { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
-import { SpanEmitter } from './span-emitter.js';
+import { SpanEmitter, type PendingRequestSpan } from './span-emitter.js';
 
 export interface McpHostTelemetryOptions {
   /** The installation; defaults to `MCPTAP_HOST_ID` or the machine's host name. */
@@ -40,6 +40,7 @@ type Observed = { ms: number; context: Context; session: string } & (
   | { server: string; dir: WireDirection; msg: Record<string, unknown> }
   | { server: string; dir: WireDirection; text: string }
   | { host: HostLine['host']; fields: Partial<HostLine> }
+  | { pending: PendingRequestSpan }
 );
 
 /** Host-side calls for one conversation. */
@@ -124,10 +125,22 @@ export class McpHostTelemetry {
     this.queue.push({ ms: this.now(), context: context.active(), session, server, dir, text });
   }
 
-  /** Starts a request's client span now, so that its context can be sent along (see SpanEmitter). */
-  startRequestSpan(session: string, server: string, requestId: string, name: string): Span | null {
+  /**
+   * The context of a request's client span, to send along with the request; the span itself is
+   * started once the queue is drained where the tracer allows it (see SpanEmitter).
+   */
+  requestSpanContext(session: string, server: string, requestId: string, name: string): SpanContext | null {
     try {
-      return this.emitter.startRequestSpan(session, server, requestId, name);
+      const parent = context.active();
+      const { spanContext, pending } = this.emitter.requestSpanContext(
+        session,
+        server,
+        requestId,
+        name,
+        parent,
+      );
+      if (pending !== null) this.queue.push({ ms: pending.startTime, context: parent, session, pending });
+      return spanContext;
     } catch {
       this.metrics.errors.inc({ stage: 'span' });
       return null;
@@ -145,6 +158,10 @@ export class McpHostTelemetry {
   }
 
   private process(observed: Observed): void {
+    if ('pending' in observed) {
+      this.emitter.startPendingRequestSpan(observed.pending, observed.context);
+      return;
+    }
     const ts = isoTime(observed.ms);
     if ('host' in observed) {
       this.extract({ ts, session: observed.session, host: observed.host, ...observed.fields });

@@ -32,7 +32,13 @@ export {
   type McpClientInstrumentationConfig,
 } from './mcp-client-instrumentation.js';
 export { startMcptap, API_KEY_HEADER, type StartMcptapOptions, type Mcptap } from './start-mcptap.js';
-export { SpanEmitter, SHIM_TRACER_NAME, type SpanEmitterOptions } from './span-emitter.js';
+export {
+  SpanEmitter,
+  SHIM_TRACER_NAME,
+  type SpanEmitterOptions,
+  type PendingRequestSpan,
+} from './span-emitter.js';
+export { mcptapIdGenerator, RequestSpanIds, type PresetSpanIds } from './request-span-ids.js';
 export { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
 export { SHIM_ENV, readShimConfig, type ShimConfig } from './shim-config.js';
 export {

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { McpHostTelemetry } from './host-telemetry.js';
 
 export interface InstrumentClientOptions {
@@ -38,6 +38,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** The host's own span, when it is in one and its context can be sent. */
+function activeSpanContext(): SpanContext | null {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : null;
+}
+
 /** W3C trace context as the OpenTelemetry MCP conventions carry it in `params._meta`. */
 function traceContextMeta(spanContext: SpanContext): Record<string, string> {
   const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
@@ -52,7 +58,7 @@ function traceContextMeta(spanContext: SpanContext): Record<string, string> {
 /** What one client connection does with each message: route it to the telemetry, add trace context. */
 class ConnectionTap {
   /** The session of each request in flight, so its response is told to the same conversation. */
-  private readonly requestSessions = new Map<string, string>();
+  private readonly requestSessions = new Map<RequestId, string>();
   private readonly telemetry: McpHostTelemetry;
 
   constructor(private readonly options: InstrumentClientOptions) {
@@ -71,9 +77,9 @@ class ConnectionTap {
 
   incoming(message: JSONRPCMessage): void {
     try {
-      const id = 'id' in message && !('method' in message) ? JSON.stringify(message.id) : null;
-      const session = (id !== null ? this.requestSessions.get(id) : undefined) ?? this.sessionId();
-      if (id !== null) this.requestSessions.delete(id);
+      const id = 'id' in message && !('method' in message) ? message.id : undefined;
+      const session = (id !== undefined ? this.requestSessions.get(id) : undefined) ?? this.sessionId();
+      if (id !== undefined) this.requestSessions.delete(id);
       this.telemetry.wire(session, this.options.serverName, 's2c', message);
     } catch {
       this.telemetry.metrics.errors.inc({ stage: 'transport' });
@@ -90,29 +96,24 @@ class ConnectionTap {
     if ('method' in message && 'id' in message) {
       const params = isRecord(message.params) ? message.params : {};
       const spanName = SPANNED_METHODS[message.method];
-      const span =
-        spanName &&
-        this.telemetry.startRequestSpan(
-          session,
-          this.options.serverName,
-          String(message.id),
-          spanName(params),
-        );
-      const spanContext = span ? span.spanContext() : trace.getActiveSpan()?.spanContext();
-      if (
-        this.options.propagateContext !== false &&
-        spanContext !== undefined &&
-        isSpanContextValid(spanContext)
-      ) {
+      const spanContext = spanName
+        ? this.telemetry.requestSpanContext(
+            session,
+            this.options.serverName,
+            String(message.id),
+            spanName(params),
+          )
+        : activeSpanContext();
+      if (this.options.propagateContext !== false && spanContext !== null) {
         const meta = isRecord(params._meta) ? params._meta : {};
         outgoing = {
           ...message,
           params: { ...params, _meta: { ...meta, ...traceContextMeta(spanContext) } },
         };
       }
-      this.requestSessions.set(JSON.stringify(message.id), session);
+      this.requestSessions.set(message.id, session);
       if (this.requestSessions.size > MAX_REMEMBERED_REQUESTS) {
-        this.requestSessions.delete(this.requestSessions.keys().next().value as string);
+        this.requestSessions.delete(this.requestSessions.keys().next().value as RequestId);
       }
     }
     this.telemetry.wire(session, this.options.serverName, 'c2s', outgoing);

@@ -10,6 +10,7 @@ import {
 import { BasicTracerProvider, BatchSpanProcessor, type BufferConfig } from '@opentelemetry/sdk-trace-base';
 import { ExportQueueMeter } from './export-queue-meter.js';
 import { collectorTarget } from './local-endpoint.js';
+import { mcptapIdGenerator } from './request-span-ids.js';
 import { readShimConfig } from './shim-config.js';
 import { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
 import { SHIM_TRACER_NAME } from './span-emitter.js';
@@ -112,6 +113,8 @@ export function startMcptap(options: StartMcptapOptions = {}): Mcptap {
     .merge(detectResources({ detectors: [envDetector] }));
   const provider = new BasicTracerProvider({
     resource,
+    // Lets request spans start off the host's critical path (see RequestSpanIds).
+    idGenerator: mcptapIdGenerator,
     spanProcessors: [new BatchSpanProcessor(exporter, bufferConfig)],
   });
   if (options.registerGlobal !== false) trace.setGlobalTracerProvider(provider);

@@ -33,11 +33,12 @@ import { StateChangelog } from './state-changelog.js';
  * STATE_WRITE_INTERVAL_MS, coalesced per key (a session's state once, not once per batch), in the
  * same request as the alerts of the moment. Offsets are committed after the write that carries
  * their batches' state, one commit at a time and in write order, without holding up fetching.
- * Alertmanager is posted to after the alerts topic, by one poster at a time that the consumer does
- * not wait for (a down Alertmanager delays notifications, not detection; undelivered alerts are
- * retried). At-least-once: a redelivered record is recognised by its event id (engine), an alert
- * already active is not raised again (state), so a restart or rebalance neither forgets nor
- * re-notifies; an alert written twice (a crash between the write and the commit) has the same
+ * Alertmanager is posted to as soon as a batch is processed, without waiting for the alerts topic
+ * (on-call hears of an alert first), by one poster at a time that the consumer does not wait for (a
+ * down Alertmanager delays notifications, not detection; undelivered alerts are retried).
+ * At-least-once: a redelivered record is recognised by its event id (engine), an alert already
+ * active is not raised again (state), so a restart or rebalance neither forgets nor re-notifies; an
+ * alert raised twice (a crash before its write, or between the write and the commit) has the same
  * fingerprint, which Alertmanager and the alert store deduplicate.
  */
 
@@ -108,7 +109,7 @@ export class DetectorsRuntime {
   /** Offsets written and waiting for the committer, which commits one request at a time. */
   private toCommit = new Map<string, ProcessedOffset>();
   private committing: Promise<void> | null = null;
-  /** Alerts waiting for the Alertmanager poster, and whether active alerts are due for re-posting. */
+  /** Alerts raised and not yet posted to Alertmanager, and whether active alerts are due for re-posting. */
   private toNotify: Alert[] = [];
   private resendDue = false;
   private notifying: Promise<void> | null = null;
@@ -182,6 +183,7 @@ export class DetectorsRuntime {
         if (last !== null) {
           for (const message of batch.messages)
             this.processRecord(batch.topic, batch.partition, message.offset, message.value);
+          this.notify();
           resolveOffset(last);
           this.processed.set(`${batch.topic}|${batch.partition}`, {
             topic: batch.topic,
@@ -242,12 +244,19 @@ export class DetectorsRuntime {
       this.deadLetters.push({ topic, partition, offset, reason });
       return;
     }
-    for (const alert of this.engine.process(event)) this.alerts.push(alert);
+    for (const alert of this.engine.process(event)) this.raise(alert);
+  }
+
+  /** An alert goes to the next write and to the Alertmanager poster, independently. */
+  private raise(alert: Alert): void {
+    this.alerts.push(alert);
+    this.toNotify.push(alert);
   }
 
   private async tick(): Promise<void> {
-    for (const alert of this.engine.tick(this.now())) this.alerts.push(alert);
+    for (const alert of this.engine.tick(this.now())) this.raise(alert);
     this.resendDue = true;
+    this.notify();
     await this.write();
   }
 
@@ -341,7 +350,6 @@ export class DetectorsRuntime {
       if (letters.length > 0)
         this.options.logger.warn('records not understood, sent to dead letter', { count: letters.length });
     }
-    this.notify(alerts);
     this.commit(offsets);
   }
 
@@ -379,9 +387,8 @@ export class DetectorsRuntime {
     }
   }
 
-  /** Hands alerts to the Alertmanager poster; one post at a time, the ones waiting go together. */
-  private notify(alerts: readonly Alert[]): void {
-    for (const alert of alerts) this.toNotify.push(alert);
+  /** Starts the Alertmanager poster unless it is posting; one post at a time, the alerts waiting go together. */
+  private notify(): void {
     if (this.notifying === null && (this.toNotify.length > 0 || this.resendDue))
       this.notifying = this.postAlerts();
   }

@@ -7,6 +7,7 @@ import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
+  type IdGenerator,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
@@ -55,9 +56,13 @@ export interface MemoryTracing {
   events(): McpEvent[];
 }
 
-export function memoryTracing(): MemoryTracing {
+/** `idGenerator`: as `startMcptap` configures its provider (request spans start off the critical path). */
+export function memoryTracing(idGenerator?: IdGenerator): MemoryTracing {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    ...(idGenerator === undefined ? {} : { idGenerator }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
   const spans = () => exporter.getFinishedSpans();
   return {
     provider,
