@@ -39,6 +39,8 @@ const VARIANTS = (process.env.BENCH_VARIANTS ?? 'otelcol,kafkajs:1,platformatic:
 const OVERLOAD_VARIANT = process.env.BENCH_OVERLOAD_VARIANT ?? 'platformatic:1';
 /** V8 grows its heap lazily under allocation pressure; a cap keeps RSS bounded at no measured cost. */
 const HEAP_CAP = '--max-old-space-size=128';
+/** BENCH_SERVICE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the collector. */
+const serviceNodeFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const PORT = 14318 + (process.pid % 1000);
 const API_KEY = `bench-${process.pid}`;
 
@@ -113,7 +115,7 @@ function mcptapTarget(brokers: string[], client: string, workers: string): Targe
     async start() {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(REPO_ROOT, 'cli', 'mcptap.ts'), 'collector'],
+        [...serviceNodeFlags, '--import', 'tsx', join(REPO_ROOT, 'cli', 'mcptap.ts'), 'collector'],
         {
           cwd: REPO_ROOT,
           env: {

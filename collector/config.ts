@@ -8,6 +8,7 @@ import {
   envString,
   KAFKA_ENV,
   kafkaSettingsFromEnv,
+  parseListen,
   parseProducerClient,
   type EnvVarSpec,
   type ProducerClient,
@@ -163,18 +164,6 @@ export interface CollectorConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function parseListen(text: string): { host: string; port: number } {
-  const colon = text.lastIndexOf(':');
-  const host = text.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(text.slice(colon + 1));
-  if (colon <= 0 || host === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(
-      `${COLLECTOR_ENV.listen.name}=${JSON.stringify(text)}: expected host:port, e.g. 127.0.0.1:4318 or 0.0.0.0:4318`,
-    );
-  }
-  return { host, port };
-}
-
 function readKeysFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -239,7 +228,7 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
     );
   }
   return {
-    ...parseListen(envString(env, e.listen)),
+    ...parseListen(envString(env, e.listen), e.listen.name),
     apiKeys,
     maxBodyBytes: envInt(env, e.maxBodyBytes, 1024),
     caps: {

@@ -21,6 +21,8 @@ timeline matches what the script did.
 `;
 
 const COLLECTOR_PORT = Number(process.env.MCPTAP_DEMO_COLLECTOR_PORT ?? 14318);
+const SINK_METRICS_PORT = Number(process.env.MCPTAP_DEMO_SINK_METRICS_PORT ?? 14465);
+const DETECTORS_METRICS_PORT = Number(process.env.MCPTAP_DEMO_DETECTORS_METRICS_PORT ?? 14466);
 
 function printSummary(result: DemoResult): void {
   const line = '─'.repeat(100);
@@ -97,7 +99,13 @@ export async function main(argv: string[]): Promise<number> {
     );
   };
   const startStack = async (context: StackContext) => {
-    if (stackKind === 'full') return startFullStack({ ...context, collectorPort: COLLECTOR_PORT });
+    if (stackKind === 'full')
+      return startFullStack({
+        ...context,
+        collectorPort: COLLECTOR_PORT,
+        sinkMetricsPort: SINK_METRICS_PORT,
+        detectorsMetricsPort: DETECTORS_METRICS_PORT,
+      });
     const { startEmbeddedStack } = await import('./embedded-stack.js');
     return startEmbeddedStack(context);
   };

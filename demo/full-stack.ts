@@ -56,6 +56,9 @@ export interface FullStackOptions {
   runId: string;
   workDir: string;
   collectorPort: number;
+  /** Where the sink and the detectors serve /metrics and /readyz. */
+  sinkMetricsPort: number;
+  detectorsMetricsPort: number;
   rulesPath: string;
   keep: boolean;
   progress: Progress;
@@ -90,7 +93,12 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
     MCPTAP_COLLECTOR_LISTEN: `127.0.0.1:${options.collectorPort}`,
     MCPTAP_COLLECTOR_API_KEYS: `${tenant}:${hashApiKey(apiKey)}`,
     MCPTAP_SINK_BATCH_WAIT_MS: '200',
+    MCPTAP_SINK_METRICS_LISTEN: `127.0.0.1:${options.sinkMetricsPort}`,
+    MCPTAP_DETECTORS_METRICS_LISTEN: `127.0.0.1:${options.detectorsMetricsPort}`,
   };
+  const sinkMetrics = `http://127.0.0.1:${options.sinkMetricsPort}`;
+  const detectorsMetrics = `http://127.0.0.1:${options.detectorsMetricsPort}`;
+  const ready = (base: string) => async () => (await fetch(`${base}/readyz`)).ok;
   const services: ChildService[] = [];
   const stopServices = async () => {
     for (const service of services.reverse()) await service.stop();
@@ -128,21 +136,14 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
       },
       { timeoutMs: 60_000, service: sink },
     );
-    await waitUntil(
-      'the sink to subscribe',
-      async () => (await readLog(sink.logPath)).includes('sink consuming'),
-      { timeoutMs: 60_000, service: sink },
-    );
-    // The detectors join their consumer group before the first event is sent, so none is missed.
-    await waitUntil(
-      'the detectors to join their consumer group',
-      async () => (await readLog(detectors.logPath)).includes('detectors running'),
-      {
-        timeoutMs: 60_000,
-        service: detectors,
-      },
-    );
-    progress('ready', `logs in ${logDir}`);
+    // Each serves /readyz once it consumes: the sink has subscribed, and the detectors have joined
+    // their consumer group before the first event is sent, so none is missed.
+    await waitUntil('the sink to subscribe', ready(sinkMetrics), { timeoutMs: 60_000, service: sink });
+    await waitUntil('the detectors to join their consumer group', ready(detectorsMetrics), {
+      timeoutMs: 60_000,
+      service: detectors,
+    });
+    progress('ready', `logs in ${logDir}; metrics at ${sinkMetrics}/metrics and ${detectorsMetrics}/metrics`);
     const startedMs = Date.now();
 
     return {

@@ -28,6 +28,7 @@ export { ALL_DETECTORS } from './rules/all-detectors.js';
 export { createDetectorEngine } from './engine/create-engine.js';
 export { replayTranscript, type ReplayOptions, type ReplayResult } from './replay/replay-transcript.js';
 export { DetectorsRuntime, type DetectorsRuntimeOptions } from './runtime/detectors-runtime.js';
+export { createDetectorsMetrics, type DetectorsMetrics } from './runtime/detectors-metrics.js';
 export { AlertNotifier, type AlertNotifierOptions } from './alerting/alert-notifier.js';
 export { toPostableAlert, postAlerts, type PostableAlert } from './alerting/alertmanager-client.js';
 export { findTextShapes } from './lint/text-shapes.js';

@@ -50,6 +50,30 @@ export function envList(env: Env, spec: EnvVarSpec): string[] {
     .filter((item) => item !== '');
 }
 
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** `host:port` (`[::1]:4318` for IPv6); `source` names where the text came from, for the error. */
+export function parseListen(text: string, source: string): ListenAddress {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  const host = (match?.[1] ?? '').replace(/^\[(.*)\]$/, '$1');
+  if (match === null || host === '' || port > 65535) {
+    throw new ConfigError(
+      `${source}=${JSON.stringify(text)}: expected host:port, e.g. 127.0.0.1:4318 or 0.0.0.0:4318`,
+    );
+  }
+  return { host, port };
+}
+
+/** A `host:port` variable that may be `off`: null when off. */
+export function envListen(env: Env, spec: EnvVarSpec): ListenAddress | null {
+  const text = envString(env, spec);
+  return text === 'off' ? null : parseListen(text, spec.name);
+}
+
 /** Markdown table of a component's variables, for the README's configuration reference. */
 export function envReference(specs: readonly EnvVarSpec[]): string {
   const rows = specs.map((s) => `| \`${s.name}\` | \`${s.default}\` | ${s.description} |`);

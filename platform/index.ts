@@ -4,3 +4,4 @@ export * from './metrics.js';
 export * from './kafka.js';
 export * from './kafka-producer.js';
 export * from './service-lifetime.js';
+export * from './metrics-server.js';

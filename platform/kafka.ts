@@ -1,4 +1,12 @@
-import { Kafka, logLevel, type Consumer, type ITopicConfig, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Batch,
+  type Consumer,
+  type ITopicConfig,
+  type KafkaConfig,
+  type LogEntry,
+} from 'kafkajs';
 import { envInt, envList, envString, type EnvVarSpec } from './env-config.js';
 import { createLogger, type Logger } from './log.js';
 import { topicNames, type TopicNames } from '../model/index.js';
@@ -206,4 +214,11 @@ export function whenConsumerGivesUp(
     );
     onStopped(payload.error);
   });
+}
+
+/** Records still behind a partition's end once a fetched batch is processed (0 when caught up). */
+export function lagAfterBatch(batch: Batch): number {
+  const last = batch.messages.at(-1)?.offset;
+  if (last === undefined) return 0;
+  return Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n));
 }

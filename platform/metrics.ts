@@ -68,7 +68,7 @@ export class Gauge implements Metric {
 export class Histogram implements Metric {
   private readonly counts: number[];
   private sum = 0;
-  private count = 0;
+  private observed = 0;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -76,18 +76,22 @@ export class Histogram implements Metric {
   ) {
     this.counts = new Array<number>(buckets.length).fill(0);
   }
+  /** Observations so far. */
+  get count(): number {
+    return this.observed;
+  }
   observe(value: number): void {
     this.sum += value;
-    this.count++;
+    this.observed++;
     for (let i = 0; i < this.buckets.length; i++) if (value <= this.buckets[i]!) this.counts[i]!++;
   }
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     this.buckets.forEach((le, i) => lines.push(`${this.name}_bucket{le="${le}"} ${this.counts[i]}`));
     lines.push(
-      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_bucket{le="+Inf"} ${this.observed}`,
       `${this.name}_sum ${this.sum}`,
-      `${this.name}_count ${this.count}`,
+      `${this.name}_count ${this.observed}`,
     );
     return lines;
   }

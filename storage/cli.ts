@@ -8,11 +8,13 @@ import {
   envReference,
   kafkaSettingsFromEnv,
   KAFKA_ENV,
+  serveMetrics,
 } from '../platform/index.js';
 import { ALL_STORAGE_ENV, storageSettingsFromEnv } from './config.js';
 import { migrate } from './migrations.js';
 import { enforceRetention } from './retention.js';
 import { secretMaskerFor } from './secret-masker.js';
+import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
 import { StoreWriter } from './store-writer.js';
@@ -80,13 +82,23 @@ export async function sinkMain(argv: string[]): Promise<number> {
   await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
   const writer = new StoreWriter(store, { mask: settings.maskSecrets ? await secretMaskerFor() : null });
   const lifetime = serviceLifetime();
+  const metrics = createSinkMetrics();
   const sink = await startSink({
     kafka,
     topics,
     writer,
     logger,
     ...settings,
+    metrics,
     onConsumerStopped: lifetime.fail,
+  });
+  const metricsServer = await serveMetrics(settings.metricsListen, {
+    registry: metrics.registry,
+    readiness: () =>
+      metrics.paused.get() === 1
+        ? { ready: false, why: 'writes are failing; consumption paused' }
+        : { ready: true },
+    logger,
   });
 
   const retention =
@@ -103,6 +115,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
   logger.info('sink stopping');
   clearInterval(retention);
   await sink.stop();
+  await metricsServer?.close();
   await store.client.close();
   return end === 'signal' ? 0 : 1;
 }

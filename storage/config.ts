@@ -1,4 +1,12 @@
-import { ConfigError, envBool, envInt, envString, type EnvVarSpec } from '../platform/index.js';
+import {
+  ConfigError,
+  envBool,
+  envInt,
+  envListen,
+  envString,
+  type EnvVarSpec,
+  type ListenAddress,
+} from '../platform/index.js';
 import { STORE_TABLES, type StoreTable } from './tables.js';
 
 /** Every knob of the store, the sink and the forensics commands, read in one place. */
@@ -52,6 +60,12 @@ export const STORAGE_ENV = {
     name: 'MCPTAP_SINK_RETRY_MAX_MS',
     default: '10000',
     description: 'longest pause between retries while ClickHouse is unavailable',
+  },
+  metricsListen: {
+    name: 'MCPTAP_SINK_METRICS_LISTEN',
+    default: '127.0.0.1:9465',
+    description:
+      "host:port of the sink's /metrics, /healthz and /readyz (503 while writes fail); `off` for none; if the address is taken, the sink runs without them and logs an error",
   },
   retentionIntervalS: {
     name: 'MCPTAP_SINK_RETENTION_INTERVAL_S',
@@ -109,6 +123,7 @@ export interface StorageSettings {
   batchWaitMs: number;
   groupId: string;
   retryMaxMs: number;
+  metricsListen: ListenAddress | null;
   retentionIntervalS: number;
   retentionDays: Record<StoreTable, number>;
   maskSecrets: boolean;
@@ -144,6 +159,7 @@ export function storageSettingsFromEnv(env: Env = process.env): StorageSettings 
     batchWaitMs: envInt(env, STORAGE_ENV.batchWaitMs, 0, 600_000),
     groupId: envString(env, STORAGE_ENV.groupId),
     retryMaxMs: envInt(env, STORAGE_ENV.retryMaxMs, 100, 600_000),
+    metricsListen: envListen(env, STORAGE_ENV.metricsListen),
     retentionIntervalS: envInt(env, STORAGE_ENV.retentionIntervalS, 0, 86_400 * 30),
     retentionDays,
     maskSecrets: !envBool(env, STORAGE_ENV.unmasked),

@@ -17,6 +17,7 @@ export type { StoredRecord } from './row-codec.js';
 export type { SecretMasker } from './secret-masking.js';
 export { secretMaskerFor } from './secret-masker.js';
 export { startSink, DEAD_LETTER_HEADERS, type SinkOptions, type RunningSink } from './sink.js';
+export { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';
 export { formatTimeline } from './timeline-format.js';
 export * from './queries.js';

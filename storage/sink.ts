@@ -1,8 +1,9 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { TopicNames } from '../model/index.js';
-import { whenConsumerGivesUp, type Logger } from '../platform/index.js';
+import { lagAfterBatch, whenConsumerGivesUp, type Logger } from '../platform/index.js';
 import { valuesRefused } from './insert-errors.js';
 import type { Row, StoredRecord } from './row-codec.js';
+import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { validateRecord, type RecordSource, type StoreWriter } from './store-writer.js';
 import type { StoreTable } from './tables.js';
 
@@ -31,6 +32,7 @@ export interface SinkOptions {
   partitionsConcurrently?: number;
   /** Told when a Kafka consumer stopped for good (kafkajs gave up on it): the service should exit. */
   onConsumerStopped?: (error: Error) => void;
+  metrics?: SinkMetrics;
 }
 
 export interface RunningSink {
@@ -115,6 +117,7 @@ function signal(): { next(): Promise<void>; fire(): void } {
 
 export async function startSink(options: SinkOptions): Promise<RunningSink> {
   const { kafka, topics, writer, logger } = options;
+  const metrics = options.metrics ?? createSinkMetrics();
   const inputs = [topics.events, topics.catalog, topics.prompts, topics.alerts];
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
@@ -144,12 +147,21 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     if (paused) return;
     consumer.pause(inputs.map((topic) => ({ topic })));
     paused = true;
+    metrics.paused.set(1);
   }
 
   function resume(): void {
     if (!paused || stopping) return;
     consumer.resume(inputs.map((topic) => ({ topic })));
     paused = false;
+    metrics.paused.set(0);
+  }
+
+  function countQueuedRows(): number {
+    let rows = 0;
+    for (const chunk of queue) rows += chunk.rows.length;
+    metrics.queuedRows.set(rows);
+    return rows;
   }
 
   /**
@@ -158,6 +170,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
    */
   async function untilDone<T>(
     what: string,
+    target: 'clickhouse' | 'dead_letter_topic',
     context: Record<string, unknown>,
     attempt: () => Promise<T>,
     refused: (error: unknown) => boolean = () => false,
@@ -171,6 +184,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
         return { done };
       } catch (error) {
         if (refused(error)) return { refused: error };
+        metrics.writeFailures.inc({ target });
         pause();
         logger.warn(`${what} failed; consumption paused, retrying`, {
           ...context,
@@ -188,25 +202,33 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     }
   }
 
-  async function deadLetter(poison: readonly Poison[]): Promise<boolean> {
-    const sent = await untilDone('sending to the dead-letter topic', { messages: poison.length }, () =>
-      producer.send({
-        topic: topics.deadLetter,
-        acks: -1,
-        messages: poison.map(({ topic, partition, message, reason }) => ({
-          key: message.key,
-          value: message.value,
-          headers: {
-            [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
-            [DEAD_LETTER_HEADERS.topic]: topic,
-            [DEAD_LETTER_HEADERS.partition]: String(partition),
-            [DEAD_LETTER_HEADERS.offset]: message.offset,
-            [DEAD_LETTER_HEADERS.component]: 'sink',
-          },
-        })),
-      }),
+  async function deadLetter(
+    poison: readonly Poison[],
+    cause: 'invalid_record' | 'refused_by_clickhouse',
+  ): Promise<boolean> {
+    const sent = await untilDone(
+      'sending to the dead-letter topic',
+      'dead_letter_topic',
+      { messages: poison.length },
+      () =>
+        producer.send({
+          topic: topics.deadLetter,
+          acks: -1,
+          messages: poison.map(({ topic, partition, message, reason }) => ({
+            key: message.key,
+            value: message.value,
+            headers: {
+              [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
+              [DEAD_LETTER_HEADERS.topic]: topic,
+              [DEAD_LETTER_HEADERS.partition]: String(partition),
+              [DEAD_LETTER_HEADERS.offset]: message.offset,
+              [DEAD_LETTER_HEADERS.component]: 'sink',
+            },
+          })),
+        }),
     );
     if (sent === false) return false;
+    metrics.deadLettered.inc({ cause }, poison.length);
     for (const { topic, partition, message, reason } of poison) {
       logger.warn('message sent to the dead-letter topic', {
         topic,
@@ -226,16 +248,23 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   async function insert(table: StoreTable, rows: readonly PendingRow[]): Promise<Poison[] | null> {
     const result = await untilDone(
       'ClickHouse write',
+      'clickhouse',
       { table, rows: rows.length },
-      () =>
-        writer.insert(
+      async () => {
+        const started = performance.now();
+        await writer.insert(
           table,
           rows.map((pending) => pending.row),
-        ),
+        );
+        metrics.insertDuration.observe((performance.now() - started) / 1000);
+      },
       (error) => valuesRefused(error) !== undefined,
     );
     if (result === false) return null;
-    if ('done' in result) return [];
+    if ('done' in result) {
+      metrics.rowsStored.inc({ table }, rows.length);
+      return [];
+    }
     if (rows.length === 1) {
       return [{ ...rows[0]!.source, reason: `ClickHouse refused the row: ${firstLine(result.refused)}` }];
     }
@@ -248,7 +277,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   /** Stores the chunks (dead letters first), then commits their offsets; false when stopping first. */
   async function store(chunks: readonly Chunk[]): Promise<boolean> {
     const poison = chunks.flatMap((chunk) => chunk.poison);
-    if (poison.length > 0 && !(await deadLetter(poison))) return false;
+    if (poison.length > 0 && !(await deadLetter(poison, 'invalid_record'))) return false;
     const byTable = new Map<StoreTable, PendingRow[]>();
     for (const chunk of chunks) {
       for (const pending of chunk.rows) {
@@ -259,7 +288,8 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     }
     for (const [table, rows] of byTable) {
       const refused = await insert(table, rows);
-      if (refused === null || (refused.length > 0 && !(await deadLetter(refused)))) return false;
+      if (refused === null || (refused.length > 0 && !(await deadLetter(refused, 'refused_by_clickhouse'))))
+        return false;
     }
     const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
     for (const { topic, partition, nextOffset, generation: fetchedIn } of chunks) {
@@ -291,6 +321,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
         rows += queue[count++]!.rows.length;
       }
       const chunks = queue.splice(0, count);
+      countQueuedRows();
       taken.fire();
       if (!(await store(chunks))) return;
     }
@@ -300,9 +331,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   async function roomInQueue(payload: EachBatchPayload): Promise<boolean> {
     for (;;) {
       if (stopping || !payload.isRunning() || payload.isStale()) return false;
-      let queuedRows = 0;
-      for (const chunk of queue) queuedRows += chunk.rows.length;
-      if (queuedRows < options.batchRows) return true;
+      if (countQueuedRows() < options.batchRows) return true;
       await Promise.race([taken.next(), sleep(1000)]);
       await payload.heartbeat();
     }
@@ -318,6 +347,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
       const { batch } = payload;
       const { topic, partition } = batch;
       const source: RecordSource = topic === topics.alerts ? 'alert' : 'event';
+      metrics.consumerLag.set(lagAfterBatch(batch), { topic, partition: String(partition) });
       for (let start = 0; start < batch.messages.length; start += options.batchRows) {
         if (!(await roomInQueue(payload))) return;
         const messages = batch.messages.slice(start, start + options.batchRows);
@@ -337,6 +367,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
           else chunk.poison.push({ topic, partition, message, reason: decoded.reason });
         }
         queue.push(chunk);
+        countQueuedRows();
         queued.fire();
         // The next fetch starts after this offset; the commit waits for the writer.
         payload.resolveOffset(last.offset);

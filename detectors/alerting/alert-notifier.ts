@@ -1,5 +1,5 @@
 import type { Alert } from '../../model/index.js';
-import type { Logger } from '../../platform/index.js';
+import type { Counter, Logger } from '../../platform/index.js';
 import { postAlerts, toPostableAlert } from './alertmanager-client.js';
 
 export interface AlertNotifierOptions {
@@ -8,6 +8,8 @@ export interface AlertNotifierOptions {
   /** Active alerts are re-posted this often; each post says the alert ends 3 intervals later. */
   resendIntervalMs: number;
   logger: Logger;
+  /** Counts each POST by `outcome` (ok, failed). */
+  posts?: Counter;
 }
 
 /**
@@ -39,6 +41,7 @@ export class AlertNotifier {
         alerts.map((a) => toPostableAlert(a, nowMs, 3 * this.options.resendIntervalMs)),
       );
     } catch (error) {
+      this.options.posts?.inc({ outcome: 'failed' });
       this.pending = alerts.filter((a) => a.status === 'resolved' || changed.includes(a));
       this.options.logger.warn('alertmanager post failed; will retry', {
         alerts: alerts.length,
@@ -46,6 +49,7 @@ export class AlertNotifier {
       });
       return 0;
     }
+    this.options.posts?.inc({ outcome: 'ok' });
     this.pending = [];
     for (const alert of alerts) {
       if (alert.status === 'resolved') this.lastPosted.delete(alert.fingerprint);

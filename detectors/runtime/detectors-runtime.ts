@@ -11,6 +11,7 @@ import {
 import { EventValidationError, parseEvent, type Alert, type TopicNames } from '../../model/index.js';
 import {
   ensureTopics,
+  lagAfterBatch,
   pipelineTopicSpecs,
   whenConsumerGivesUp,
   type Logger,
@@ -21,6 +22,7 @@ import type { DetectorRules } from '../config/detector-rules.js';
 import { createDetectorEngine } from '../engine/create-engine.js';
 import type { DetectorEngine } from '../engine/detector-engine.js';
 import { MemoryStateStore } from '../engine/state-store.js';
+import { createDetectorsMetrics, type DetectorsMetrics } from './detectors-metrics.js';
 import { StateChangelog } from './state-changelog.js';
 
 /**
@@ -59,6 +61,7 @@ export interface DetectorsRuntimeOptions {
   now?: () => number;
   /** Told when a Kafka consumer stopped for good (kafkajs gave up on it): the service should exit. */
   onConsumerStopped?: (error: Error) => void;
+  metrics?: DetectorsMetrics;
 }
 
 /** At most this many partitions' batches are processed at once (they share one write). */
@@ -85,6 +88,7 @@ interface ProcessedOffset extends TopicPartitionOffset {
 
 export class DetectorsRuntime {
   readonly engine: DetectorEngine;
+  readonly metrics: DetectorsMetrics;
   private readonly store = new MemoryStateStore();
   private readonly changelog: StateChangelog;
   private readonly instanceId: string;
@@ -114,12 +118,14 @@ export class DetectorsRuntime {
   private resendDue = false;
   private notifying: Promise<void> | null = null;
   private readonly now: () => number;
+  private lastWriteFailed = false;
 
   constructor(private readonly options: DetectorsRuntimeOptions) {
     // Unique per process, also across restarts: the changelog skips only this process's own echoes.
     this.instanceId = `${options.instanceId ?? 'detectors'}-${randomUUID().slice(0, 8)}`;
     this.engine = createDetectorEngine(options.rules, this.store);
     this.now = options.now ?? Date.now;
+    this.metrics = options.metrics ?? createDetectorsMetrics();
     this.changelog = new StateChangelog({
       kafka: options.kafka,
       topic: options.topics.detectorState,
@@ -130,6 +136,11 @@ export class DetectorsRuntime {
       logger: options.logger,
       onConsumerStopped: options.onConsumerStopped,
     });
+  }
+
+  /** Whether the last write of alerts and state to Kafka failed (it is retried with the next). */
+  writesFailing(): boolean {
+    return this.lastWriteFailed;
   }
 
   setRules(rules: DetectorRules): void {
@@ -181,6 +192,11 @@ export class DetectorsRuntime {
         // Processing is synchronous: stopping or seeking cannot happen in the middle of the batch.
         const last = isRunning() && !isStale() ? (batch.messages.at(-1)?.offset ?? null) : null;
         if (last !== null) {
+          this.metrics.consumerLag.set(lagAfterBatch(batch), {
+            topic: batch.topic,
+            partition: String(batch.partition),
+          });
+          this.metrics.recordsProcessed.inc({ topic: batch.topic }, batch.messages.length);
           for (const message of batch.messages)
             this.processRecord(batch.topic, batch.partition, message.offset, message.value);
           this.notify();
@@ -249,6 +265,7 @@ export class DetectorsRuntime {
 
   /** An alert goes to the next write and to the Alertmanager poster, independently. */
   private raise(alert: Alert): void {
+    this.metrics.alertsRaised.inc({ rule: alert.rule, status: alert.status });
     this.alerts.push(alert);
     this.toNotify.push(alert);
   }
@@ -333,9 +350,15 @@ export class DetectorsRuntime {
     }
     if (state.length > 0) topicMessages.push({ topic: this.changelog.topic, messages: state });
     if (topicMessages.length > 0) {
+      const started = performance.now();
       try {
         await producer.sendBatch({ acks: -1, topicMessages });
+        this.metrics.writes.inc({ outcome: 'ok' });
+        this.lastWriteFailed = false;
+        this.metrics.writeDuration.observe((performance.now() - started) / 1000);
       } catch (error) {
+        this.metrics.writes.inc({ outcome: 'failed' });
+        this.lastWriteFailed = true;
         // Kept for the next write: the engine will not raise them again for redelivered events.
         this.alerts = [...alerts, ...this.alerts];
         this.deadLetters = [...letters, ...this.deadLetters];
@@ -347,6 +370,7 @@ export class DetectorsRuntime {
         throw error;
       }
       for (const alert of alerts) this.options.onAlert?.(alert);
+      this.metrics.deadLettered.inc({}, letters.length);
       if (letters.length > 0)
         this.options.logger.warn('records not understood, sent to dead letter', { count: letters.length });
     }

@@ -4,14 +4,17 @@ import {
   createKafka,
   createLogger,
   envInt,
+  envListen,
   envString,
   KAFKA_ENV,
   kafkaSettingsFromEnv,
+  serveMetrics,
   serviceLifetime,
   type EnvVarSpec,
 } from '../../platform/index.js';
 import { AlertNotifier } from '../alerting/alert-notifier.js';
 import { RULES_ENV, rulesFromEnv, rulesPath as resolveRulesPath } from '../config/rules-source.js';
+import { createDetectorsMetrics } from './detectors-metrics.js';
 import { DetectorsRuntime } from './detectors-runtime.js';
 
 export const DETECTORS_ENV: readonly EnvVarSpec[] = [
@@ -36,9 +39,16 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
     default: '5000',
     description: 'how often alerts are checked for resolution and re-posting',
   },
+  {
+    name: 'MCPTAP_DETECTORS_METRICS_LISTEN',
+    default: '127.0.0.1:9466',
+    description:
+      "host:port of the detectors' /metrics, /healthz and /readyz (503 while writes to Kafka fail); `off` for none; if the address is taken, the detectors run without them and log an error",
+  },
 ];
 
-const [, amSpec, groupSpec, resendSpec, tickSpec] = DETECTORS_ENV as [
+const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec] = DETECTORS_ENV as [
+  EnvVarSpec,
   EnvVarSpec,
   EnvVarSpec,
   EnvVarSpec,
@@ -70,6 +80,8 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   const amUrl = envString(env, amSpec);
   const settings = kafkaSettingsFromEnv(env);
   const resendMs = envInt(env, resendSpec, 1000);
+  const metricsListen = envListen(env, metricsSpec);
+  const metrics = createDetectorsMetrics();
   const lifetime = serviceLifetime();
   const runtime = new DetectorsRuntime({
     kafka: createKafka(settings, { logger }),
@@ -80,7 +92,9 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
       alertmanagerUrl: amUrl === 'off' ? '' : amUrl,
       resendIntervalMs: resendMs,
       logger,
+      posts: metrics.alertmanagerPosts,
     }),
+    metrics,
     logger,
     topicSettings: settings.topicSettings,
     onConsumerStopped: lifetime.fail,
@@ -112,10 +126,19 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   });
 
   await runtime.start();
+  const metricsServer = await serveMetrics(metricsListen, {
+    registry: metrics.registry,
+    readiness: () =>
+      runtime.writesFailing()
+        ? { ready: false, why: 'writing alerts and state to Kafka fails; retrying' }
+        : { ready: true },
+    logger,
+  });
   const end = await lifetime.ended;
   logger.info('stopping detectors');
   unwatchFile(rulesPath);
   process.off('SIGHUP', onHup);
   await runtime.stop();
+  await metricsServer?.close();
   return end === 'signal' ? 0 : 1;
 }

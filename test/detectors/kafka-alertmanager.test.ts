@@ -18,7 +18,13 @@ import {
   type TopicNames,
 } from '../../model/index.js';
 import { createKafka, silentLogger } from '../../platform/index.js';
-import { AlertNotifier, DetectorsRuntime, defaultRules, replayTranscript } from '../../detectors/index.js';
+import {
+  AlertNotifier,
+  createDetectorsMetrics,
+  DetectorsRuntime,
+  defaultRules,
+  replayTranscript,
+} from '../../detectors/index.js';
 import {
   ensureInfra,
   fetchNotifications,
@@ -72,7 +78,11 @@ async function produce(topics: TopicNames, events: readonly McpEvent[]): Promise
   }
 }
 
-async function startRuntime(topics: TopicNames, groupId: string): Promise<DetectorsRuntime> {
+async function startRuntime(
+  topics: TopicNames,
+  groupId: string,
+  metrics = createDetectorsMetrics(),
+): Promise<DetectorsRuntime> {
   const runtime = new DetectorsRuntime({
     kafka,
     topics,
@@ -82,7 +92,9 @@ async function startRuntime(topics: TopicNames, groupId: string): Promise<Detect
       alertmanagerUrl: infra.alertmanagerUrl,
       resendIntervalMs: 60_000,
       logger: silentLogger,
+      posts: metrics.alertmanagerPosts,
     }),
+    metrics,
     logger: silentLogger,
     topicSettings: { partitions: 3, replicationFactor: 1, retentionMs: -1, maxMessageBytes: 1_048_576 },
     tickIntervalMs: 500,
@@ -125,9 +137,10 @@ test('events on Kafka become alerts on the alerts topic and notifications at the
   const since = Date.now();
   const topics = topicNames(uniqueName('det'));
   const tenant = uniqueName('tenant');
-  await startRuntime(topics, uniqueName('group'));
+  const runtime = await startRuntime(topics, uniqueName('group'));
   const onTopic = await alertsTopicReader(topics);
-  await produce(topics, eventsOf('seed-metadata-ssrf.jsonl', tenant));
+  const events = eventsOf('seed-metadata-ssrf.jsonl', tenant);
+  await produce(topics, events);
 
   const ssrf = await waitFor(
     () =>
@@ -151,6 +164,27 @@ test('events on Kafka become alerts on the alerts topic and notifications at the
   assert.equal(notified.labels.server, 'fetch');
   assert.equal(notified.labels.tool, 'fetch');
   assert.equal(notified.labels.session, ssrf.session_id);
+
+  const { metrics } = runtime;
+  await waitFor(() => metrics.recordsProcessed.total() === events.length, {
+    timeoutMs: 30_000,
+    description: `${events.length} records counted as processed`,
+  });
+  assert.ok(metrics.alertsRaised.get({ rule: 'ssrf_target', status: 'firing' }) >= 1);
+  await waitFor(() => metrics.alertsRaised.total() === onTopic.filter((a) => a.tenant === tenant).length, {
+    timeoutMs: 30_000,
+    description: 'as many alerts counted as raised as there are on the alerts topic',
+  });
+  assert.ok(metrics.alertmanagerPosts.get({ outcome: 'ok' }) >= 1);
+  assert.equal(metrics.alertmanagerPosts.get({ outcome: 'failed' }), 0);
+  assert.ok(metrics.writes.get({ outcome: 'ok' }) >= 1);
+  assert.equal(runtime.writesFailing(), false);
+  const lag = metrics.registry.render().match(/^mcptap_detectors_consumer_lag\{.*\} (\d+)$/gm) ?? [];
+  assert.ok(lag.length >= 1, 'a lag per partition consumed');
+  assert.ok(
+    lag.every((line) => line.endsWith(' 0')),
+    lag.join('\n'),
+  );
 });
 
 test('a detector restart mid-stream loses no detection and notifies each fingerprint once', async () => {

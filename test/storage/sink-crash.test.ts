@@ -3,6 +3,7 @@
 // Real Kafka, real ClickHouse 18.16, the sink as a child process (bin/mcptap.js).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
@@ -22,6 +23,14 @@ function startSinkProcess(env: Record<string, string>): ChildProcess {
   });
   child.stderr!.on('data', () => undefined);
   return child;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 async function exited(child: ChildProcess): Promise<void> {
@@ -99,13 +108,22 @@ describe('sink killed mid-batch (SIGKILL) and restarted', () => {
     assert.ok(stored < 300 * 7, `killed mid-way (${before} rows when killed, ${stored} after)`);
     assert.ok(offsets < records.length, `offsets committed when killed: ${offsets}`);
 
-    const second = startSinkProcess(env);
+    const metricsPort = await freePort();
+    const second = startSinkProcess({ ...env, MCPTAP_SINK_METRICS_LISTEN: `127.0.0.1:${metricsPort}` });
     children.push(second);
     await waitFor(async () => (await committedOffsets(fixture, groupId)) === records.length, {
       timeoutMs: 120_000,
       intervalMs: 250,
       description: 'every record consumed after the restart',
     });
+    // What an operator's Prometheus sees of the restarted sink.
+    const scrape = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const storedSinceRestart = [...scrape.matchAll(/^mcptap_sink_rows_stored_total\{table="\w+"\} (\d+)$/gm)];
+    assert.ok(storedSinceRestart.length >= 4, scrape);
+    assert.ok(storedSinceRestart.reduce((sum, m) => sum + Number(m[1]), 0) >= records.length - stored);
+    const lags = [...scrape.matchAll(/^mcptap_sink_consumer_lag\{.*\} (\d+)$/gm)];
+    assert.ok(lags.length > 0 && lags.every((m) => m[1] === '0'), scrape);
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status, 200);
     second.kill('SIGTERM');
     await exited(second);
     assert.equal(second.exitCode, 0, 'the sink stops cleanly on SIGTERM');

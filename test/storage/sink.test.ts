@@ -4,8 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../platform/index.js';
 import {
   DEAD_LETTER_HEADERS,
+  createSinkMetrics,
   migrate,
   openStore,
+  STORE_TABLES,
   secretMaskerFor,
   sessionTimeline,
   startSink,
@@ -22,6 +24,7 @@ describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
   let fixture: KafkaFixture;
   let store: Store;
   let sink: RunningSink;
+  const metrics = createSinkMetrics();
 
   before(async () => {
     const { clickhouseUrl } = await ensureInfra(['kafka', 'clickhouse']);
@@ -43,6 +46,7 @@ describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
       batchWaitMs: 200,
       retryMaxMs: 1000,
       logger: silentLogger,
+      metrics,
     });
   });
   after(async () => {
@@ -159,5 +163,17 @@ describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
     assert.ok('kind' in call && call.kind === 'tool_call' && original.kind === 'tool_call');
     assert.match(call.result.text, /\[SECRET:private_key:[0-9a-f]+\]/);
     assert.equal(call.result.sha256, original.result.sha256, 'the hash of the original is kept');
+  });
+
+  it('counts what it stored and dead-lettered, and how far behind it is, in its metrics', async () => {
+    let stored = 0;
+    for (const table of STORE_TABLES) stored += await count(store, table);
+    assert.equal(metrics.rowsStored.total(), stored);
+    assert.equal(metrics.deadLettered.get({ cause: 'invalid_record' }), 3);
+    assert.equal(metrics.writeFailures.total(), 0);
+    assert.equal(metrics.queuedRows.get(), 0);
+    assert.equal(metrics.consumerLag.get({ topic: fixture.topics.events, partition: '0' }), 0);
+    assert.ok(metrics.insertDuration.count >= 1);
+    assert.match(metrics.registry.render(), /^mcptap_sink_rows_stored_total\{table="tool_calls"\} \d+$/m);
   });
 });

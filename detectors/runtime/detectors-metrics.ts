@@ -1,0 +1,53 @@
+import { MetricsRegistry, type Counter, type Gauge, type Histogram } from '../../platform/index.js';
+
+/** Every metric `mcptap detectors` exposes on /metrics, named once. */
+export interface DetectorsMetrics {
+  registry: MetricsRegistry;
+  /** By `topic`. */
+  recordsProcessed: Counter;
+  /** By `rule` and `status` (firing, resolved). */
+  alertsRaised: Counter;
+  deadLettered: Counter;
+  /** Writes of alerts, dead letters and state to Kafka, by `outcome` (ok, failed; failed ones are retried). */
+  writes: Counter;
+  writeDuration: Histogram;
+  /** POSTs to Alertmanager, by `outcome` (ok, failed; failed alerts go with the next post). */
+  alertmanagerPosts: Counter;
+  /** By `topic` and `partition`: records behind the partition's end at its last fetch. */
+  consumerLag: Gauge;
+}
+
+export function createDetectorsMetrics(registry = new MetricsRegistry()): DetectorsMetrics {
+  return {
+    registry,
+    recordsProcessed: registry.counter(
+      'mcptap_detectors_records_processed_total',
+      'event and catalog records run through the detectors, by topic',
+    ),
+    alertsRaised: registry.counter(
+      'mcptap_detectors_alerts_total',
+      'alerts raised and resolved, by rule and status',
+    ),
+    deadLettered: registry.counter(
+      'mcptap_detectors_dead_lettered_total',
+      'records that are not valid events, sent to the dead-letter topic',
+    ),
+    writes: registry.counter(
+      'mcptap_detectors_writes_total',
+      'writes of alerts, dead letters and detector state to Kafka, by outcome (failed ones are retried)',
+    ),
+    writeDuration: registry.histogram(
+      'mcptap_detectors_write_duration_seconds',
+      'time of one successful write to Kafka (acks=all)',
+      [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ),
+    alertmanagerPosts: registry.counter(
+      'mcptap_detectors_alertmanager_posts_total',
+      'POSTs to Alertmanager, by outcome (alerts of a failed post go with the next one)',
+    ),
+    consumerLag: registry.gauge(
+      'mcptap_detectors_consumer_lag',
+      "records behind each partition's end at its last fetch, by topic and partition",
+    ),
+  };
+}
