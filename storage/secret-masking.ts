@@ -21,25 +21,25 @@ const KEEP = new Set([
 /** `value` with every string masked; the same object (or array) when nothing in it changed. */
 function maskValue(value: unknown, mask: SecretMasker): unknown {
   if (typeof value === 'string') return mask(value);
+  if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {
     let out: unknown[] | undefined;
-    value.forEach((item: unknown, i) => {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
       const masked = maskValue(item, mask);
       if (masked !== item) (out ??= [...value])[i] = masked;
-    });
-    return out ?? value;
-  }
-  if (value !== null && typeof value === 'object') {
-    let out: Record<string, unknown> | undefined;
-    for (const key of Object.keys(value)) {
-      if (KEEP.has(key) || key === 'evidence_event_ids') continue;
-      const item: unknown = (value as Record<string, unknown>)[key];
-      const masked = maskValue(item, mask);
-      if (masked !== item) (out ??= { ...value })[key] = masked;
     }
     return out ?? value;
   }
-  return value;
+  let out: Record<string, unknown> | undefined;
+  // Records are plain data: `for…in` walks their keys without building an array of them per object.
+  for (const key in value) {
+    if (KEEP.has(key) || key === 'evidence_event_ids') continue;
+    const item: unknown = (value as Record<string, unknown>)[key];
+    const masked = maskValue(item, mask);
+    if (masked !== item) (out ??= { ...value })[key] = masked;
+  }
+  return out ?? value;
 }
 
 export function maskRecord<R extends StoredRecord>(record: R, mask: SecretMasker): R {

@@ -26,7 +26,14 @@ const OUTSIDE_ALPHABET = new RegExp(`[^${BASE64_ALPHABET}]`, 'g');
 const IN_BASE64_ALPHABET = Uint8Array.from({ length: 128 }, (_, c) =>
   new RegExp(`[${BASE64_ALPHABET}]`).test(String.fromCharCode(c)) ? 1 : 0,
 );
-const HEX_RUN = /(?<![0-9A-Za-z])(?:[0-9a-fA-F]{2}){12,}(?![0-9A-Za-z])/g;
+/**
+ * A whole alphanumeric word of at least 12 hex digit pairs in a base64 run, as group 1: at the run's
+ * start, or after one of the run's other characters `+/_-`. Matched from that character, not with a
+ * look-behind, the regex engine skips to the few places a word starts instead of trying each one.
+ */
+const HEX_WORD = String.raw`((?:[0-9a-fA-F]{2}){12,})(?![0-9A-Za-z])`;
+const HEX_WORD_AT_START = new RegExp(HEX_WORD, 'y');
+const HEX_WORD_AFTER = new RegExp(`[+/_-]${HEX_WORD}`, 'g');
 const PERCENT_RUN = /(?:[^\s%"'<>]*%[0-9A-Fa-f]{2})+[^\s%"'<>]*/g;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 
@@ -34,14 +41,73 @@ export function secretFingerprint(value: string): string {
   return sha256Hex(value).slice(0, 8);
 }
 
+function isPrintable(code: number): boolean {
+  return (code >= 0x20 && code < 0x7f) || code === 0x0a || code === 0x0d || code === 0x09;
+}
+
+/** Whether `other` non-printable characters of `length` leave less than 95 % printable. */
+function tooManyOther(other: number, length: number): boolean {
+  return (length - other) / length < 0.95;
+}
+
 /** At least 95 % printable ASCII; stops as soon as the other characters rule that out. */
 function isMostlyPrintable(text: string): boolean {
   if (text.length === 0) return false;
   let other = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 0x20 && c < 0x7f) || c === 0x0a || c === 0x0d || c === 0x09) continue;
-    if ((text.length - ++other) / text.length < 0.95) return false;
+    if (!isPrintable(text.charCodeAt(i)) && tooManyOther(++other, text.length)) return false;
+  }
+  return true;
+}
+
+/** The value of each hex digit and base64 (and base64url) character by code; -1 for others. */
+const HEX_DIGIT = Int8Array.from({ length: 128 }, (_, c) => {
+  const digit = parseInt(String.fromCharCode(c), 16);
+  return Number.isNaN(digit) ? -1 : digit;
+});
+const BASE64_DIGIT = Int8Array.from({ length: 128 }, (_, c) =>
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.indexOf(
+    String.fromCharCode(c).replace('-', '+').replace('_', '/'),
+  ),
+);
+
+/** Byte `i` that the hex digits from `start` decode to, or -1 past them. */
+function hexByteAt(text: string, start: number, i: number): number {
+  const high = HEX_DIGIT[text.charCodeAt(start + 2 * i)] ?? -1;
+  const low = HEX_DIGIT[text.charCodeAt(start + 2 * i + 1)] ?? -1;
+  return high < 0 || low < 0 ? -1 : (high << 4) | low;
+}
+
+/** Byte `i` that the base64 characters from `start` decode to (4 characters give 3 bytes), or -1 past them. */
+function base64ByteAt(text: string, start: number, i: number): number {
+  const at = start + 4 * Math.floor(i / 3) + (i % 3);
+  const shift = 2 * (i % 3);
+  const first = BASE64_DIGIT[text.charCodeAt(at)] ?? -1;
+  const second = BASE64_DIGIT[text.charCodeAt(at + 1)] ?? -1;
+  return first < 0 || second < 0 ? -1 : ((first << (2 + shift)) | (second >> (4 - shift))) & 0xff;
+}
+
+/** Decoded bytes that `mayDecodeToText` reads at most: a decode and `isMostlyPrintable` read the rest. */
+const PRE_CHECKED_BYTES = 256;
+
+/**
+ * False when the bytes `text.slice(start, end)` decodes to cannot be mostly printable, read from the
+ * first encoded characters: a run up to a few KB that decodes to binary (padding like `aaaa…`, a
+ * hash, a random id) is ruled out after a few characters instead of decoded whole. Only a necessary
+ * condition (the bytes counted are a prefix, the length an upper bound): `isMostlyPrintable` on the
+ * decoded text decides.
+ */
+function mayDecodeToText(text: string, start: number, end: number, encoding: 'hex' | 'base64'): boolean {
+  const maxBytes = Math.floor(((end - start) * (encoding === 'hex' ? 4 : 6)) / 8);
+  const checked = Math.min(maxBytes, PRE_CHECKED_BYTES);
+  // On a longer run, even a prefix of nothing but binary leaves too little to rule it out.
+  if (!tooManyOther(checked, maxBytes)) return true;
+  const byteAt = encoding === 'hex' ? hexByteAt : base64ByteAt;
+  let other = 0;
+  for (let i = 0; i < checked; i++) {
+    const byte = byteAt(text, start, i);
+    if (byte < 0) break;
+    if (!isPrintable(byte) && tooManyOther(++other, maxBytes)) return false;
   }
   return true;
 }
@@ -51,31 +117,67 @@ interface RawMatch extends SecretMatch {
 }
 
 /**
- * The regex quick checks tested on the whole text, as one regex (case-insensitive: a superset of
- * each): text it misses, such as most short strings, skips them all in one match instead of one each.
+ * Whether a rule's quick check is a regex that can join a combined check: of the flags a quick check
+ * may have (not `g` or `y`), only `i` keeps an alternation of them a superset of each.
  */
-const ANY_WHOLE_TEXT_CHECK = new RegExp(
-  SECRET_RULES.flatMap(({ quickCheck, withinRun }) =>
-    withinRun === undefined && quickCheck instanceof RegExp ? [quickCheck.source] : [],
-  ).join('|'),
-  'i',
-);
+function hasCombinableCheck(rule: SecretRule): boolean {
+  return rule.quickCheck instanceof RegExp && /^i?$/.test(rule.quickCheck.flags);
+}
 
-function mayMatch(rule: SecretRule, text: string, runs: readonly Run[], anyWholeText: boolean): boolean {
-  if (rule.withinRun === undefined) {
-    return (anyWholeText || !(rule.quickCheck instanceof RegExp)) && rule.quickCheck.test(text);
-  }
+/**
+ * The quick checks of `rules` as one regex (case-insensitive if one of them is: a superset of each):
+ * text it misses skips all those rules in one match instead of one each.
+ */
+function combinedCheck(rules: readonly SecretRule[]): RegExp {
+  const checks = rules.filter((rule) => COMBINED.has(rule)).map((rule) => rule.quickCheck as RegExp);
+  return new RegExp(
+    checks.map((check) => check.source).join('|'),
+    checks.some((check) => check.ignoreCase) ? 'i' : '',
+  );
+}
+
+/** Rules whose quick check is in one of the two combined checks below. */
+const COMBINED: ReadonlySet<SecretRule> = new Set(SECRET_RULES.filter(hasCombinableCheck));
+/** Tested on the whole text. */
+const ANY_WHOLE_TEXT_CHECK = combinedCheck(SECRET_RULES.filter((rule) => rule.withinRun === undefined));
+/** Tested on each base64-alphabet run. */
+const ANY_RUN_CHECK = combinedCheck(SECRET_RULES.filter((rule) => rule.withinRun !== undefined));
+/** Rules whose quick check is in neither combined check (the key-assignment ones): tested one by one. */
+const OWN_CHECK_RULES = SECRET_RULES.filter((rule) => !COMBINED.has(rule));
+
+function mayMatch(rule: SecretRule, text: string, runs: readonly Run[]): boolean {
+  if (rule.withinRun === undefined) return rule.quickCheck.test(text);
   for (const run of runs) {
     if (run.end - run.start >= rule.withinRun && rule.quickCheck.test(run.text)) return true;
   }
   return false;
 }
 
-function directMatches(text: string, runs: readonly Run[]): RawMatch[] {
+const NO_MATCHES: readonly RawMatch[] = [];
+const NO_RULES: readonly SecretRule[] = [];
+
+/** The rules whose quick check `text` passes, in SECRET_RULES order; none, for most text. */
+function candidateRules(text: string, runs: readonly Run[]): readonly SecretRule[] {
+  const wholeText = ANY_WHOLE_TEXT_CHECK.test(text);
+  let inRun = false;
+  for (const run of runs) if ((inRun = ANY_RUN_CHECK.test(run.text))) break;
+  if (!wholeText && !inRun) {
+    let passed: SecretRule[] | undefined;
+    for (const rule of OWN_CHECK_RULES) if (mayMatch(rule, text, runs)) (passed ??= []).push(rule);
+    return passed ?? NO_RULES;
+  }
+  return SECRET_RULES.filter(
+    (rule) =>
+      (!COMBINED.has(rule) || (rule.withinRun === undefined ? wholeText : inRun)) &&
+      mayMatch(rule, text, runs),
+  );
+}
+
+function directMatches(text: string, runs: readonly Run[]): readonly RawMatch[] {
+  const rules = candidateRules(text, runs);
+  if (rules.length === 0) return NO_MATCHES;
   const found: RawMatch[] = [];
-  const anyWholeText = ANY_WHOLE_TEXT_CHECK.test(text);
-  for (const rule of SECRET_RULES) {
-    if (!mayMatch(rule, text, runs, anyWholeText)) continue;
+  for (const rule of rules) {
     rule.pattern.lastIndex = 0;
     for (let m = rule.pattern.exec(text); m !== null; m = rule.pattern.exec(text)) {
       if (m[0].length === 0) rule.pattern.lastIndex++;
@@ -96,12 +198,23 @@ function directMatches(text: string, runs: readonly Run[]): RawMatch[] {
   return found;
 }
 
-function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+interface Span {
+  start: number;
+  end: number;
+}
+
+function overlaps(a: Span, b: Span): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-function inBase64Alphabet(text: string, at: number): boolean {
-  return IN_BASE64_ALPHABET[text.charCodeAt(at)] === 1;
+function overlapsAny(span: Span, spans: readonly Span[]): boolean {
+  for (const other of spans) if (overlaps(other, span)) return true;
+  return false;
+}
+
+/** Whether `span` overlaps none of the matches kept so far. */
+function isFree(span: Span, taken: readonly Span[], found: readonly Span[]): boolean {
+  return !overlapsAny(span, taken) && !overlapsAny(span, found);
 }
 
 interface Run {
@@ -114,24 +227,28 @@ interface Run {
   text: string;
 }
 
+const NO_RUNS: readonly Run[] = [];
+
 /**
  * Every maximal run of at least MIN_RUN base64-alphabet characters (with their padding, those of
  * MIN_ENCODED_RUN are the matches of `/[A-Za-z0-9+/_-]{24,}={0,2}/g`). Probes every MIN_RUN-th
  * character and scans back from a probe inside the alphabet, so text of short words is mostly
  * skipped rather than read.
  */
-function base64Runs(text: string): Run[] {
-  const runs: Run[] = [];
+function base64Runs(text: string): readonly Run[] {
+  let runs: Run[] | undefined;
   // No run of MIN_RUN can start before `from`; the character before `from` is outside the alphabet.
   let from = 0;
   while (from + MIN_RUN <= text.length) {
     const probe = from + MIN_RUN - 1;
-    if (!inBase64Alphabet(text, probe)) {
+    // The alphabet lookups are written out: a call per character costs more than the lookup when
+    // the optimizer does not inline it, as happens once `scan` has run on varied text.
+    if (IN_BASE64_ALPHABET[text.charCodeAt(probe)] !== 1) {
       from = probe + 1;
       continue;
     }
     let start = probe;
-    while (start > from && inBase64Alphabet(text, start - 1)) start--;
+    while (start > from && IN_BASE64_ALPHABET[text.charCodeAt(start - 1)] === 1) start--;
     if (start > from) {
       from = start;
       continue;
@@ -140,18 +257,31 @@ function base64Runs(text: string): Run[] {
     const end = OUTSIDE_ALPHABET.test(text) ? OUTSIDE_ALPHABET.lastIndex - 1 : text.length;
     let padded = end;
     while (padded < text.length && padded - end < 2 && text[padded] === '=') padded++;
-    runs.push({ start, end, padded, text: text.slice(start, end) });
+    (runs ??= []).push({ start, end, padded, text: text.slice(start, end) });
     from = end + 1;
   }
-  return runs;
+  return runs ?? NO_RUNS;
+}
+
+/** Where the hex word that HEX_WORD_AT_START or HEX_WORD_AFTER matched in `run` is in the text. */
+function hexWordSpan(run: Run, m: RegExpExecArray): Span {
+  const end = run.start + m.index + m[0].length;
+  return { start: end - m[1]!.length, end };
 }
 
 /** Whole alphanumeric words of at least 12 hex digit pairs; such a word is always inside a base64 run. */
-function hexRuns(text: string, base64: readonly Run[]): Array<{ start: number; end: number }> {
-  const found: Array<{ start: number; end: number }> = [];
+function hexRuns(text: string, base64: readonly Run[]): Span[] {
+  const found: Span[] = [];
   for (const run of base64) {
-    for (const m of run.text.matchAll(HEX_RUN)) {
-      found.push({ start: run.start + m.index, end: run.start + m.index + m[0].length });
+    // A run of hex that decodes to binary (`aaaa…`) is ruled out before the regex reads all of it.
+    if (mayDecodeToText(text, run.start, run.end, 'hex')) {
+      HEX_WORD_AT_START.lastIndex = 0;
+      const first = HEX_WORD_AT_START.exec(run.text);
+      if (first !== null) found.push(hexWordSpan(run, first));
+    }
+    HEX_WORD_AFTER.lastIndex = 0;
+    for (let m = HEX_WORD_AFTER.exec(run.text); m !== null; m = HEX_WORD_AFTER.exec(run.text)) {
+      found.push(hexWordSpan(run, m));
     }
   }
   return found;
@@ -183,8 +313,6 @@ function encodedMatches(
   runs: readonly Run[],
 ): RawMatch[] {
   const found: RawMatch[] = [];
-  const free = (start: number, end: number) =>
-    !taken.some((t) => overlaps(t, { start, end })) && !found.some((f) => overlaps(f, { start, end }));
 
   if (text.includes('%')) {
     // matchAll iterates a copy of the pattern: the recursive scan below reuses the shared one.
@@ -193,18 +321,19 @@ function encodedMatches(
       for (const inner of scan(decoded, depth + 1)) {
         const start = m.index + (offsets[inner.start] ?? 0);
         const end = m.index + (offsets[inner.end] ?? m[0].length);
-        if (free(start, end)) found.push({ ...inner, start, end, encoding: 'url', priority: 0 });
+        if (isFree({ start, end }, taken, found))
+          found.push({ ...inner, start, end, encoding: 'url', priority: 0 });
       }
     }
   }
   const base64 = runs.filter(isEncodedRun);
   if (base64.length === 0) return found;
-  for (const [runs, encoding] of [
+  for (const [spans, encoding] of [
     [hexRuns(text, base64), 'hex'],
     [base64.map(({ start, padded }) => ({ start, end: padded })), 'base64'],
   ] as const) {
-    for (const { start, end } of runs) {
-      if (!free(start, end)) continue;
+    for (const { start, end } of spans) {
+      if (!isFree({ start, end }, taken, found) || !mayDecodeToText(text, start, end, encoding)) continue;
       const decoded = Buffer.from(text.slice(start, end), encoding).toString('latin1');
       if (!isMostlyPrintable(decoded)) continue;
       const inner = scan(decoded, depth + 1)[0];
@@ -227,14 +356,13 @@ function byStart(a: RawMatch, b: RawMatch): number {
   return a.start - b.start;
 }
 
-function scan(text: string, depth: number): RawMatch[] {
+function scan(text: string, depth: number): readonly RawMatch[] {
   const runs = base64Runs(text);
   const direct = directMatches(text, runs);
   const mayBeEncoded = depth < MAX_DEPTH && (text.includes('%') || runs.some(isEncodedRun));
-  if (direct.length === 0 && !mayBeEncoded) return [];
-  direct.sort(byStrength);
+  if (direct.length === 0 && !mayBeEncoded) return NO_MATCHES;
   const kept: RawMatch[] = [];
-  for (const match of direct) if (!kept.some((k) => overlaps(k, match))) kept.push(match);
+  for (const match of direct.toSorted(byStrength)) if (!overlapsAny(match, kept)) kept.push(match);
   if (mayBeEncoded) kept.push(...encodedMatches(text, depth, kept, runs));
   return kept.sort(byStart);
 }
@@ -256,7 +384,7 @@ export function secretMask(match: Pick<SecretMatch, 'type' | 'fingerprint'>): st
 
 /** `text` with every secret replaced by `[SECRET:<type>:<fingerprint>]`. */
 export function maskSecrets(text: string): string {
-  const matches = findSecrets(text);
+  const matches = scan(text, 0);
   if (matches.length === 0) return text;
   let out = '';
   let at = 0;

@@ -91,25 +91,45 @@ const WHITESPACE = /\s/;
 const ASSIGN_SIGNS = [':', '='] as const;
 /** Every key of the `KEY ASSIGN` rules, by how it ends (`api_key` ends with `key`), lower-case. */
 const KEY_ENDINGS = ['secret', 'token', 'key', 'credential', 'passwd', 'password', 'pwd', 'passphrase'];
-const LONGEST_KEY = Math.max(...KEY_ENDINGS.map((key) => key.length)) + 'ss'.length;
-// Lower-case ASCII codes a key (or its plural) ends with; `| 0x20` lower-cases an ASCII letter.
-const KEY_LAST_LETTERS = new Set([...KEY_ENDINGS.map((key) => key.charCodeAt(key.length - 1)), 0x73]);
-const PLURAL = /s{1,2}$/;
+const LOWER_S = 0x73;
+// By lower-case ASCII code, the keys ending with it; `| 0x20` lower-cases an ASCII letter and maps
+// no other character to one, as the rules' patterns (`i` without `u`) fold ASCII letters only.
+const KEYS_BY_LAST_LETTER = Array.from({ length: 128 }, (_, code) =>
+  KEY_ENDINGS.filter((key) => key.charCodeAt(key.length - 1) === code),
+);
+// 1 where a key or its plural can end.
+const KEY_LAST_LETTERS = Uint8Array.from(KEYS_BY_LAST_LETTER, (keys, code) =>
+  keys.length > 0 || code === LOWER_S ? 1 : 0,
+);
 const NONE: ReadonlySet<string> = new Set();
+const NO_KEYS: readonly string[] = [];
 
 function isWhitespace(text: string, at: number): boolean {
   const c = text.charCodeAt(at);
   return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c > 0x7f && WHITESPACE.test(text[at]!));
 }
 
+function isQuote(code: number): boolean {
+  return code === 0x22 || code === 0x27;
+}
+
+/** Whether the text before `end` ends with `key` (lower-case), its ASCII letters in any case. */
+function endsWithKey(text: string, end: number, key: string): boolean {
+  if (end < key.length) return false;
+  for (let i = 1; i <= key.length; i++) {
+    if ((text.charCodeAt(end - i) | 0x20) !== key.charCodeAt(key.length - i)) return false;
+  }
+  return true;
+}
+
 /** The key in KEY_ENDINGS that the text before `end` ends with, allowing a plural `s` (or `ss`). */
 function keyEndingAt(text: string, end: number): string | undefined {
-  if (end === 0 || !KEY_LAST_LETTERS.has(text.charCodeAt(end - 1) | 0x20)) return undefined;
-  const stem = text
-    .slice(Math.max(0, end - LONGEST_KEY), end)
-    .toLowerCase()
-    .replace(PLURAL, '');
-  for (const key of KEY_ENDINGS) if (stem.endsWith(key)) return key;
+  if (end === 0 || KEY_LAST_LETTERS[text.charCodeAt(end - 1) | 0x20] !== 1) return undefined;
+  let stem = end;
+  while (stem > end - 2 && (text.charCodeAt(stem - 1) | 0x20) === LOWER_S) stem--;
+  for (const key of KEYS_BY_LAST_LETTER[text.charCodeAt(stem - 1) | 0x20] ?? NO_KEYS) {
+    if (endsWithKey(text, stem, key)) return key;
+  }
   return undefined;
 }
 
@@ -128,7 +148,7 @@ function assignedKeys(text: string): ReadonlySet<string> {
     for (let at = text.indexOf(sign); at !== -1; at = text.indexOf(sign, at + 1)) {
       let end = at;
       while (end > 0 && isWhitespace(text, end - 1)) end--;
-      if (text[end - 1] === '"' || text[end - 1] === "'") end--;
+      if (isQuote(text.charCodeAt(end - 1))) end--;
       const key = keyEndingAt(text, end);
       if (key !== undefined) (found ??= new Set()).add(key);
     }
