@@ -3,15 +3,19 @@ import type { TopicNames } from '../model/index.js';
 import { lagAfterBatch, whenConsumerGivesUp, type Logger } from '../platform/index.js';
 import { valuesRefused } from './insert-errors.js';
 import type { Row, StoredRecord } from './row-codec.js';
+import { batchDueInMs } from './sink-batching.js';
+import { CommitsInOrder } from './sink-commit-order.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { validateRecord, type RecordSource, type StoreWriter } from './store-writer.js';
 import type { StoreTable } from './tables.js';
 
 /**
  * Kafka → store. One consumer group over the events, catalog, prompts and alerts topics. Fetched
- * batches are validated, masked and turned into rows while the previous insert is still running;
- * one writer then stores what is queued, from every partition, with one insert per table, and only
- * then commits those partitions' offsets (at-least-once; the tables collapse redeliveries).
+ * batches are validated, masked and turned into rows while earlier inserts are still running; the
+ * writer takes what is queued, from every partition, when it is due (sink-batching.ts), stores it
+ * with one insert per table while the batch before may still be inserting, and commits the
+ * batches' offsets in the order they were taken, each only once it and every batch before it are
+ * stored (at-least-once; the tables collapse redeliveries).
  * While ClickHouse cannot be reached, consumption pauses and the insert is retried with backoff:
  * nothing is skipped. A message that is not a valid event or alert, or a row that ClickHouse
  * refuses to read (found by halving the insert until it stands alone), goes to the dead-letter
@@ -73,7 +77,15 @@ interface Chunk {
   generation: number;
   rows: PendingRow[];
   poison: Poison[];
+  queuedAt: number;
+  /** Fetched while the partition was behind the end of its log (sink-batching.ts). */
+  behind: boolean;
 }
+
+/** Batches being stored at once: ClickHouse parses one while the next one is sent. */
+const INSERTS_IN_FLIGHT = 2;
+/** Longest a fetch waits at the broker when there is nothing new (a long poll). */
+const FETCH_WAIT_MS = 1000;
 
 type Decoded = { ok: true; record: StoredRecord } | { ok: false; reason: string };
 
@@ -102,6 +114,14 @@ function firstLine(error: unknown): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Settles when `wake` does or after `ms` (which may be Infinity), whichever is first. */
+async function wakeOrAfter(wake: Promise<void>, ms: number): Promise<void> {
+  if (ms === Infinity) return wake;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([wake, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** A promise that settles on the next `fire()`: how the writer and the consumer wake each other. */
 function signal(): { next(): Promise<void>; fire(): void } {
   let fire!: () => void;
@@ -121,11 +141,13 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   const inputs = [topics.events, topics.catalog, topics.prompts, topics.alerts];
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    // The broker holds a fetch until a batch's worth of bytes is there or the wait is over:
-    // batches are bounded by size under load and by time when traffic is light.
-    minBytes: options.batchBytes,
+    // A fetch returns as soon as there is something: the writer, which knows whether a partition
+    // is behind, decides how long rows wait for a fuller batch (sink-batching.ts). A broker-side
+    // wait for a batch's worth of bytes would also hold the last rows of a backlog for the whole
+    // wait. With nothing to fetch, the broker holds the fetch for FETCH_WAIT_MS.
+    minBytes: 1,
     maxBytesPerPartition: options.batchBytes,
-    maxWaitTimeInMs: options.batchWaitMs,
+    maxWaitTimeInMs: FETCH_WAIT_MS,
     sessionTimeout: 30_000,
     heartbeatInterval: 3_000,
   });
@@ -136,12 +158,21 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   await consumer.subscribe({ topics: inputs, fromBeginning: true });
 
   const queue: Chunk[] = [];
-  const queued = signal();
+  /** Fired when a chunk is queued, an insert ends, or the sink stops. */
+  const wakeWriter = signal();
   const taken = signal();
+  /** Records behind the end of each partition (`topic\0partition`) after its last fetch. */
+  const lagAfterLastFetch = new Map<string, number>();
+  const caughtUp = () => [...lagAfterLastFetch.values()].every((lag) => lag === 0);
   let generation = 0;
   let stopping = false;
   let paused = false;
-  consumer.on(consumer.events.GROUP_JOIN, () => generation++);
+  /** Writes (inserts, dead letters) whose last attempt failed: consumption resumes when none is left. */
+  let failingWrites = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    generation++;
+    lagAfterLastFetch.clear();
+  });
 
   function pause(): void {
     if (paused) return;
@@ -176,29 +207,38 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     refused: (error: unknown) => boolean = () => false,
   ): Promise<{ done: T } | { refused: unknown } | false> {
     let delay = 200;
-    for (let attempts = 1; ; attempts++) {
-      try {
-        const done = await attempt();
-        if (attempts > 1) logger.info(`${what} succeeded again; resuming`, { ...context, attempts });
-        resume();
-        return { done };
-      } catch (error) {
-        if (refused(error)) return { refused: error };
-        metrics.writeFailures.inc({ target });
-        pause();
-        logger.warn(`${what} failed; consumption paused, retrying`, {
-          ...context,
-          attempt: attempts,
-          retry_in_ms: delay,
-          error: firstLine(error),
-        });
-      }
-      for (let waited = 0; waited < delay; waited += 1000) {
+    let failing = false;
+    try {
+      for (let attempts = 1; ; attempts++) {
+        try {
+          const done = await attempt();
+          if (attempts > 1) logger.info(`${what} succeeded again`, { ...context, attempts });
+          return { done };
+        } catch (error) {
+          if (refused(error)) return { refused: error };
+          metrics.writeFailures.inc({ target });
+          if (!failing) failingWrites++;
+          failing = true;
+          pause();
+          logger.warn(`${what} failed; consumption paused, retrying`, {
+            ...context,
+            attempt: attempts,
+            retry_in_ms: delay,
+            error: firstLine(error),
+          });
+        }
+        for (let waited = 0; waited < delay; waited += 1000) {
+          if (stopping) return false;
+          await sleep(Math.min(1000, delay - waited));
+        }
         if (stopping) return false;
-        await sleep(Math.min(1000, delay - waited));
+        delay = Math.min(delay * 2, options.retryMaxMs);
       }
-      if (stopping) return false;
-      delay = Math.min(delay * 2, options.retryMaxMs);
+    } finally {
+      if (failing && --failingWrites === 0) {
+        resume();
+        if (!stopping) logger.info('writes succeed again; consumption resumed');
+      }
     }
   }
 
@@ -274,7 +314,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     return first && second && [...first, ...second];
   }
 
-  /** Stores the chunks (dead letters first), then commits their offsets; false when stopping first. */
+  /** Stores the chunks (dead letters first); false when the sink stops first. */
   async function store(chunks: readonly Chunk[]): Promise<boolean> {
     const poison = chunks.flatMap((chunk) => chunk.poison);
     if (poison.length > 0 && !(await deadLetter(poison, 'invalid_record'))) return false;
@@ -291,6 +331,11 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
       if (refused === null || (refused.length > 0 && !(await deadLetter(refused, 'refused_by_clickhouse'))))
         return false;
     }
+    return true;
+  }
+
+  /** Commits the offsets after the stored chunks, for the partitions this consumer still owns. */
+  async function commit(chunks: readonly Chunk[]): Promise<void> {
     const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
     for (const { topic, partition, nextOffset, generation: fetchedIn } of chunks) {
       if (fetchedIn === generation)
@@ -304,27 +349,50 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
         error: firstLine(error),
       });
     }
-    return true;
   }
 
-  /** The writer: takes up to batchRows queued rows (at least one chunk) at a time, in order. */
+  /** Up to batchRows queued rows (at least one chunk), in order, out of the queue. */
+  function takeBatch(): Chunk[] {
+    let rows = queue[0]!.rows.length;
+    let count = 1;
+    while (count < queue.length && rows + queue[count]!.rows.length <= options.batchRows) {
+      rows += queue[count++]!.rows.length;
+    }
+    const chunks = queue.splice(0, count);
+    countQueuedRows();
+    taken.fire();
+    return chunks;
+  }
+
+  /**
+   * The writer: takes a batch when the queue is due (sink-batching.ts), stores up to
+   * INSERTS_IN_FLIGHT batches at once, and commits them in order (sink-commit-order.ts).
+   */
   async function writeQueued(): Promise<void> {
-    for (;;) {
-      if (queue.length === 0) {
-        if (stopping) return;
-        await queued.next();
+    const limits = { ...options, insertsInFlight: INSERTS_IN_FLIGHT };
+    const commits = new CommitsInOrder();
+    let running = 0;
+    let gaveUp = false;
+    while (!gaveUp && !(stopping && queue.length === 0)) {
+      const dueIn =
+        stopping && queue.length > 0 && running < INSERTS_IN_FLIGHT
+          ? 0
+          : batchDueInMs(queue, performance.now(), limits, { insertsRunning: running, caughtUp: caughtUp() });
+      if (dueIn > 0) {
+        await wakeOrAfter(wakeWriter.next(), dueIn);
         continue;
       }
-      let rows = queue[0]!.rows.length;
-      let count = 1;
-      while (count < queue.length && rows + queue[count]!.rows.length <= options.batchRows) {
-        rows += queue[count++]!.rows.length;
-      }
-      const chunks = queue.splice(0, count);
-      countQueuedRows();
-      taken.fire();
-      if (!(await store(chunks))) return;
+      const chunks = takeBatch();
+      running++;
+      const stored = store(chunks).then((done) => {
+        running--;
+        gaveUp ||= !done;
+        wakeWriter.fire();
+        return done;
+      });
+      commits.add(stored, () => commit(chunks));
     }
+    await commits.settled();
   }
 
   /** Waits while a batch's worth of rows is already queued; false when the batch must be left. */
@@ -347,28 +415,35 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
       const { batch } = payload;
       const { topic, partition } = batch;
       const source: RecordSource = topic === topics.alerts ? 'alert' : 'event';
-      metrics.consumerLag.set(lagAfterBatch(batch), { topic, partition: String(partition) });
+      const lag = lagAfterBatch(batch);
+      metrics.consumerLag.set(lag, { topic, partition: String(partition) });
+      const partitionKey = `${topic}\0${partition}`;
+      // Before its first fetch (after a start or a rebalance) a partition may be far behind.
+      const behind = (lagAfterLastFetch.get(partitionKey) ?? Infinity) > 0 || lag > 0;
+      lagAfterLastFetch.set(partitionKey, lag);
       for (let start = 0; start < batch.messages.length; start += options.batchRows) {
         if (!(await roomInQueue(payload))) return;
         const messages = batch.messages.slice(start, start + options.batchRows);
         const last = messages[messages.length - 1]!;
-        const chunk: Chunk = {
+        const rows: PendingRow[] = [];
+        const poison: Poison[] = [];
+        for (const message of messages) {
+          const decoded = decodeMessage(message.value, source);
+          if (decoded.ok) rows.push({ ...writer.row(decoded.record), source: { topic, partition, message } });
+          else poison.push({ topic, partition, message, reason: decoded.reason });
+        }
+        queue.push({
           topic,
           partition,
           nextOffset: String(BigInt(last.offset) + 1n),
           generation,
-          rows: [],
-          poison: [],
-        };
-        for (const message of messages) {
-          const decoded = decodeMessage(message.value, source);
-          if (decoded.ok)
-            chunk.rows.push({ ...writer.row(decoded.record), source: { topic, partition, message } });
-          else chunk.poison.push({ topic, partition, message, reason: decoded.reason });
-        }
-        queue.push(chunk);
+          rows,
+          poison,
+          queuedAt: performance.now(),
+          behind,
+        });
         countQueuedRows();
-        queued.fire();
+        wakeWriter.fire();
         // The next fetch starts after this offset; the commit waits for the writer.
         payload.resolveOffset(last.offset);
       }
@@ -381,7 +456,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
       // What is queued is still stored and committed, unless ClickHouse refuses writes.
       stopping = true;
       pause();
-      queued.fire();
+      wakeWriter.fire();
       await writing;
       await consumer.disconnect();
       await producer.disconnect();

@@ -1,5 +1,6 @@
-// Shared by the sink tests: unique topics on the local Kafka, producing events/alerts as the
-// collector and detectors do (JSON values, model keys), and reading the dead-letter topic.
+// Shared by the sink tests: unique topics on the local Kafka, a database of its own on the local
+// ClickHouse, producing events/alerts as the collector and detectors do (JSON values, model keys),
+// and reading the dead-letter topic.
 import type { Kafka, Message } from 'kafkajs';
 import {
   keyForEvent,
@@ -10,7 +11,9 @@ import {
   type TopicNames,
 } from '../../model/index.js';
 import { createKafka, ensureTopics, silentLogger } from '../../platform/index.js';
+import { migrate, openStore, type Store } from '../../storage/index.js';
 import { ensureInfra, uniqueName } from '../support/infra.js';
+import { RETENTION } from './store-suite.js';
 
 export interface KafkaFixture {
   kafka: Kafka;
@@ -32,6 +35,24 @@ export async function kafkaFixture(name: string): Promise<KafkaFixture> {
     })),
   );
   return { kafka, brokers: kafkaBrokers, prefix, topics };
+}
+
+/** A database of its own on the shared ClickHouse 18.16 server, migrated; `dropStore` removes it. */
+export async function migratedStore(name: string): Promise<Store> {
+  const { clickhouseUrl } = await ensureInfra(['clickhouse']);
+  const store = await openStore({
+    url: clickhouseUrl,
+    username: 'default',
+    password: '',
+    database: uniqueName(name),
+  });
+  await migrate(store, { retentionDays: RETENTION });
+  return store;
+}
+
+export async function dropStore(store: Store | undefined): Promise<void> {
+  await store?.client.command({ query: `DROP DATABASE IF EXISTS ${store.database}` });
+  await store?.client.close();
 }
 
 export function recordMessages(

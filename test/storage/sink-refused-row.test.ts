@@ -7,38 +7,36 @@ import type { ToolCallEvent } from '../../model/index.js';
 import { silentLogger } from '../../platform/index.js';
 import {
   DEAD_LETTER_HEADERS,
-  migrate,
-  openStore,
   startSink,
   StoreWriter,
   type RunningSink,
   type Store,
 } from '../../storage/index.js';
-import { ensureInfra, uniqueName, waitFor } from '../support/infra.js';
-import { committedOffsets, kafkaFixture, produce, readDeadLetters, recordMessages } from './sink-harness.js';
+import { uniqueName, waitFor } from '../support/infra.js';
+import {
+  committedOffsets,
+  dropStore,
+  kafkaFixture,
+  migratedStore,
+  produce,
+  readDeadLetters,
+  recordMessages,
+} from './sink-harness.js';
 import { scriptedSession } from './scenario.js';
-import { count, RETENTION } from './store-suite.js';
+import { count } from './store-suite.js';
 
 describe('sink: a row ClickHouse 18.16 refuses, among good ones', () => {
   let store: Store | undefined;
   let sink: RunningSink | undefined;
   after(async () => {
     await sink?.stop();
-    await store?.client.command({ query: `DROP DATABASE IF EXISTS ${store.database}` });
-    await store?.client.close();
+    await dropStore(store);
   });
 
   it('stores the good rows and dead-letters the refused one with the reason', async () => {
-    const { clickhouseUrl } = await ensureInfra(['kafka', 'clickhouse']);
     const fixture = await kafkaFixture('sink_refused');
     const groupId = uniqueName('sink-refused-group');
-    store = await openStore({
-      url: clickhouseUrl,
-      username: 'default',
-      password: '',
-      database: uniqueName('sink_refused'),
-    });
-    await migrate(store, { retentionDays: RETENTION });
+    store = await migratedStore('sink_refused');
     // A column narrower than the model allows (as after a careless migration): the scripted
     // sessions' request ids are numbers, so only the row below does not fit.
     await store.client.command({

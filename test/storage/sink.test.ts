@@ -5,8 +5,6 @@ import { silentLogger } from '../../platform/index.js';
 import {
   DEAD_LETTER_HEADERS,
   createSinkMetrics,
-  migrate,
-  openStore,
   STORE_TABLES,
   secretMaskerFor,
   sessionTimeline,
@@ -15,10 +13,18 @@ import {
   type RunningSink,
   type Store,
 } from '../../storage/index.js';
-import { ensureInfra, uniqueName, waitFor } from '../support/infra.js';
-import { kafkaFixture, produce, readDeadLetters, recordMessages, type KafkaFixture } from './sink-harness.js';
+import { uniqueName, waitFor } from '../support/infra.js';
+import {
+  dropStore,
+  kafkaFixture,
+  migratedStore,
+  produce,
+  readDeadLetters,
+  recordMessages,
+  type KafkaFixture,
+} from './sink-harness.js';
 import { scriptedSession } from './scenario.js';
-import { count, RETENTION } from './store-suite.js';
+import { count } from './store-suite.js';
 
 describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
   let fixture: KafkaFixture;
@@ -27,15 +33,8 @@ describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
   const metrics = createSinkMetrics();
 
   before(async () => {
-    const { clickhouseUrl } = await ensureInfra(['kafka', 'clickhouse']);
     fixture = await kafkaFixture('sink');
-    store = await openStore({
-      url: clickhouseUrl,
-      username: 'default',
-      password: '',
-      database: uniqueName('sink'),
-    });
-    await migrate(store, { retentionDays: RETENTION });
+    store = await migratedStore('sink');
     sink = await startSink({
       kafka: fixture.kafka,
       topics: fixture.topics,
@@ -51,8 +50,7 @@ describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
   });
   after(async () => {
     await sink?.stop();
-    await store.client.command({ query: `DROP DATABASE IF EXISTS ${store.database}` });
-    await store.client.close();
+    await dropStore(store);
   });
 
   it('stores produced events and alerts with every field and millisecond timestamps', async () => {
