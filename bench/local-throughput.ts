@@ -4,7 +4,10 @@
 //  - events/s acknowledged (200 = stored) at full speed, and the local process's CPU and RSS;
 //  - event → alert latency: an SSRF probe session posted every PROBE_MS, timed from the POST to its
 //    alert line on the process's stdout, at rest and under a background load;
-//  - resident memory at rest, and the peak under load.
+//  - resident memory at rest, and the peak under load;
+//  - where the CPU of the throughput phase went, by thread: the main thread (collector decoding,
+//    detectors), the busiest other JS thread (the store worker: masking, rows, insert calls), the
+//    rest of Node's threads (GC, libuv), and chdb's threads by name (inserts, merges).
 // Each phase starts once the previous one's queue has drained (the control API's /status), so the
 // at-rest latency is not measured behind the throughput phase's backlog.
 //
@@ -12,7 +15,7 @@
 //   BENCH_SECONDS=20 BENCH_CONCURRENCY=4 BENCH_SPANS_PER_REQUEST=512 BENCH_LOAD_RPS=20 node --import tsx bench/local-throughput.ts
 //   BENCH_MASK=off (store secrets unmasked)  BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +46,59 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** CPU seconds so far of each thread of `pid`, by thread id, with the thread's name. */
+function threadCpuSeconds(pid: number): Map<number, { name: string; seconds: number }> {
+  const threads = new Map<number, { name: string; seconds: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      threads.set(Number(tid), {
+        name,
+        seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND,
+      });
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return threads;
+}
+
+/** Cores used per thread group between two snapshots of threadCpuSeconds. */
+function cpuByThread(
+  pid: number,
+  before: ReturnType<typeof threadCpuSeconds>,
+  after: ReturnType<typeof threadCpuSeconds>,
+  seconds: number,
+): string {
+  const used = [...after].map(([tid, t]) => ({
+    tid,
+    name: t.name,
+    seconds: t.seconds - (before.get(tid)?.seconds ?? 0),
+  }));
+  const busiestOtherJs = used
+    .filter((t) => t.tid !== pid && t.name === 'node')
+    .sort((a, b) => b.seconds - a.seconds)[0]?.tid;
+  const groups = new Map<string, number>();
+  for (const t of used) {
+    const group =
+      t.tid === pid
+        ? 'main thread'
+        : t.tid === busiestOtherJs
+          ? 'store worker'
+          : t.name === 'node'
+            ? 'other node threads'
+            : `chdb ${t.name}`;
+    groups.set(group, (groups.get(group) ?? 0) + t.seconds);
+  }
+  return [...groups]
+    .filter(([, s]) => s / seconds >= 0.005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([group, s]) => `${group} ${(s / seconds).toFixed(2)}`)
+    .join(', ');
 }
 
 function rssMiB(pid: number): number {
@@ -157,6 +213,7 @@ async function main(): Promise<void> {
     let refused = 0;
     let peakRss = restRss;
     const cpuStart = cpuSeconds(pid);
+    const threadsStart = threadCpuSeconds(pid);
     const started = performance.now();
     const deadline = started + SECONDS * 1000;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(pid))), 200);
@@ -171,6 +228,7 @@ async function main(): Promise<void> {
     );
     const elapsed = (performance.now() - started) / 1000;
     const cpu = cpuSeconds(pid) - cpuStart;
+    const threadCores = cpuByThread(pid, threadsStart, threadCpuSeconds(pid), elapsed);
     clearInterval(sampler);
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     console.log(
@@ -182,6 +240,7 @@ async function main(): Promise<void> {
     console.log(
       `  local process CPU: ${(cpu / elapsed).toFixed(2)} cores; ${fmt(acked / Math.max(cpu, 0.001))} events per CPU-second`,
     );
+    console.log(`  cores by thread: ${threadCores}`);
 
     // Event → alert latency, at rest then under background load.
     const latency = async (label: string, loadRps: number) => {

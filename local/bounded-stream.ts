@@ -18,16 +18,18 @@ export interface BoundedStreamOptions<P> {
   maxBatch: number;
   /** Runs as a publish is enqueued, in queue order; what it returns travels with the items. */
   accept: (items: readonly PublishItem[]) => P;
-  /** Handles a batch in order; a throw fails every publish in the batch. */
-  consume: (batch: readonly Accepted<P>[]) => Promise<void>;
+  /** Handles a batch (what `accept` returned for each publish, in order); a throw fails them all. */
+  consume: (batch: readonly P[]) => Promise<void>;
 }
 
-export interface Accepted<P> {
-  items: readonly PublishItem[];
+/**
+ * A queued publish: its size and what `accept` made of it. The items themselves are not kept —
+ * decoded events would otherwise live until their batch is stored, long enough to be promoted to
+ * the old generation and collected by its far costlier GC.
+ */
+interface Entry<P> {
+  count: number;
   accepted: P;
-}
-
-interface Entry<P> extends Accepted<P> {
   bytes: number;
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -90,7 +92,7 @@ export class BoundedEventStream<P> implements EventPublisher {
       throw new PublishError(`local detectors could not take the events: ${String(error)}`, { cause: error });
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ items, accepted, bytes, resolve, reject });
+      this.queue.push({ count: items.length, accepted, bytes, resolve, reject });
       this.queuedItems += items.length;
       this.queuedBytes += bytes;
       void this.drain();
@@ -131,9 +133,9 @@ export class BoundedEventStream<P> implements EventPublisher {
     let count = 0;
     while (this.head < this.queue.length) {
       const entry = this.queue[this.head]!;
-      if (batch.length > 0 && count + entry.items.length > this.options.maxBatch) break;
+      if (batch.length > 0 && count + entry.count > this.options.maxBatch) break;
       batch.push(entry);
-      count += entry.items.length;
+      count += entry.count;
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
@@ -151,12 +153,12 @@ export class BoundedEventStream<P> implements EventPublisher {
         const batch = this.takeBatch();
         let failure: unknown;
         try {
-          await this.options.consume(batch);
+          await this.options.consume(batch.map((entry) => entry.accepted));
         } catch (error) {
           failure = error ?? new Error('unknown failure');
         }
         for (const entry of batch) {
-          this.queuedItems -= entry.items.length;
+          this.queuedItems -= entry.count;
           this.queuedBytes -= entry.bytes;
           if (failure === undefined) entry.resolve();
           else

@@ -17,5 +17,5 @@ export {
 export { formatAlertLine } from './alert-line.js';
 export { formatStatusLine, type LocalStatsSnapshot } from './local-stats.js';
 export { DataDirLockedError } from './data-dir-lock.js';
-export { BoundedEventStream, type BoundedStreamOptions, type Accepted } from './bounded-stream.js';
+export { BoundedEventStream, type BoundedStreamOptions } from './bounded-stream.js';
 export { defaultDataDir } from '../shim/index.js';

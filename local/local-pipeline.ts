@@ -1,7 +1,6 @@
 import type { PublishItem } from '../collector/index.js';
 import type { DetectorEngine, MemoryStateStore, StoredState } from '../detectors/index.js';
 import type { Alert } from '../model/index.js';
-import type { Accepted } from './bounded-stream.js';
 import type { StateRow } from './detector-state-table.js';
 import type { LocalStats } from './local-stats.js';
 
@@ -66,14 +65,14 @@ export class LocalPipeline {
     return resolved;
   }
 
-  async store(batch: readonly Accepted<Detected>[]): Promise<void> {
+  async store(batch: readonly Detected[]): Promise<void> {
     const prepared: number[] = [];
     const alerts: Alert[] = [];
     const state: StateRow[] = [];
-    for (const { accepted } of batch) {
-      for (const handle of accepted.prepared) prepared.push(handle);
-      for (const alert of accepted.alerts) alerts.push(alert);
-      for (const row of accepted.state) state.push(row);
+    for (const detected of batch) {
+      for (const handle of detected.prepared) prepared.push(handle);
+      for (const alert of detected.alerts) alerts.push(alert);
+      for (const row of detected.state) state.push(row);
     }
     await this.write(prepared, alerts, state);
   }

@@ -160,7 +160,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
   };
   try {
     const apiKey = localApiKey(dataDir);
-    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE);
+    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, { embeddedTables: true });
     cleanups.push(() => store.client.close());
     // The store thread boots (its modules and chdb session) while this thread migrates and loads state.
     const threadStarting = StoreThread.start({

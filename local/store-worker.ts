@@ -1,17 +1,23 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { McpEvent } from '../model/index.js';
-import { openEmbeddedStore, secretMaskerFor, StoreWriter, type StoredRecord } from '../storage/index.js';
+import {
+  openEmbeddedStore,
+  secretMaskerFor,
+  StoreWriter,
+  type StoredRecord,
+  type StoreTable,
+} from '../storage/index.js';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-thread.js';
 
 /**
- * The store thread's side (see store-thread.ts). A part is masked and encoded as soon as it
- * arrives — on this thread, while chdb inserts earlier ones on its own — and kept until a write
- * names it; writes are inserted one after the other, in the order they came.
+ * The store thread's side (see store-thread.ts). A part is masked and encoded into JSONEachRow
+ * bytes as soon as it arrives — on this thread, while chdb inserts earlier ones on its own — and
+ * kept until a write names it; a write hands its parts' bytes, joined by table, to chdb as they
+ * are. Writes are inserted one after the other, in the order they came.
  */
 
-type Rows = ReturnType<StoreWriter['rows']>;
-/** A part's rows, or why they could not be made (the write that names it fails with that). */
-type Part = Rows | { failed: unknown };
+/** A part's rows as bytes by table, or why they could not be made (the write naming it fails with it). */
+type Part = ReturnType<StoreWriter['encode']> | { failed: unknown };
 
 const port = parentPort!;
 const data = workerData as StoreWorkerData;
@@ -25,17 +31,17 @@ async function serve(): Promise<void> {
   const prepared = new Map<number, Part>();
 
   const insert = async (parts: ReadonlyArray<Part | undefined>) => {
-    const byTable: Rows = new Map();
+    const byTable = new Map<StoreTable, Buffer[]>();
     for (const part of parts) {
       if (part === undefined) throw new Error('a part of the write was never prepared');
       if ('failed' in part) throw part.failed;
-      for (const [table, rows] of part) {
-        const all = byTable.get(table);
-        if (all === undefined) byTable.set(table, rows);
-        else for (const row of rows) all.push(row);
+      for (const [table, body] of part) {
+        const bodies = byTable.get(table);
+        if (bodies === undefined) byTable.set(table, [body]);
+        else bodies.push(body);
       }
     }
-    for (const [table, rows] of byTable) await writer.insert(table, rows);
+    for (const [table, bodies] of byTable) await store.insertJsonEachRow(table, Buffer.concat(bodies));
   };
 
   let writing = Promise.resolve();
@@ -45,7 +51,7 @@ async function serve(): Promise<void> {
         try {
           const records: StoredRecord[] = message.events.map((json) => JSON.parse(json) as McpEvent);
           for (const alert of message.alerts) records.push(alert);
-          prepared.set(message.id, writer.rows(records));
+          prepared.set(message.id, writer.encode(records));
         } catch (error) {
           prepared.set(message.id, { failed: error });
         }

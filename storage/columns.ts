@@ -33,7 +33,7 @@ const LOW_CARDINALITY_FIELDS = new Set([
   'rule',
 ]);
 
-/** Free text that can be long: compressed harder where the server supports codecs. */
+/** Free text that can be long: compressed harder where the server supports codecs (not embedded). */
 const TEXT_FIELDS = new Set(['error_message', 'instructions', 'summary']);
 
 function shapeOf(name: string, schema: z.ZodType): ColumnShape {
@@ -90,16 +90,17 @@ export function columnDdl(column: Column, flavor: ServerFlavor): string[] {
       ? [`${name} DateTime`, `${name}_ms UInt16`]
       : [`${name} ${type[column.shape]}`];
   }
+  const compress = (zstdLevel: number) => (flavor.embeddedTables ? 'LZ4' : `ZSTD(${zstdLevel})`);
   const type: Record<ColumnShape, string> = {
-    time: "DateTime64(3, 'UTC') CODEC(Delta, ZSTD(3))",
-    string: 'String CODEC(ZSTD(3))',
+    time: `DateTime64(3, 'UTC') CODEC(Delta, ${compress(3)})`,
+    string: `String CODEC(${compress(3)})`,
     low_cardinality: 'LowCardinality(String)',
-    text: 'String CODEC(ZSTD(6))',
+    text: `String CODEC(${compress(6)})`,
     bool: 'UInt8',
-    uint: 'UInt64 CODEC(T64, ZSTD(3))',
-    float: 'Float64 CODEC(Gorilla, ZSTD(3))',
-    strings: 'Array(String) CODEC(ZSTD(3))',
-    json: 'String CODEC(ZSTD(6))',
+    uint: `UInt64 CODEC(T64, ${compress(3)})`,
+    float: `Float64 CODEC(Gorilla, ${compress(3)})`,
+    strings: `Array(String) CODEC(${compress(3)})`,
+    json: `String CODEC(${compress(6)})`,
   };
   return [`${name} ${type[column.shape]}`];
 }

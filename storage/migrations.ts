@@ -1,7 +1,14 @@
 import { silentLogger, type Logger } from '../platform/index.js';
 import { sqlLiteral } from './sql-literal.js';
 import type { Store } from './store.js';
-import { STORE_TABLES, TABLE_SPECS, createTableSql, ttlClause, type StoreTable } from './tables.js';
+import {
+  STORE_TABLES,
+  TABLE_SPECS,
+  createTableSql,
+  embeddedTablesAlterSql,
+  ttlClause,
+  type StoreTable,
+} from './tables.js';
 
 /**
  * Versioned, idempotent schema migrations recorded in `<db>.schema_migrations`. Each statement is
@@ -83,9 +90,32 @@ export async function migrate(store: Store, options: MigrateOptions): Promise<Mi
       name: migration.name,
     });
   }
+  if (store.flavor.embeddedTables) await applyEmbeddedTables(store, logger);
   const retentionChanged = store.flavor.modern ? await applyTtl(store, options.retentionDays) : [];
   const reader = await ensureReader(store, options.reader, logger);
   return { applied, version: LATEST_SCHEMA_VERSION, retentionChanged, reader };
+}
+
+/**
+ * Brings tables created with the server profile — a data directory of an older `mcptap local` — to
+ * the embedded one (see ServerFlavor); tables already there are left alone.
+ */
+async function applyEmbeddedTables(store: Store, logger: Logger): Promise<void> {
+  const db = sqlLiteral(store.database);
+  const serverShaped = await rows<{ table: string }>(
+    store,
+    `SELECT table FROM system.data_skipping_indices WHERE database = ${db}
+     UNION DISTINCT
+     SELECT table FROM system.columns WHERE database = ${db} AND compression_codec LIKE '%ZSTD%'`,
+  );
+  const tables = STORE_TABLES.filter((table) => serverShaped.some((row) => row.table === table));
+  for (const table of tables) {
+    await store.client.command({
+      query: embeddedTablesAlterSql(store.database, TABLE_SPECS[table], store.flavor),
+    });
+  }
+  if (tables.length > 0)
+    logger.info('tables moved to the embedded profile', { database: store.database, tables });
 }
 
 /** Brings each table's TTL to the configured retention, touching only tables where it differs. */

@@ -68,6 +68,23 @@ export function recordToRow(spec: TableSpec, record: StoredRecord, flavor: Serve
   return row;
 }
 
+/**
+ * Rows as JSONEachRow bytes, one JSON object a line. Each line is written straight into one buffer:
+ * joining them into one string first would copy the whole text once more.
+ */
+export function jsonEachRow(rows: readonly Row[]): Buffer {
+  const lines = rows.map((row) => JSON.stringify(row));
+  let bytes = 0;
+  for (const line of lines) bytes += Buffer.byteLength(line) + 1;
+  const body = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const line of lines) {
+    offset += body.write(line, offset);
+    body[offset++] = 0x0a;
+  }
+  return body;
+}
+
 /** SELECT expressions that read a record back: every column, and the time in ms as TIME_MS_ALIAS. */
 export function selectList(spec: TableSpec, flavor: ServerFlavor): string[] {
   return spec.columns.map((column) => (column.shape === 'time' ? timeMsExpression(flavor) : column.name));

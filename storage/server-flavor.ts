@@ -8,6 +8,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 export interface ServerFlavor {
   version: string;
   modern: boolean;
+  /**
+   * Tables for `mcptap local` (chdb in the process that receives the events): LZ4 instead of ZSTD
+   * and no skip indexes. One developer's data needs neither the disk savings nor the lookups, and
+   * without them chdb inserts and merges at about half the CPU per row. Modern engines only.
+   */
+  embeddedTables?: boolean;
 }
 
 const MODERN_MAJOR = 22;

@@ -1,5 +1,5 @@
 import { parseAlert, parseEvent } from '../model/index.js';
-import { recordToRow, type Row, type StoredRecord } from './row-codec.js';
+import { jsonEachRow, recordToRow, type Row, type StoredRecord } from './row-codec.js';
 import { maskRecord, type SecretMasker } from './secret-masking.js';
 import type { Store } from './store.js';
 import { TABLE_FOR_KIND, TABLE_SPECS, type StoreTable } from './tables.js';
@@ -49,6 +49,19 @@ export class StoreWriter {
       let rows = byTable.get(table);
       if (rows === undefined) byTable.set(table, (rows = []));
       rows.push(row);
+    }
+    return byTable;
+  }
+
+  /**
+   * Rows by table as JSONEachRow bytes, for EmbeddedStore.insertJsonEachRow. Rows to be inserted
+   * later wait as one buffer per table, outside the JS heap, instead of thousands of objects the
+   * GC would copy while they wait.
+   */
+  encode(records: readonly StoredRecord[]): Map<StoreTable, Buffer> {
+    const byTable = new Map<StoreTable, Buffer>();
+    for (const [table, rows] of this.rows(records)) {
+      byTable.set(table, jsonEachRow(rows));
     }
     return byTable;
   }

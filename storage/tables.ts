@@ -59,6 +59,23 @@ export const TABLE_FOR_KIND: Readonly<Record<StoredKind, StoreTable>> = Object.f
 /** Columns "everything for this server/tool over time" filters on: skip-indexed on modern servers. */
 const LOOKUP_COLUMNS = ['server_id', 'server_name', 'tool', 'dest_host', 'rule'];
 
+/** A table's skip indexes on a modern server: lookup columns, and the tokens of captured content. */
+function skipIndexes(spec: TableSpec): Array<{ name: string; definition: string }> {
+  const names = new Set(spec.columns.map((c) => c.name));
+  return [
+    ...LOOKUP_COLUMNS.filter((name) => names.has(name)).map((name) => ({
+      name: `idx_${name}`,
+      definition: `${name} TYPE bloom_filter(0.01) GRANULARITY 4`,
+    })),
+    ...spec.columns
+      .filter((column) => column.shape === 'text' && names.has(`${column.name}_sha256`))
+      .map((column) => ({
+        name: `idx_${column.name}_tokens`,
+        definition: `${column.name} TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 4`,
+      })),
+  ];
+}
+
 /**
  * CREATE TABLE for one table. ReplacingMergeTree ordered by (tenant, session_id, time, identity):
  * the session timeline is a range scan, and a redelivered event (same identity) collapses on merge;
@@ -70,17 +87,10 @@ export function createTableSql(
   flavor: ServerFlavor,
   retentionDays: number,
 ): string {
-  const columns = spec.columns.flatMap((column) => columnDdl(column, flavor));
-  const names = new Set(spec.columns.map((c) => c.name));
   const order = ['tenant', 'session_id', 'time', ...(flavor.modern ? [] : ['time_ms']), ...spec.identity];
-  const lines = [...columns];
-  if (flavor.modern) {
-    for (const name of LOOKUP_COLUMNS.filter((n) => names.has(n))) {
-      lines.push(`INDEX idx_${name} ${name} TYPE bloom_filter(0.01) GRANULARITY 4`);
-    }
-    for (const column of spec.columns.filter((c) => c.shape === 'text' && names.has(`${c.name}_sha256`))) {
-      lines.push(`INDEX idx_${column.name}_tokens ${column.name} TYPE tokenbf_v1(32768, 3, 0) GRANULARITY 4`);
-    }
+  const lines = spec.columns.flatMap((column) => columnDdl(column, flavor));
+  if (flavor.modern && !flavor.embeddedTables) {
+    for (const index of skipIndexes(spec)) lines.push(`INDEX ${index.name} ${index.definition}`);
   }
   return [
     `CREATE TABLE IF NOT EXISTS ${database}.${spec.table} (`,
@@ -94,4 +104,21 @@ export function createTableSql(
 
 export function ttlClause(retentionDays: number): string {
   return `TTL toDateTime(time) + INTERVAL ${Math.trunc(retentionDays)} DAY`;
+}
+
+/**
+ * Brings a table created with the server profile to the embedded one (see ServerFlavor): drops its
+ * skip indexes and moves its codecs to LZ4. Cheap (the indexes' files are deleted; existing parts
+ * keep their codec until they are merged) and safe to run again.
+ */
+export function embeddedTablesAlterSql(database: string, spec: TableSpec, flavor: ServerFlavor): string {
+  const embedded: ServerFlavor = { ...flavor, embeddedTables: true };
+  const actions = [
+    ...skipIndexes(spec).map((index) => `DROP INDEX IF EXISTS ${index.name}`),
+    ...spec.columns
+      .flatMap((column) => columnDdl(column, embedded))
+      .filter((ddl) => ddl.includes('CODEC('))
+      .map((ddl) => `MODIFY COLUMN ${ddl}`),
+  ];
+  return `ALTER TABLE ${database}.${spec.table} ${actions.join(', ')}`;
 }

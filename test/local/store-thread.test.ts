@@ -28,7 +28,7 @@ describe('store thread on embedded ClickHouse (chdb)', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mcptap-store-thread-'));
-    store = await openEmbeddedStore(dataDir, uniqueName('thread'));
+    store = await openEmbeddedStore(dataDir, uniqueName('thread'), { embeddedTables: true });
     await migrate(store, { retentionDays: storageSettingsFromEnv({}).retentionDays });
     thread = await StoreThread.start({ storeDir: dataDir, database: store.database, maskSecrets: true });
   });
@@ -64,6 +64,27 @@ describe('store thread on embedded ClickHouse (chdb)', () => {
         leaked: 0,
         messages: 1,
       },
+    );
+  });
+
+  it('stores text of any script byte for byte, lone surrogates as U+FFFD, across parts of one write', async () => {
+    const session = uniqueName('session');
+    const template = sampleEvents({ sessionId: session }).find((e) => e.kind === 'tool_call')!;
+    const messages = ['naïve — 日本語 🙂', 'plain ascii', 'cut emoji \ud83d', 'ß'.repeat(3000)];
+    const json = messages.map((message, i) =>
+      JSON.stringify({ ...template, event_id: `${session}-${i}`, error_message: message }),
+    );
+    await thread.write([thread.prepare(json.slice(0, 2), []), thread.prepare(json.slice(2), [])]);
+    const rows = await (
+      await store.client.query({
+        query: `SELECT error_message FROM ${store.database}.tool_calls
+                WHERE session_id = '${session}' ORDER BY event_id`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ error_message: string }>();
+    assert.deepEqual(
+      rows.map((row) => row.error_message),
+      ['naïve — 日本語 🙂', 'plain ascii', 'cut emoji \ufffd', 'ß'.repeat(3000)],
     );
   });
 

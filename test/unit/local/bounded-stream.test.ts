@@ -41,7 +41,7 @@ describe('BoundedEventStream', () => {
       },
       consume: async (batch) => {
         await sleep(5);
-        for (const entry of batch) consumed.push(...entry.accepted);
+        for (const accepted of batch) consumed.push(...accepted);
       },
     });
     const first = s.publish([item('a'), item('b')]);
@@ -64,7 +64,7 @@ describe('BoundedEventStream', () => {
       maxBatch: 4,
       consume: async (batch) => {
         await gate;
-        batches.push(batch.flatMap((e) => e.accepted));
+        batches.push(batch.flat());
       },
     });
     const all = [
@@ -135,7 +135,7 @@ describe('BoundedEventStream', () => {
     const s = stream({
       consume: async (batch) => {
         await sleep(5);
-        for (const entry of batch) consumed.push(...entry.accepted);
+        for (const accepted of batch) consumed.push(...accepted);
       },
     });
     const queued = s.publish([item('a')]);

@@ -65,7 +65,7 @@ describe('local pipeline', () => {
     assert.deepEqual(shown, replayed.alerts);
     assert.deepEqual(detected.alerts, replayed.alerts);
     assert.equal(writes.length, 0);
-    await p.store([{ items: [], accepted: detected }]);
+    await p.store([detected]);
     assert.deepEqual(
       writes.map((w) => w.what),
       ['records', 'state'],
@@ -82,10 +82,10 @@ describe('local pipeline', () => {
     const alertCount = first.alerts.length + second.alerts.length;
     assert.ok(alertCount > 0);
     setFail(true);
-    await assert.rejects(p.store([{ items: [], accepted: first }]), /store down/);
+    await assert.rejects(p.store([first]), /store down/);
     assert.equal(writes.length, 0, 'no state written when its events were not');
     setFail(false);
-    await p.store([{ items: [], accepted: second }]);
+    await p.store([second]);
     const records = writes.filter((w) => w.what === 'records').flatMap((w) => w.ids);
     assert.equal(records.filter((id) => id.startsWith('alert:')).length, alertCount, 'no alert lost');
     assert.deepEqual(
