@@ -1,5 +1,5 @@
 import { RULES_ENV } from '../detectors/index.js';
-import { ConfigError, envInt, envString, type EnvVarSpec } from '../platform/index.js';
+import { envInt, envString, parseListen, type EnvVarSpec } from '../platform/index.js';
 import { LOCAL_DEFAULT_LISTEN, SHIM_ENV } from '../shim/index.js';
 
 /** Every knob of `mcptap local`, read once at start-up; command-line flags win. */
@@ -84,16 +84,6 @@ export interface LocalSettings {
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-export function parseListen(text: string, source: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  const host = (match?.[1] ?? '').replace(/^\[(.*)\]$/, '$1');
-  if (match === null || host === '' || port > 65535) {
-    throw new ConfigError(`${source}=${JSON.stringify(text)}: expected host:port, e.g. 127.0.0.1:4318`);
-  }
-  return { host, port };
-}
 
 export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
   const e = LOCAL_ENV;

@@ -16,7 +16,7 @@ import {
   type DetectorRules,
 } from '../detectors/index.js';
 import type { Alert } from '../model/index.js';
-import { silentLogger, type Logger } from '../platform/index.js';
+import { parseListen, silentLogger, type Logger } from '../platform/index.js';
 import {
   localApiKey,
   localEndpointPath,
@@ -30,7 +30,7 @@ import { BoundedEventStream } from './bounded-stream.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DetectorStateTable } from './detector-state-table.js';
-import { parseListen, type QueueSettings } from './local-config.js';
+import type { QueueSettings } from './local-config.js';
 import { LocalPipeline, type Detected } from './local-pipeline.js';
 import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
 import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
