@@ -5,7 +5,8 @@
 //   node --import tsx bench/secrets-throughput.ts
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultRules, findSecrets, maskSecrets, replayTranscript } from '../detectors/index.js';
+import { defaultRules, replayTranscript } from '../detectors/index.js';
+import { findSecrets, maskSecrets } from '../secrets/index.js';
 import type { McpEvent } from '../model/index.js';
 import { maskRecord } from '../storage/secret-masking.js';
 import { mcpSizedToolCall, sampleEvents } from '../test/collector/sample-events.js';

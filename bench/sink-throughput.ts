@@ -7,14 +7,8 @@
 import { spawn } from 'node:child_process';
 import { capContent, isoTime, topicNames, type ToolCallEvent } from '../model/index.js';
 import { createKafka, ensureTopics, kafkaSettingsFromEnv, silentLogger } from '../platform/index.js';
-import {
-  migrate,
-  openStore,
-  secretMaskerFor,
-  startSink,
-  storageSettingsFromEnv,
-  StoreWriter,
-} from '../storage/index.js';
+import { migrate, openStore, startSink, storageSettingsFromEnv, StoreWriter } from '../storage/index.js';
+import { maskSecrets } from '../secrets/index.js';
 import { formatSpread, spread } from './process-stats.js';
 
 const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 30_000);
@@ -88,7 +82,7 @@ async function once(masked: boolean): Promise<Rates> {
     return Number(row?.n);
   };
 
-  const writer = new StoreWriter(store, { mask: masked ? await secretMaskerFor() : null });
+  const writer = new StoreWriter(store, { mask: masked ? maskSecrets : null });
   const sink = await startSink({
     kafka,
     topics,
@@ -139,7 +133,7 @@ async function once(masked: boolean): Promise<Rates> {
 async function maskingCost(): Promise<number> {
   const events = Array.from({ length: 2000 }, (_, i) => event(i));
   const store = await openStore(storageSettingsFromEnv().clickhouse);
-  const masked = new StoreWriter(store, { mask: await secretMaskerFor() });
+  const masked = new StoreWriter(store, { mask: maskSecrets });
   const plain = new StoreWriter(store, { mask: null });
   masked.rows(events);
   const t0 = process.cpuUsage();

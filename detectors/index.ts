@@ -1,11 +1,4 @@
 export {
-  findSecrets,
-  maskSecrets,
-  secretFingerprint,
-  type SecretMatch,
-  type SecretEncoding,
-} from './secrets/find-secrets.js';
-export {
   defaultRules,
   loadRules,
   parseRules,

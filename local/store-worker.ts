@@ -1,12 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { McpEvent } from '../model/index.js';
-import {
-  openEmbeddedStore,
-  secretMaskerFor,
-  StoreWriter,
-  type StoredRecord,
-  type StoreTable,
-} from '../storage/index.js';
+import { openEmbeddedStore, StoreWriter, type StoredRecord, type StoreTable } from '../storage/index.js';
+import { maskSecrets } from '../secrets/index.js';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-thread.js';
 
 /**
@@ -27,7 +22,7 @@ const firstLine = (error: unknown) =>
 
 async function serve(): Promise<void> {
   const store = await openEmbeddedStore(data.storeDir, data.database);
-  const writer = new StoreWriter(store, { mask: data.maskSecrets ? await secretMaskerFor() : null });
+  const writer = new StoreWriter(store, { mask: data.maskSecrets ? maskSecrets : null });
   const prepared = new Map<number, Part>();
 
   const insert = async (parts: ReadonlyArray<Part | undefined>) => {

@@ -14,7 +14,7 @@ const SHIM_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = join(SHIM_DIR, '..');
 const OUT_DIR = join(SHIM_DIR, 'dist');
 /** Repository sources the shim may bundle, relative to the repository root. */
-const BUNDLED_SOURCES = [/^shim\//, /^model\//, /^platform\/(env-config|log|metrics)\.ts$/];
+const BUNDLED_SOURCES = [/^shim\//, /^extract\//, /^model\//, /^platform\/(env-config|log|metrics)\.ts$/];
 
 function packageName(specifier: string): string {
   const parts = specifier.split('/');

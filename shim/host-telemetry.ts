@@ -3,8 +3,13 @@ import { hostname } from 'node:os';
 import { context, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
 import { isoTime } from '../model/index.js';
 import { DeferredQueue } from './deferred-queue.js';
-import { SessionExtractor, type ContentCaps } from './extract/session-extractor.js';
-import type { HostLine, TranscriptLine, WireDirection } from './extract/transcript-line.js';
+import {
+  SessionExtractor,
+  type ContentCaps,
+  type HostLine,
+  type TranscriptLine,
+  type WireDirection,
+} from '../extract/index.js';
 import { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
 import { SpanEmitter, type PendingRequestSpan } from './span-emitter.js';
 

@@ -9,7 +9,7 @@ export {
   type WireLine,
   type HostLine,
   type WireDirection,
-} from './extract/transcript-line.js';
+} from '../extract/index.js';
 export {
   SessionExtractor,
   DEFAULT_CAPS,
@@ -18,7 +18,7 @@ export {
   CANCELLED_ERROR,
   type ContentCaps,
   type SessionExtractorOptions,
-} from './extract/session-extractor.js';
+} from '../extract/index.js';
 export { McpHostTelemetry, type McpHostTelemetryOptions, type HostSession } from './host-telemetry.js';
 export {
   instrumentClient,

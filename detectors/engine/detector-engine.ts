@@ -8,7 +8,7 @@ import {
 } from '../../model/index.js';
 import { isAllowed, type DetectorRules } from '../config/detector-rules.js';
 import { sliceWhole } from '../lint/text-shapes.js';
-import { maskSecrets } from '../secrets/find-secrets.js';
+import { maskSecrets } from '../../secrets/index.js';
 import type { Detector, DetectorContext, Finding } from './detector.js';
 import {
   ALERT_PREFIX,

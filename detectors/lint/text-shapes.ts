@@ -1,4 +1,4 @@
-import { findSecrets, maskSecrets } from '../secrets/find-secrets.js';
+import { findSecrets, maskSecrets } from '../../secrets/index.js';
 import type { DetectorRules, TextShape } from '../config/detector-rules.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert, McpEvent } from '../../model/index.js';
-import { parseTranscriptLine, SessionExtractor } from '../../shim/index.js';
+import { parseTranscriptLine, SessionExtractor } from '../../extract/index.js';
 import { createDetectorEngine } from '../engine/create-engine.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 

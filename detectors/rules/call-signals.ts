@@ -1,7 +1,7 @@
 import type { ContentReadEvent, ToolCallEvent } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 import type { DetectorContext } from '../engine/detector.js';
-import { findSecrets } from '../secrets/find-secrets.js';
+import { findSecrets } from '../../secrets/index.js';
 import { toolCapabilities, type ToolCapabilities } from '../lint/tool-capabilities.js';
 
 /** Signals about one call shared by the session detectors (injection follow-up, exfil chain). */

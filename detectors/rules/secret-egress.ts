@@ -1,6 +1,6 @@
 import type { McpEvent } from '../../model/index.js';
 import { defineDetector, type Finding } from '../engine/detector.js';
-import { findSecrets } from '../secrets/find-secrets.js';
+import { findSecrets } from '../../secrets/index.js';
 import { callCapabilities } from './call-signals.js';
 
 /**

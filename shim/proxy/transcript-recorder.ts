@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import type { TranscriptLine } from '../extract/transcript-line.js';
+import type { TranscriptLine } from '../../extract/index.js';
 
 /** Lines beyond this many buffered bytes are dropped (a stuck disk must not grow the proxy). */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;

@@ -5,14 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboards, type ClickHouseSqlQuery } from '../../dashboards/index.js';
-import {
-  migrate,
-  secretMaskerFor,
-  STORE_TABLES,
-  StoreWriter,
-  type Store,
-  type StoreTable,
-} from '../../storage/index.js';
+import { migrate, STORE_TABLES, StoreWriter, type Store, type StoreTable } from '../../storage/index.js';
+import { maskSecrets } from '../../secrets/index.js';
 import { uniqueName } from '../support/infra.js';
 import { panelExpectations, variableExpectations, type Row } from './panel-expectations.js';
 import { expandPanelSql, type GrafanaRequest, type VariableValue } from './plugin-expander.js';
@@ -91,7 +85,7 @@ export function describePanelSuite(label: string, open: () => Promise<PanelTarge
     before(async () => {
       target = await open();
       await migrate(target.store, { retentionDays: KEEP_FOREVER });
-      const writer = new StoreWriter(target.store, { mask: await secretMaskerFor() });
+      const writer = new StoreWriter(target.store, { mask: maskSecrets });
       await writer.write(scenario.records);
     });
     after(async () => {

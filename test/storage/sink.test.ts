@@ -6,13 +6,13 @@ import {
   DEAD_LETTER_HEADERS,
   createSinkMetrics,
   STORE_TABLES,
-  secretMaskerFor,
   sessionTimeline,
   startSink,
   StoreWriter,
   type RunningSink,
   type Store,
 } from '../../storage/index.js';
+import { maskSecrets } from '../../secrets/index.js';
 import { uniqueName, waitFor } from '../support/infra.js';
 import {
   dropStore,
@@ -38,7 +38,7 @@ describe('sink: Kafka 4.1 → ClickHouse 18.16', () => {
     sink = await startSink({
       kafka: fixture.kafka,
       topics: fixture.topics,
-      writer: new StoreWriter(store, { mask: await secretMaskerFor() }),
+      writer: new StoreWriter(store, { mask: maskSecrets }),
       groupId: uniqueName('sink-group'),
       batchRows: 100,
       batchBytes: 1 << 20,

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findArgumentDestinations } from '../../../shim/extract/argument-destinations.js';
-import { destinationFromBareHost, normalizeIpv4 } from '../../../shim/extract/destination.js';
-import { findMarkdownDestinations } from '../../../shim/extract/markdown-destinations.js';
+import {
+  destinationFromBareHost,
+  findArgumentDestinations,
+  findMarkdownDestinations,
+  normalizeIpv4,
+} from '../../../extract/index.js';
 
 const hosts = (args: unknown) =>
   findArgumentDestinations(args).map((d) => [d.scheme, d.host, d.port, d.location]);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskSecrets } from '../../../detectors/index.js';
+import { maskSecrets } from '../../../secrets/index.js';
 import { maskRecord } from '../../../storage/secret-masking.js';
 import { scriptedSession } from '../../storage/scenario.js';
 

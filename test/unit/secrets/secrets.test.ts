@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findSecrets, maskSecrets, secretFingerprint } from '../../../detectors/index.js';
-import { SECRET_RULES } from '../../../detectors/secrets/secret-rules.js';
+import { findSecrets, maskSecrets, secretFingerprint, SECRET_RULES } from '../../../secrets/index.js';
 
 // Built at run time so that the repository itself holds no scanner-triggering literals.
 const gh = 'ghp_' + 'R8x2Kq9LmZ4vT7wYb3Nc6Hd1Jf5Gp0Se8Ua2';

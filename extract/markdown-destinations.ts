@@ -1,4 +1,4 @@
-import type { EgressChannel } from '../../model/index.js';
+import type { EgressChannel } from '../model/index.js';
 import { destinationFromUrl, findDestinationsInText, type Destination } from './destination.js';
 
 export interface MarkdownDestination extends Destination {

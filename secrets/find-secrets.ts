@@ -1,4 +1,4 @@
-import { sha256Hex } from '../../model/index.js';
+import { sha256Hex } from '../model/index.js';
 import { SECRET_RULES, type SecretRule } from './secret-rules.js';
 
 export type SecretEncoding = 'plain' | 'base64' | 'hex' | 'url';

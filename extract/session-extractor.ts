@@ -11,7 +11,7 @@ import {
   type CatalogTrigger,
   type EgressEvent,
   type McpEvent,
-} from '../../model/index.js';
+} from '../model/index.js';
 import { findArgumentDestinations } from './argument-destinations.js';
 import { diffCatalogs } from './catalog-diff.js';
 import type { Destination } from './destination.js';

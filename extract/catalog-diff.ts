@@ -1,4 +1,4 @@
-import { canonicalJson, type CatalogDiff, type CatalogKind } from '../../model/index.js';
+import { canonicalJson, type CatalogDiff, type CatalogKind } from '../model/index.js';
 
 const MAX_FIELD_DEPTH = 4;
 const MAX_FIELDS_PER_ITEM = 32;

@@ -2,7 +2,7 @@
 // the secrets encoded in runs that can are still found.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findSecrets, secretFingerprint } from '../../../detectors/index.js';
+import { findSecrets, secretFingerprint } from '../../../secrets/index.js';
 
 // Built at run time so that the repository itself holds no scanner-triggering literals.
 const awsKey = 'AKIA' + 'Z3MQXKF2W7YHQ4PL';

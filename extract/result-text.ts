@@ -1,4 +1,4 @@
-import { canonicalJson } from '../../model/index.js';
+import { canonicalJson } from '../model/index.js';
 
 /**
  * The text a result puts into the model's context, which is what injection lives in: text parts,

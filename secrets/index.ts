@@ -1,0 +1,9 @@
+export {
+  findSecrets,
+  maskSecrets,
+  secretFingerprint,
+  secretMask,
+  type SecretMatch,
+  type SecretEncoding,
+} from './find-secrets.js';
+export { SECRET_RULES, shannonEntropy, type SecretRule } from './secret-rules.js';
