@@ -394,3 +394,34 @@ export function maskSecrets(text: string): string {
   }
   return out + text.slice(at);
 }
+
+/** A mask that `maskSecrets` wrote: `[SECRET:<type>:<fingerprint>]`, optionally `:<encoding>` before `]`. */
+const MASK_TOKEN = /\[SECRET:([a-z0-9_]+):([0-9a-f]{8})(?::([a-z0-9_]+))?\]/g;
+
+/**
+ * The secrets that were masked in `text` (by a receiver upstream, or in an earlier pass): what a
+ * detector needs of a secret, its type and fingerprint, survives masking in the mask itself.
+ */
+export function findMaskedSecrets(text: string): SecretMatch[] {
+  if (!text.includes('[SECRET:')) return [];
+  const found: SecretMatch[] = [];
+  for (const m of text.matchAll(MASK_TOKEN)) {
+    found.push({
+      type: m[1]!,
+      start: m.index,
+      end: m.index + m[0].length,
+      fingerprint: m[2]!,
+      encoding: (m[3] as SecretEncoding | undefined) ?? 'plain',
+    });
+  }
+  return found;
+}
+
+/** Secrets in `text` whether still raw or already masked, in order: what detectors look for. */
+export function findSecretsOrMasks(text: string): SecretMatch[] {
+  const masked = findMaskedSecrets(text);
+  const raw = findSecrets(text);
+  if (masked.length === 0) return raw;
+  if (raw.length === 0) return masked;
+  return [...raw, ...masked].sort((a, b) => a.start - b.start);
+}

@@ -1,5 +1,7 @@
 export {
   findSecrets,
+  findMaskedSecrets,
+  findSecretsOrMasks,
   maskSecrets,
   secretFingerprint,
   secretMask,

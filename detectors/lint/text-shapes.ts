@@ -1,4 +1,4 @@
-import { findSecrets, maskSecrets } from '../../secrets/index.js';
+import { findSecretsOrMasks, maskSecrets } from '../../secrets/index.js';
 import type { DetectorRules, TextShape } from '../config/detector-rules.js';
 
 /**
@@ -104,7 +104,7 @@ export function excerptAround(text: string, start: number, end: number, radius =
   let from = Math.max(0, start - radius);
   let to = Math.min(text.length, end + radius);
   // Widen to whole secrets so that a cut never leaves part of one unmasked.
-  for (const secret of findSecrets(text)) {
+  for (const secret of findSecretsOrMasks(text)) {
     if (secret.start < to && secret.end > from) {
       from = Math.min(from, secret.start);
       to = Math.max(to, secret.end);

@@ -1,7 +1,7 @@
 import type { ContentReadEvent, ToolCallEvent } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 import type { DetectorContext } from '../engine/detector.js';
-import { findSecrets } from '../../secrets/index.js';
+import { findSecretsOrMasks } from '../../secrets/index.js';
 import { toolCapabilities, type ToolCapabilities } from '../lint/tool-capabilities.js';
 
 /** Signals about one call shared by the session detectors (injection follow-up, exfil chain). */
@@ -24,7 +24,7 @@ function findSensitiveRead(event: ToolCallEvent | ContentReadEvent, rules: Detec
   const path = firstMatch(rules.compiled.sensitivePath, asked);
   if (path !== null) return `sensitive path '${path.trim()}' requested`;
   const returned = event.kind === 'tool_call' ? event.result.text : event.content.text;
-  const secrets = findSecrets(returned);
+  const secrets = findSecretsOrMasks(returned);
   if (secrets.length > 0) return `result contains ${[...new Set(secrets.map((s) => s.type))].join(', ')}`;
   return null;
 }

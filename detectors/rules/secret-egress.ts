@@ -1,6 +1,6 @@
 import type { McpEvent } from '../../model/index.js';
 import { defineDetector, type Finding } from '../engine/detector.js';
-import { findSecrets } from '../../secrets/index.js';
+import { findSecretsOrMasks } from '../../secrets/index.js';
 import { callCapabilities } from './call-signals.js';
 
 /**
@@ -29,7 +29,7 @@ export const secretEgressDetector = defineDetector<null>({
       return [];
     }
     const out: Finding[] = [];
-    for (const secret of findSecrets(text)) {
+    for (const secret of findSecretsOrMasks(text)) {
       out.push({
         rule: 'secret_egress',
         severity: rules.secret_egress.severity,
