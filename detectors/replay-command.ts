@@ -6,7 +6,8 @@ import { replayTranscript } from './replay/replay-transcript.js';
 const USAGE = `Usage: mcptap replay [--format text|json] [--tenant T] [--host-id H] [--rules FILE] FILE.jsonl
 
 Runs a session transcript through the shim's extraction and every detector. Malformed lines are
-reported with their line number and skipped. Exit 0 when it ran (alerts or not), 2 on unreadable input.`;
+reported with their line number and skipped. Exit 0 when it ran (alerts or not), 2 on unreadable input
+or when no line of the file is a transcript line.`;
 
 export async function replayMain(argv: string[]): Promise<number> {
   const parsed = parseCommandArgs(
@@ -44,6 +45,14 @@ export async function replayMain(argv: string[]): Promise<number> {
   const rules = rulesFromEnv(values.rules);
   const result = replayTranscript(text, { rules, tenant: values.tenant, hostId: values['host-id'] });
   for (const error of result.errors) console.error(`${path}:${error.line}: skipped: ${error.reason}`);
+  if (result.linesRead === 0) {
+    console.error(
+      `mcptap replay: nothing in ${path} could be read ` +
+        `(${result.errors.length} malformed, the rest blank); expected JSON lines as written by ` +
+        '`mcptap proxy --record`.',
+    );
+    return 2;
+  }
   for (const alert of result.alerts) {
     if (values.format === 'json') {
       console.log(

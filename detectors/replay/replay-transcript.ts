@@ -18,6 +18,8 @@ export interface ReplayResult {
   events: McpEvent[];
   /** Malformed lines, 1-based, with the reason; skipped. */
   errors: Array<{ line: number; reason: string }>;
+  /** Lines read and replayed (blank lines are neither read nor malformed). */
+  linesRead: number;
 }
 
 /**
@@ -33,7 +35,7 @@ export function replayTranscript(text: string, options: ReplayOptions): ReplayRe
     newId: () => `${seed}-${(++counter).toString().padStart(6, '0')}`,
   });
   const engine = createDetectorEngine(options.rules);
-  const result: ReplayResult = { alerts: [], events: [], errors: [] };
+  const result: ReplayResult = { alerts: [], events: [], errors: [], linesRead: 0 };
   const run = (events: McpEvent[]) => {
     for (const event of events) {
       result.events.push(event);
@@ -45,6 +47,7 @@ export function replayTranscript(text: string, options: ReplayOptions): ReplayRe
     if (raw.trim() === '') return;
     try {
       run(extractor.push(parseTranscriptLine(raw)));
+      result.linesRead++;
     } catch (error) {
       result.errors.push({ line: index + 1, reason: error instanceof Error ? error.message : String(error) });
     }

@@ -95,3 +95,28 @@ test('replay never prints a secret it detected', () => {
   assert.ok(!r.stdout.includes('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ'));
   assert.match(r.stdout, /\[SECRET:private_key:[0-9a-f]{8}\]/);
 });
+
+test('replay exits 2 when no line of the file could be read, and 0 when some could', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcptap-cli-'));
+  const garbage = join(dir, 'garbage.jsonl');
+  writeFileSync(garbage, '{not json\n\n["an array, not a transcript line"]\nplain text\n');
+  const none = mcptap('replay', garbage);
+  assert.equal(none.code, 2, none.stdout);
+  assert.match(none.stderr, /garbage\.jsonl:1: skipped/);
+  assert.match(none.stderr, /garbage\.jsonl:4: skipped/);
+  assert.match(none.stderr, /nothing in .*garbage\.jsonl could be read \(3 malformed/);
+  assert.equal(none.stdout, '');
+
+  const empty = join(dir, 'empty.jsonl');
+  writeFileSync(empty, '\n');
+  assert.equal(mcptap('replay', empty).code, 2);
+
+  const lines = readFileSync(join(TRANSCRIPTS, 'seed-metadata-ssrf.jsonl'), 'utf8').trimEnd().split('\n');
+  const some = join(dir, 'some.jsonl');
+  writeFileSync(some, ['{not json', lines[0], 'plain text'].join('\n'));
+  const r = mcptap('replay', some);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /some\.jsonl:1: skipped/);
+  assert.match(r.stderr, /some\.jsonl:3: skipped/);
+  assert.match(r.stdout, /2 malformed line\(s\)/);
+});
