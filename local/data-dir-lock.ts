@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ensurePrivateDataDir } from '../shim/index.js';
+import { makeDataDirPrivate } from './private-data-dir.js';
 
 /**
  * One `mcptap local` per data directory: embedded ClickHouse has no lock of its own, and two
  * engines writing one directory corrupt it. The lock is a file holding the owner's pid, created
  * atomically (written aside, then hard-linked into place). A lock whose process is gone is stale
- * and taken over.
+ * and taken over. Taking the directory also makes it and everything in it private (see
+ * private-data-dir.ts), before anything opens the store.
  */
 
 export class DataDirLockedError extends Error {
@@ -61,7 +64,7 @@ export function lockHolder(dataDir: string): number | undefined {
 }
 
 export function lockDataDir(dataDir: string, purpose = 'mcptap local'): DataDirLock {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDataDir(dataDir);
   const path = join(dataDir, LOCK_FILE);
   const mine: LockContent = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
   const aside = `${path}.${process.pid}.${mine.token}`;
@@ -95,6 +98,7 @@ export function lockDataDir(dataDir: string, purpose = 'mcptap local'): DataDirL
   } finally {
     unlinkSync(aside);
   }
+  makeDataDirPrivate(dataDir);
   let released = false;
   return {
     path,

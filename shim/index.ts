@@ -43,6 +43,8 @@ export { createShimMetrics, type ShimMetrics } from './shim-metrics.js';
 export { SHIM_ENV, readShimConfig, type ShimConfig } from './shim-config.js';
 export {
   defaultDataDir,
+  ensurePrivateDataDir,
+  restrictToOwner,
   localApiKey,
   localCollector,
   readLocalEndpoint,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ShimConfig } from './shim-config.js';
@@ -9,6 +9,10 @@ import type { ShimConfig } from './shim-config.js';
  * directory holds an API key (created by whichever of the proxy or `mcptap local` comes first,
  * readable by the user only) and, while `mcptap local` runs, `local.json` naming its endpoint. Kept
  * in the shim so that the proxy needs nothing of the embedded engine to find it.
+ *
+ * The directory is 0700 and its files 0600 whether or not they existed before: a directory made by
+ * hand, by another tool or by an older mcptap may be open to others, and it holds the key and the
+ * store of everything the tools saw.
  */
 
 export const LOCAL_TENANT = 'local';
@@ -27,15 +31,40 @@ export function defaultDataDir(env: Env = process.env): string {
   return join(homedir(), '.local', 'share', 'mcptap');
 }
 
+/** Takes away group and other access to `path` (a file or directory this user owns). */
+export function restrictToOwner(path: string): void {
+  const { mode } = statSync(path);
+  if ((mode & 0o077) === 0) return;
+  try {
+    chmodSync(path, mode & 0o700);
+  } catch (error) {
+    throw new Error(
+      `${path} is open to other users (mode ${(mode & 0o777).toString(8)}) and mcptap cannot make it private: ` +
+        `${(error as Error).message}. Run \`chmod go= ${path}\` as its owner, or use another data directory ` +
+        '(--data DIR or MCPTAP_DATA_DIR).',
+      { cause: error },
+    );
+  }
+}
+
+/** Creates the data directory (0700), or makes an existing one private. */
+export function ensurePrivateDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  restrictToOwner(dataDir);
+}
+
 /** The data directory's API key, created on first use (mode 0600; the directory 0700). */
 export function localApiKey(dataDir: string): string {
   const path = join(dataDir, API_KEY_FILE);
   try {
-    return readFileSync(path, 'utf8').trim();
+    const key = readFileSync(path, 'utf8').trim();
+    ensurePrivateDataDir(dataDir);
+    restrictToOwner(path);
+    return key;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ensurePrivateDataDir(dataDir);
   try {
     writeFileSync(path, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
@@ -82,7 +111,10 @@ export function readLocalEndpoint(dataDir: string): LocalEndpointFile | undefine
 }
 
 export function writeLocalEndpoint(dataDir: string, endpoint: LocalEndpointFile): void {
-  writeFileSync(join(dataDir, ENDPOINT_FILE), JSON.stringify(endpoint, null, 2) + '\n', { mode: 0o600 });
+  const path = join(dataDir, ENDPOINT_FILE);
+  // `mode` applies only to a new file: one left by an earlier run keeps its mode unless changed.
+  writeFileSync(path, JSON.stringify(endpoint, null, 2) + '\n', { mode: 0o600 });
+  restrictToOwner(path);
 }
 
 export function localEndpointPath(dataDir: string): string {

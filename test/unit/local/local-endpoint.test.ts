@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -28,6 +28,25 @@ describe('finding mcptap local with no configuration', () => {
     assert.equal(statSync(join(dir, 'api-key')).mode & 0o777, 0o600);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     assert.equal(localApiKey(dir), key);
+  });
+
+  it('makes a data directory, key and endpoint file that were open to others private, keeping the key', () => {
+    const dir = join(root, 'open');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'api-key'), 'k'.repeat(48) + '\n', { mode: 0o644 });
+    writeFileSync(join(dir, 'local.json'), '{}\n', { mode: 0o666 });
+    chmodSync(join(dir, 'local.json'), 0o666);
+    assert.equal(localApiKey(dir), 'k'.repeat(48));
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'api-key')).mode & 0o777, 0o600);
+    writeLocalEndpoint(dir, {
+      pid: 1,
+      url: 'http://127.0.0.1:5555',
+      controlUrl: 'http://127.0.0.1:5556',
+      startedAt: '',
+    });
+    assert.equal(statSync(join(dir, 'local.json')).mode & 0o777, 0o600);
   });
 
   it('sends to the running instance when it published its endpoint, else to the default port', () => {
