@@ -42,6 +42,8 @@ function fail(command: string, error: unknown): number {
     return 1;
   }
   console.error(`mcptap ${command}: ${error instanceof Error ? error.message : String(error)}`);
+  // By name: the store's modules load only when a command opens a store.
+  if (error instanceof Error && error.name === 'TenantRequiredError') return 2;
   return error instanceof DataDirLockedError ? 3 : 1;
 }
 
@@ -147,7 +149,8 @@ const ALERTS_USAGE = `Usage: mcptap alerts [--rule RULE] [--severity MIN] [--ser
                      [--limit N] [--format text|json] [--data DIR]
 
 Recent alerts, newest last, from the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or
-from the ClickHouse server at $${CLICKHOUSE_URL} when it is set. --severity keeps that level and above.`;
+from the ClickHouse server at $${CLICKHOUSE_URL} when it is set. --severity keeps that level and above.
+--tenant is required when the store holds more than one tenant.`;
 
 export async function alertsMain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -196,7 +199,8 @@ export async function alertsMain(argv: string[]): Promise<number> {
 const SESSION_USAGE = `Usage: mcptap session <session-id> [--tenant T] [--format text|json] [--data DIR]
 
 Prints every stored event and alert of the session in time order, from the store of \`mcptap local\`
-(DIR, default ${defaultDataDir()}), or from the ClickHouse server at $${CLICKHOUSE_URL} when it is set.`;
+(DIR, default ${defaultDataDir()}), or from the ClickHouse server at $${CLICKHOUSE_URL} when it is set.
+--tenant is required when the store holds more than one tenant.`;
 
 /** `mcptap session` without MCPTAP_CLICKHOUSE_URL (with it, cli/mcptap.ts runs storage's). */
 export async function sessionMain(argv: string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../platform/index.js';
+import { TenantRequiredError } from '../storage/index.js';
 import { alertFilter } from './alert-filter.js';
 import type { LocalQueries } from './local-queries.js';
 
@@ -75,6 +76,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   const server = createServer((req, res) => {
     answer(req, res).catch((error: unknown) => {
+      if (error instanceof TenantRequiredError) return send(res, 400, { error: error.message });
       options.logger.warn('control request failed', {
         path: req.url,
         error: error instanceof Error ? error.message : String(error),

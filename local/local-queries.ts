@@ -2,6 +2,7 @@ import type { Alert } from '../model/index.js';
 import {
   recentAlerts,
   sessionTimeline,
+  tenantToRead,
   type AlertFilter,
   type Store,
   type TimelineEntry,
@@ -57,10 +58,17 @@ export async function storedTotals(store: Store): Promise<StoredTotals> {
   };
 }
 
+/** A store's reads; on a store of several tenants, alerts and sessions need the tenant named. */
 export function storeQueries(store: Store): LocalQueries {
   return {
-    alerts: (filter) => recentAlerts(store, filter),
-    session: (query) => sessionTimeline(store, query),
+    alerts: async (filter) => {
+      const tenant = await tenantToRead(store, filter.tenant);
+      return recentAlerts(store, tenant === undefined ? filter : { ...filter, tenant });
+    },
+    session: async (query) => {
+      const tenant = await tenantToRead(store, query.tenant);
+      return sessionTimeline(store, tenant === undefined ? query : { ...query, tenant });
+    },
     totals: () => storedTotals(store),
   };
 }

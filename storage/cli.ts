@@ -18,6 +18,7 @@ import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
 import { StoreWriter } from './store-writer.js';
+import { tenantToRead, TenantRequiredError } from './tenant-scope.js';
 import { sessionTimeline } from './timeline.js';
 import { formatTimeline } from './timeline-format.js';
 
@@ -134,7 +135,8 @@ export async function sessionMain(argv: string[]): Promise<number> {
   if (values.help || sessionId === undefined || positionals.length > 1) {
     console.log(
       `Usage: mcptap session <session-id> [--tenant T] [--format text|json]\n\n` +
-        `Prints every stored event and alert of the session in time order.\n\n${CONFIG_HELP}`,
+        `Prints every stored event and alert of the session in time order. --tenant is required when the\n` +
+        `store holds more than one tenant.\n\n${CONFIG_HELP}`,
     );
     return values.help ? 0 : 2;
   }
@@ -145,10 +147,15 @@ export async function sessionMain(argv: string[]): Promise<number> {
   const settings = storageSettingsFromEnv();
   const store = await openStore(settings.clickhouse);
   try {
-    const entries = await sessionTimeline(store, {
-      sessionId,
-      ...(values.tenant === undefined ? {} : { tenant: values.tenant }),
-    });
+    let tenant;
+    try {
+      tenant = await tenantToRead(store, values.tenant);
+    } catch (error) {
+      if (!(error instanceof TenantRequiredError)) throw error;
+      console.error(`mcptap session: ${error.message}`);
+      return 2;
+    }
+    const entries = await sessionTimeline(store, { sessionId, ...(tenant === undefined ? {} : { tenant }) });
     if (values.format === 'json') {
       console.log(
         JSON.stringify(

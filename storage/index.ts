@@ -19,4 +19,5 @@ export { startSink, DEAD_LETTER_HEADERS, type SinkOptions, type RunningSink } fr
 export { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';
 export { formatTimeline } from './timeline-format.js';
+export { storedTenantCount, tenantToRead, TenantRequiredError } from './tenant-scope.js';
 export * from './queries.js';
