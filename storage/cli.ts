@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   createKafka,
@@ -10,8 +12,9 @@ import {
   KAFKA_ENV,
   serveMetrics,
 } from '../platform/index.js';
-import { ALL_STORAGE_ENV, storageSettingsFromEnv } from './config.js';
-import { migrate } from './migrations.js';
+import { ALL_STORAGE_ENV, STORAGE_ENV, storageSettingsFromEnv, type StorageSettings } from './config.js';
+import { migrate, type TenantReadersOutcome } from './migrations.js';
+import { grafanaTenantProvisioning } from './tenant-readers.js';
 import { enforceRetention } from './retention.js';
 import { maskSecrets } from '../secrets/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
@@ -26,42 +29,103 @@ import { formatTimeline } from './timeline-format.js';
 
 const CONFIG_HELP = `Configuration (environment):\n${envReference(ALL_STORAGE_ENV)}`;
 
+const TENANT_READERS = `${STORAGE_ENV.tenantReaders.name} / ${STORAGE_ENV.tenantReadersFile.name}`;
+
+/** What the operator must know and do when the tenant readers asked for were not created. */
+function tenantReadersProblem(outcome: TenantReadersOutcome, version: string): string | undefined {
+  switch (outcome.status) {
+    case 'none':
+    case 'created':
+      return undefined;
+    case 'unsupported':
+      return (
+        `mcptap migrate: the ${outcome.readers} tenant reader(s) of ${TENANT_READERS} were NOT created: ` +
+        `ClickHouse ${version} has no SQL users and no row policies, and its users.xml has no per-user row ` +
+        `filters (only <allow_databases>, and a view does not get around it), so nothing on this server can ` +
+        `show a user one tenant's rows. Every user of this server that can read the mcptap database reads ` +
+        `every tenant. To give tenants their own readers, move the store to a ClickHouse with row policies ` +
+        `(the compose file's 24 has them) and run \`mcptap migrate\` again; until then, give ClickHouse ` +
+        `credentials only to people allowed to see every tenant.`
+      );
+    case 'not-permitted':
+      return (
+        `mcptap migrate: the ${outcome.readers} tenant reader(s) of ${TENANT_READERS} were NOT created ` +
+        `(or not all): ${outcome.reason}. Run \`mcptap migrate\` again as a ClickHouse user with ACCESS ` +
+        `MANAGEMENT (CREATE USER, GRANT, CREATE ROW POLICY); readers already created keep their policies.`
+      );
+  }
+}
+
 export async function migrateMain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { retention: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      retention: { type: 'boolean', default: false },
+      'grafana-tenants': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(
-      `Usage: mcptap migrate [--retention]\n\nCreates or migrates the ClickHouse schema (idempotent).\n` +
-        `  --retention  also drop partitions older than each table's retention (servers without TTL)\n\n${CONFIG_HELP}`,
+      `Usage: mcptap migrate [--retention]\n       mcptap migrate --grafana-tenants DIR\n\n` +
+        `Creates or migrates the ClickHouse schema (idempotent), the read-only user and the tenant readers.\n` +
+        `Exit 1 when tenant readers are configured but could not be created (the schema is migrated all the same).\n` +
+        `  --retention            also drop partitions older than each table's retention (servers without TTL)\n` +
+        `  --grafana-tenants DIR  migrate nothing: write Grafana provisioning for the tenant readers under DIR\n` +
+        `                         (datasources/ and dashboards/mcptap-tenants.yaml; one organization per tenant)\n\n${CONFIG_HELP}`,
     );
     return 0;
   }
   const settings = storageSettingsFromEnv();
+  if (values['grafana-tenants'] !== undefined) {
+    return writeGrafanaTenants(values['grafana-tenants'], settings);
+  }
   const logger = createLogger('migrate');
   const store = await openStore(settings.clickhouse);
   try {
     const result = await migrate(store, {
       retentionDays: settings.retentionDays,
       reader: settings.reader,
+      tenantReaders: settings.tenantReaders,
       logger,
     });
     console.log(
       `schema of ${store.database} at version ${result.version} on ClickHouse ${store.flavor.version} ` +
         `(${store.flavor.modern ? 'modern' : 'fallback'} path); applied: ${result.applied.join(', ') || 'none'}; ` +
-        `ttl changed: ${result.retentionChanged.join(', ') || 'none'}; reader user: ${result.reader}`,
+        `ttl changed: ${result.retentionChanged.join(', ') || 'none'}; reader user: ${result.reader}; ` +
+        `tenant readers: ${result.tenantReaders.status === 'none' ? 'none' : `${result.tenantReaders.readers} ${result.tenantReaders.status}`}`,
     );
+    const problem = tenantReadersProblem(result.tenantReaders, store.flavor.version);
     if (values.retention) {
       const dropped = await enforceRetention(store, settings.retentionDays);
       console.log(
         `retention: dropped ${dropped.length} partitions${dropped.map((d) => ` ${d.table}/${d.partition}`).join('')}`,
       );
     }
+    if (problem !== undefined) {
+      console.error(problem);
+      return 1;
+    }
     return 0;
   } finally {
     await store.client.close();
   }
+}
+
+function writeGrafanaTenants(dir: string, settings: StorageSettings): number {
+  if (settings.tenantReaders.length === 0) {
+    console.error(`mcptap migrate: no tenant readers configured: set ${TENANT_READERS} first`);
+    return 2;
+  }
+  for (const [path, text] of Object.entries(
+    grafanaTenantProvisioning(settings.clickhouse.database, settings.tenantReaders),
+  )) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    console.log(`wrote ${target}`);
+  }
+  return 0;
 }
 
 export async function sinkMain(argv: string[]): Promise<number> {

@@ -7,7 +7,9 @@ import {
   type EnvVarSpec,
   type ListenAddress,
 } from '../platform/index.js';
+import { readFileSync } from 'node:fs';
 import { STORE_TABLES, type StoreTable } from './tables.js';
+import { parseTenantReaders, type TenantReader } from './tenant-readers.js';
 
 /** Every knob of the store, the sink and the forensics commands, read in one place. */
 
@@ -35,6 +37,18 @@ export const STORAGE_ENV = {
     name: 'MCPTAP_CLICKHOUSE_READER_PASSWORD',
     default: '',
     description: 'password of the read-only user; empty: `migrate` creates no user',
+  },
+  tenantReaders: {
+    name: 'MCPTAP_CLICKHOUSE_TENANT_READERS',
+    default: '',
+    description:
+      "read-only users each shown one tenant's rows, as 'tenant:user:password' entries, comma-separated; `mcptap migrate` creates them with a row policy on every table (servers with SQL access control: not 18.16)",
+  },
+  tenantReadersFile: {
+    name: 'MCPTAP_CLICKHOUSE_TENANT_READERS_FILE',
+    default: '',
+    description:
+      "file of 'tenant:user:password' lines (# comments; a password may hold commas), in addition to MCPTAP_CLICKHOUSE_TENANT_READERS",
   },
   batchRows: {
     name: 'MCPTAP_SINK_BATCH_ROWS',
@@ -118,6 +132,7 @@ export interface ClickHouseSettings {
 export interface StorageSettings {
   clickhouse: ClickHouseSettings;
   reader: { username: string; password: string };
+  tenantReaders: TenantReader[];
   batchRows: number;
   batchBytes: number;
   batchWaitMs: number;
@@ -131,6 +146,32 @@ export interface StorageSettings {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+function tenantReadersFromEnv(env: Env): TenantReader[] {
+  const { tenantReaders, tenantReadersFile } = STORAGE_ENV;
+  const path = envString(env, tenantReadersFile);
+  let fileText = '';
+  if (path !== '') {
+    try {
+      fileText = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(
+        `${tenantReadersFile.name}=${path}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
+  }
+  const readers = [
+    ...parseTenantReaders(envString(env, tenantReaders), tenantReaders.name, /[\n,]/),
+    ...parseTenantReaders(fileText, path, /\n/),
+  ];
+  const twice = readers.find((r, i) => readers.findIndex((o) => o.username === r.username) !== i);
+  if (twice !== undefined) {
+    throw new ConfigError(
+      `tenant reader '${twice.username}' is given in both ${tenantReaders.name} and ${tenantReadersFile.name}`,
+    );
+  }
+  return readers;
+}
+
 export function storageSettingsFromEnv(env: Env = process.env): StorageSettings {
   const database = envString(env, STORAGE_ENV.database);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(database)) {
@@ -140,6 +181,16 @@ export function storageSettingsFromEnv(env: Env = process.env): StorageSettings 
   }
   const url = envString(env, STORAGE_ENV.url);
   if (!URL.canParse(url)) throw new ConfigError(`${STORAGE_ENV.url.name}=${JSON.stringify(url)}: not a URL`);
+  const tenantReaders = tenantReadersFromEnv(env);
+  const sharedName = tenantReaders.find((r) =>
+    [envString(env, STORAGE_ENV.user), envString(env, STORAGE_ENV.readerUser)].includes(r.username),
+  );
+  if (sharedName !== undefined) {
+    throw new ConfigError(
+      `tenant reader '${sharedName.username}' is also ${STORAGE_ENV.user.name} or ${STORAGE_ENV.readerUser.name}: ` +
+        'a tenant reader sees one tenant only, so give it a name of its own',
+    );
+  }
   const retentionDays = Object.fromEntries(
     STORE_TABLES.map((table) => [table, envInt(env, RETENTION_ENV[table], 0, 36500)]),
   ) as Record<StoreTable, number>;
@@ -154,6 +205,7 @@ export function storageSettingsFromEnv(env: Env = process.env): StorageSettings 
       username: envString(env, STORAGE_ENV.readerUser),
       password: envString(env, STORAGE_ENV.readerPassword),
     },
+    tenantReaders,
     batchRows: envInt(env, STORAGE_ENV.batchRows, 1, 1_000_000),
     batchBytes: envInt(env, STORAGE_ENV.batchBytes, 1024, 1 << 30),
     batchWaitMs: envInt(env, STORAGE_ENV.batchWaitMs, 0, 600_000),

@@ -3,7 +3,19 @@ export type { ClickHouseSettings, StorageSettings } from './config.js';
 export { openStore, storeFromClient, type Store } from './store.js';
 export { openEmbeddedStore } from './embedded-store.js';
 export { flavorForVersion, type ServerFlavor } from './server-flavor.js';
-export { migrate, LATEST_SCHEMA_VERSION, type MigrateOptions, type MigrateResult } from './migrations.js';
+export {
+  migrate,
+  LATEST_SCHEMA_VERSION,
+  type MigrateOptions,
+  type MigrateResult,
+  type TenantReadersOutcome,
+} from './migrations.js';
+export {
+  grafanaTenantProvisioning,
+  parseTenantReaders,
+  tenantReaderStatements,
+  type TenantReader,
+} from './tenant-readers.js';
 export { enforceRetention, type DroppedPartition } from './retention.js';
 export { STORE_TABLES, TABLE_FOR_KIND, type StoreTable } from './tables.js';
 export {

@@ -1,6 +1,7 @@
 import { silentLogger, type Logger } from '../platform/index.js';
 import { sqlLiteral } from './sql-literal.js';
 import type { Store } from './store.js';
+import { tenantReaderStatements, type TenantReader } from './tenant-readers.js';
 import {
   STORE_TABLES,
   TABLE_SPECS,
@@ -43,8 +44,19 @@ export interface MigrateOptions {
   retentionDays: Readonly<Record<StoreTable, number>>;
   /** Created with SQL on servers that support it, when a password is given. */
   reader?: { username: string; password: string };
+  /** Created or updated with a row policy per table, on servers that support them. */
+  tenantReaders?: readonly TenantReader[];
   logger?: Logger;
 }
+
+/**
+ * What became of the tenant readers: `unsupported` on servers without SQL users and row policies
+ * (18.16, whose users.xml has no row filters either), `not-permitted` when the server refused
+ * (`reason` says why).
+ */
+export type TenantReadersOutcome =
+  | { status: 'none' | 'created' | 'unsupported'; readers: number }
+  | { status: 'not-permitted'; readers: number; reason: string };
 
 export interface MigrateResult {
   applied: number[];
@@ -52,6 +64,7 @@ export interface MigrateResult {
   /** Tables whose TTL was changed to the configured retention (modern servers). */
   retentionChanged: StoreTable[];
   reader: 'created' | 'skipped' | 'not-permitted';
+  tenantReaders: TenantReadersOutcome;
 }
 
 async function rows<T>(store: Store, query: string): Promise<T[]> {
@@ -93,7 +106,8 @@ export async function migrate(store: Store, options: MigrateOptions): Promise<Mi
   if (store.flavor.embeddedTables) await applyEmbeddedTables(store, logger);
   const retentionChanged = store.flavor.modern ? await applyTtl(store, options.retentionDays) : [];
   const reader = await ensureReader(store, options.reader, logger);
-  return { applied, version: LATEST_SCHEMA_VERSION, retentionChanged, reader };
+  const tenantReaders = await ensureTenantReaders(store, options.tenantReaders ?? [], logger);
+  return { applied, version: LATEST_SCHEMA_VERSION, retentionChanged, reader, tenantReaders };
 }
 
 /**
@@ -169,5 +183,40 @@ async function ensureReader(
       },
     );
     return 'not-permitted';
+  }
+}
+
+/** The server's error, without any password it may quote back. */
+function errorWithout(error: unknown, secrets: readonly string[]): string {
+  let text = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  // As given, and as written into the statement.
+  for (const secret of secrets.flatMap((s) => [s, sqlLiteral(s).slice(1, -1)]))
+    text = text.split(secret).join('***');
+  return text;
+}
+
+async function ensureTenantReaders(
+  store: Store,
+  readers: readonly TenantReader[],
+  logger: Logger,
+): Promise<TenantReadersOutcome> {
+  if (readers.length === 0) return { status: 'none', readers: 0 };
+  if (!store.flavor.modern) return { status: 'unsupported', readers: readers.length };
+  try {
+    for (const reader of readers) {
+      for (const query of tenantReaderStatements(store.database, reader))
+        await store.client.command({ query });
+    }
+    logger.info('tenant readers created', {
+      readers: readers.map((r) => ({ user: r.username, tenant: r.tenant })),
+    });
+    return { status: 'created', readers: readers.length };
+  } catch (error) {
+    const reason = errorWithout(
+      error,
+      readers.map((r) => r.password),
+    );
+    logger.warn('could not create the tenant readers', { reason });
+    return { status: 'not-permitted', readers: readers.length, reason };
   }
 }
