@@ -6,7 +6,8 @@
 // keeps its users in a read-only users.xml and cannot log in as another user: migrate reports the
 // server's refusal, and no test here can show a row policy enforced.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,11 +16,14 @@ import {
   openEmbeddedStore,
   openStore,
   STORE_TABLES,
+  StoreWriter,
   tenantReaderStatements,
   type Store,
 } from '../../storage/index.js';
 import { mcptap } from '../local/support.js';
 import { ensureInfra, uniqueName } from '../support/infra.js';
+import { privateClickHouse, type PrivateClickHouse } from './private-clickhouse.js';
+import { scriptedSession } from './scenario.js';
 import { RETENTION } from './store-suite.js';
 
 const PASSWORD = 'Tr0ub4dor-s3cret';
@@ -74,6 +78,85 @@ describe('mcptap migrate with tenant readers on ClickHouse 18.16', () => {
     assert.ok(!`${result.stdout}${result.stderr}`.includes('s3cret'));
   });
 });
+
+describe('why: ClickHouse 18.16 has no way to show a user one tenant (a server of the test its own)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcptap-ch-filter-'));
+  const database = uniqueName('filter');
+  let server: PrivateClickHouse;
+  let store: Store;
+  const asReader = async (query: string) => {
+    const response = await fetch(`${server.url}/?user=acme_reader&password=pw`, {
+      method: 'POST',
+      body: query,
+    });
+    return { ok: response.ok, text: await response.text() };
+  };
+
+  before(async () => {
+    server = await privateClickHouse(dir);
+    // What a users.xml row filter looks like where it exists (ClickHouse 19.x on), and a database of
+    // views that a user could be confined to instead.
+    mkdirSync(join(dir, 'config', 'users.d'), { recursive: true });
+    writeFileSync(
+      join(dir, 'config', 'users.d', 'acme.xml'),
+      `<?xml version="1.0"?><yandex><users><acme_reader>
+        <password_sha256_hex>${createHash('sha256').update('pw').digest('hex')}</password_sha256_hex>
+        <networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota>
+        <allow_databases><database>${database}</database><database>${database}_acme</database></allow_databases>
+        <databases><${database}><tool_calls><filter>tenant = 'acme'</filter></tool_calls></${database}></databases>
+      </acme_reader></users></yandex>`,
+    );
+    await server.start();
+    store = await openStore({ url: server.url, username: 'default', password: '', database });
+    await migrate(store, { retentionDays: RETENTION });
+    for (const tenant of ['acme', 'globex']) {
+      const scenario = scriptedSession({ tenant, sessionId: 's', startMs: Date.now() - 86_400_000 });
+      await new StoreWriter(store, { mask: null }).write(scenario.events);
+    }
+  });
+  after(async () => {
+    await store?.client.close();
+    await server?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ignores a per-user row filter in users.xml: the user reads every tenant', async () => {
+    const r = await asReader(`SELECT DISTINCT tenant FROM ${database}.tool_calls ORDER BY tenant`);
+    assert.ok(r.ok, r.text);
+    assert.equal(r.text, 'acme\nglobex\n');
+  });
+
+  it("refuses a view of one tenant to a user who may not read the view's table", async () => {
+    await store.client.command({ query: `CREATE DATABASE ${database}_acme` });
+    await store.client.command({
+      query: `CREATE VIEW ${database}_acme.tool_calls AS SELECT * FROM ${database}.tool_calls WHERE tenant = 'acme'`,
+    });
+    // Confined to the views' database alone, the user cannot read them either.
+    writeFileSync(
+      join(dir, 'config', 'users.d', 'acme.xml'),
+      `<?xml version="1.0"?><yandex><users><acme_reader>
+        <password_sha256_hex>${createHash('sha256').update('pw').digest('hex')}</password_sha256_hex>
+        <networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota>
+        <allow_databases><database>${database}_acme</database></allow_databases>
+      </acme_reader></users></yandex>`,
+    );
+    const r = await waitForAnswer(() => asReader(`SELECT count() FROM ${database}_acme.tool_calls`));
+    assert.equal(r.ok, false);
+    assert.match(r.text, new RegExp(`Access denied to database ${database} for user acme_reader`));
+  });
+});
+
+/** The server reloads users.xml every few seconds: the first answer that shows the new users. */
+async function waitForAnswer(
+  ask: () => Promise<{ ok: boolean; text: string }>,
+): Promise<{ ok: boolean; text: string }> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const answer = await ask();
+    if (!answer.ok || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
 
 describe('tenant readers on embedded ClickHouse 26.7 (chdb)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mcptap-readers-'));
