@@ -179,7 +179,7 @@ async function ensureReader(
       'could not create the read-only user; create it by hand or migrate as a user with ACCESS MANAGEMENT',
       {
         user: reader.username,
-        error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        error: errorWithout(error, [reader.password]),
       },
     );
     return 'not-permitted';
