@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -66,5 +76,31 @@ describe('data directory lock', () => {
     writeFileSync(mine.path, JSON.stringify({ pid: process.pid, host: 'x', token: 'someone-else' }));
     mine.release();
     assert.equal(existsSync(mine.path), true);
+  });
+
+  it('makes a directory that was open to others private, all the way down, without following links', () => {
+    const dir = join(root, 'open');
+    const outside = join(root, 'outside.txt');
+    mkdirSync(join(dir, 'store', 'part'), { recursive: true });
+    writeFileSync(join(dir, 'store', 'part', 'data.bin'), 'content');
+    writeFileSync(outside, 'not ours to change');
+    symlinkSync(outside, join(dir, 'store', 'link'));
+    for (const [path, mode] of [
+      [dir, 0o755],
+      [join(dir, 'store'), 0o775],
+      [join(dir, 'store', 'part'), 0o755],
+      [join(dir, 'store', 'part', 'data.bin'), 0o664],
+      [outside, 0o644],
+    ] as const)
+      chmodSync(path, mode);
+    const lock = lockDataDir(dir);
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    assert.equal(mode(dir), 0o700);
+    assert.equal(mode(join(dir, 'store')), 0o700);
+    assert.equal(mode(join(dir, 'store', 'part')), 0o700);
+    assert.equal(mode(join(dir, 'store', 'part', 'data.bin')), 0o600);
+    assert.equal(mode(lock.path), 0o600);
+    assert.equal(mode(outside), 0o644);
+    lock.release();
   });
 });
