@@ -76,7 +76,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   const server = createServer((req, res) => {
     answer(req, res).catch((error: unknown) => {
-      if (error instanceof TenantRequiredError) return send(res, 400, { error: error.message });
+      if (error instanceof TenantRequiredError) {
+        return send(res, 400, { error: error.message, tenants: error.tenants });
+      }
       options.logger.warn('control request failed', {
         path: req.url,
         error: error instanceof Error ? error.message : String(error),

@@ -26,11 +26,15 @@ export async function controlGet<T>(endpoint: LocalEndpointFile, apiKey: string,
       { cause: error },
     );
   }
-  const body = (await response.json()) as T | { error?: string };
+  const body = (await response.json()) as T | { error?: string; tenants?: number };
   if (!response.ok) {
-    const reason =
-      typeof body === 'object' && body !== null && 'error' in body ? body.error : response.statusText;
-    throw new Error(`mcptap local answered ${response.status} to ${path}: ${reason}`);
+    const failure = typeof body === 'object' && body !== null && 'error' in body ? body : {};
+    const error = new Error(
+      `mcptap local answered ${response.status} to ${path}: ${failure.error ?? response.statusText}`,
+    );
+    // The store's TenantRequiredError, told apart by name as the read commands do.
+    if (typeof failure.tenants === 'number') error.name = 'TenantRequiredError';
+    throw error;
   }
   return body as T;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LOCAL_DATABASE, storeDir } from '../../local/start-local.js';
+import { LOCAL_DATABASE, startLocal, storeDir, type RunningLocal } from '../../local/start-local.js';
 import {
   migrate,
   openEmbeddedStore,
@@ -128,3 +128,43 @@ describeTenantScope(
     };
   },
 );
+
+describe('tenant-scoped reads through a running mcptap local (its control API, embedded ClickHouse 26.7)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mcptap-tenants-running-'));
+  let local: RunningLocal;
+  const env: Record<string, string> = {};
+  before(async () => {
+    for (const [key, value] of Object.entries(process.env))
+      if (value !== undefined && key !== 'MCPTAP_CLICKHOUSE_URL') env[key] = value;
+    local = await startLocal({ dataDir, listen: '127.0.0.1:0' });
+    // A data directory that once received another tenant's events (a changed key, an import).
+    for (const [i, tenant] of ['local', 'globex'].entries()) {
+      const scenario = scriptedSession({ tenant, sessionId: SESSION, startMs: startMs + i * 60_000 });
+      await new StoreWriter(local.store, { mask: null }).write([...scenario.events, ...scenario.alerts]);
+    }
+  });
+  after(async () => {
+    await local?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('mcptap session and alerts refuse without --tenant and read one tenant with it', async () => {
+    for (const command of [['session', SESSION], ['alerts']]) {
+      const refused = await mcptap([...command, '--data', dataDir, '--format', 'json'], env);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(
+        refused.stderr,
+        /answered 400 .*holds events of 2 tenants: name the one to read with --tenant/,
+      );
+      assert.equal(refused.stdout, '');
+      const read = await mcptap(
+        [...command, '--data', dataDir, '--tenant', 'globex', '--format', 'json'],
+        env,
+      );
+      assert.equal(read.code, 0, read.stderr);
+      const records = JSON.parse(read.stdout) as Array<{ tenant: string }>;
+      assert.ok(records.length > 0);
+      assert.deepEqual([...new Set(records.map((record) => record.tenant))], ['globex']);
+    }
+  });
+});
