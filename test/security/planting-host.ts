@@ -8,7 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { instrumentClient, McpHostTelemetry, startMcptap, type ContentCaps } from '../../shim/index.js';
 import { MCPTAP_BIN, REPO_ROOT } from '../shim/support.js';
-import { plantedDocument, secretResourceUri, type PlantedSecret } from './planted-secrets.js';
+import { CONTROL, plantedDocument, secretResourceUri, type PlantedSecret } from './planted-secrets.js';
 
 const PLANTED_SERVER = join(REPO_ROOT, 'test', 'security', 'planted-server.ts');
 
@@ -16,6 +16,8 @@ const PLANTED_SERVER = join(REPO_ROOT, 'test', 'security', 'planted-server.ts');
 export const SHIM_CAP_BYTES = 1024;
 /** The collector's content cap (MCPTAP_COLLECTOR_CONTENT_CAP_BYTES) both stacks are started with. */
 export const COLLECTOR_CAP_BYTES = 8192;
+
+const MAX_NAME_CHARS = 1024;
 
 export interface PlantTarget {
   collectorUrl: string;
@@ -106,13 +108,19 @@ export async function plantEverything(
   const read = await client.callTool({ name: 'read_document', arguments: {} });
   await client.callTool({ name: 'read_issue', arguments: {} });
   toolCalls += 3;
+  // Alerts quote the start of a URL: the control goes first, so that the search can see it there.
+  const control = secrets.find((s) => s.type === CONTROL)!;
   for (const secret of secrets) {
     await client.readResource({ uri: secretResourceUri(secret) });
-    contentReads += 1;
+    // The event model caps names (a resource URI) at 1024 characters: the collector rejects the
+    // read of a longer URI (the PEM key's) instead of storing it.
+    if (secretResourceUri(secret).length <= MAX_NAME_CHARS) contentReads += 1;
     const query = `${secret.type}=${encodeURIComponent(secret.value)}`;
     await client.callTool({
       name: 'fetch_url',
-      arguments: { url: `http://169.254.169.254/latest/meta-data/iam/security-credentials/?${query}` },
+      arguments: {
+        url: `http://169.254.169.254/latest/meta-data/iam/security-credentials/?ref=${control.value}&${query}`,
+      },
     });
     await client.callTool({ name: 'echo', arguments: { text: straddling(secret, COLLECTOR_CAP_BYTES) } });
     toolCalls += 2;

@@ -59,7 +59,11 @@ function assertSearchFindsControl(findings: Findings, places: readonly string[])
 
 function assertNoLeaks(findings: Findings, stack: string): void {
   const leaks = findings.leaks();
-  assert.deepEqual(leaks, [], `${leaks.length} planted secret(s) found at rest in ${stack} (place × type)`);
+  assert.equal(
+    leaks.length,
+    0,
+    `${leaks.length} planted secret(s) found at rest in ${stack} (place × type):\n${leaks.join('\n')}`,
+  );
 }
 
 async function alertmanagerAlerts(filter: string): Promise<string> {
