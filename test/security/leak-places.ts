@@ -113,13 +113,17 @@ export async function userDatabases(store: Store): Promise<string[]> {
   return (await result.json<{ name: string }>()).map((r) => r.name);
 }
 
+/** The headers of every message read, by topic: what a test checks about the records it searched. */
+export type TopicHeaders = Map<string, Record<string, string>[]>;
+
 /** Every message of every topic, from the beginning up to the high watermark: key, value, headers. */
 export async function scanTopics(
   findings: Findings,
   kafka: Kafka,
   prefix: string,
   topics: readonly string[],
-): Promise<number> {
+): Promise<TopicHeaders> {
+  const headersByTopic: TopicHeaders = new Map();
   const admin = kafka.admin();
   await admin.connect();
   const expected = new Map<string, number>();
@@ -132,12 +136,11 @@ export async function scanTopics(
   } finally {
     await admin.disconnect();
   }
-  if (expected.size === 0) return 0;
+  if (expected.size === 0) return headersByTopic;
   const consumer = kafka.consumer({
     groupId: `leak-search-${Date.now()}-${process.pid}`,
     maxWaitTimeInMs: 100,
   });
-  let count = 0;
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
@@ -148,13 +151,17 @@ export async function scanTopics(
       );
       void consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
-          count += 1;
           const place = `kafka:${topic.slice(prefix.length + 1)}`;
           findings.scan(`${place} key`, message.key ?? '');
           findings.scan(`${place} value`, message.value ?? '');
+          const headers: Record<string, string> = {};
           for (const [name, value] of Object.entries(message.headers ?? {})) {
-            findings.scan(`${place} header ${name}`, String(value));
+            headers[name] = String(value);
+            findings.scan(`${place} header ${name}`, headers[name]);
           }
+          const seen = headersByTopic.get(topic) ?? [];
+          seen.push(headers);
+          headersByTopic.set(topic, seen);
           const slot = `${topic}/${partition}`;
           if (Number(message.offset) + 1 >= (expected.get(slot) ?? Infinity)) expected.delete(slot);
           if (expected.size === 0) {
@@ -168,7 +175,7 @@ export async function scanTopics(
   } finally {
     await consumer.disconnect();
   }
-  return count;
+  return headersByTopic;
 }
 
 /** The broker's segment files (logs, indexes, snapshots) of `topics`, raw bytes. */

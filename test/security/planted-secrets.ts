@@ -145,9 +145,12 @@ export function plantedDocument(secrets: readonly PlantedSecret[]): string {
   return ['# billing-service production settings', ...secrets.map((s) => s.line), ''].join('\n');
 }
 
-/** The URI under which the planted server offers one secret: the secret itself in the query string. */
+/**
+ * The URI under which the planted server offers one secret: the secret in its context (`NAME=value`,
+ * `Authorization: Bearer …`), URL-encoded into the query string, as a link or a form would carry it.
+ */
 export function secretResourceUri(secret: PlantedSecret): string {
-  return `vault://secrets/${secret.type}?value=${encodeURIComponent(secret.value)}`;
+  return `vault://secrets/${secret.type}?setting=${encodeURIComponent(secret.line)}`;
 }
 
 /** A run of this many alphanumerics is distinctive: 62^12 values, none of which occurs by chance. */

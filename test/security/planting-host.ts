@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { instrumentClient, McpHostTelemetry, startMcptap, type ContentCaps } from '../../shim/index.js';
+import { ATTR, EVENT_SCHEMA_VERSION } from '../../model/index.js';
+import {
+  API_KEY_HEADER,
+  instrumentClient,
+  McpHostTelemetry,
+  startMcptap,
+  type ContentCaps,
+} from '../../shim/index.js';
 import { MCPTAP_BIN, REPO_ROOT } from '../shim/support.js';
 import { CONTROL, plantedDocument, secretResourceUri, type PlantedSecret } from './planted-secrets.js';
 
@@ -201,4 +208,53 @@ export async function plantEverything(
   await delay(500);
   await mcptap.shutdown();
   return { sessions, toolCalls, contentReads, recordPath, proxyStderr: () => proxyStderr };
+}
+
+/**
+ * Bad input that carries the secrets straight to the collector: a body that is not JSON, and a span
+ * the event model refuses (its request id is the whole settings document, over the 1024-character
+ * cap of a name). Resolves with what the collector answered, to be searched as well.
+ */
+export async function postRejectedSpans(
+  target: PlantTarget,
+  sessionId: string,
+  document: string,
+): Promise<string[]> {
+  const nowNs = `${Date.now()}000000`;
+  const attribute = (key: string, value: string | number) => ({
+    key,
+    value: typeof value === 'number' ? { intValue: value } : { stringValue: value },
+  });
+  const span = {
+    traceId: randomUUID().replace(/-/g, ''),
+    spanId: randomUUID().replace(/-/g, '').slice(0, 16),
+    name: 'tools/call store_document',
+    kind: 3,
+    startTimeUnixNano: nowNs,
+    endTimeUnixNano: nowNs,
+    attributes: [
+      attribute(ATTR.eventKind, 'tool_call'),
+      attribute(ATTR.schemaVersion, EVENT_SCHEMA_VERSION),
+      attribute(ATTR.eventId, randomUUID()),
+      attribute(ATTR.sessionId, sessionId),
+      attribute(ATTR.serverName, 'vault'),
+      attribute(ATTR.toolName, 'store_document'),
+      attribute(ATTR.requestId, document),
+      attribute(ATTR.toolCallArguments, JSON.stringify({ document })),
+    ],
+  };
+  const bodies = [
+    `{"resourceSpans": [${JSON.stringify(document)}`,
+    JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }),
+  ];
+  const answers: string[] = [];
+  for (const body of bodies) {
+    const response = await fetch(`${target.collectorUrl.replace(/\/+$/, '')}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [API_KEY_HEADER]: target.apiKey },
+      body,
+    });
+    answers.push(`${response.status} ${await response.text()}`);
+  }
+  return answers;
 }

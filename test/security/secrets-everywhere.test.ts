@@ -18,7 +18,7 @@ import { startChildService, waitUntil, type ChildService } from '../../demo/chil
 import { capContent } from '../../model/index.js';
 import { createKafka, silentLogger } from '../../platform/index.js';
 import { localApiKey, readLocalEndpoint } from '../../shim/index.js';
-import { openEmbeddedStore, openStore, type Store } from '../../storage/index.js';
+import { DEAD_LETTER_HEADERS, openEmbeddedStore, openStore, type Store } from '../../storage/index.js';
 import { hostEnv, mcptap, startLocalProcess } from '../local/support.js';
 import { freePort } from '../shim/support.js';
 import { scriptedSession } from '../storage/scenario.js';
@@ -34,7 +34,7 @@ import {
   userDatabases,
 } from './leak-places.js';
 import { CONTROL, Findings, LeakSearch, plantedDocument, plantSecrets } from './planted-secrets.js';
-import { COLLECTOR_CAP_BYTES, plantEverything, type Planted } from './planting-host.js';
+import { COLLECTOR_CAP_BYTES, plantEverything, postRejectedSpans, type Planted } from './planting-host.js';
 
 const secrets = plantSecrets();
 const search = new LeakSearch(secrets);
@@ -63,6 +63,14 @@ function assertNoLeaks(findings: Findings, stack: string): void {
     leaks.length,
     0,
     `${leaks.length} planted secret(s) found at rest in ${stack} (place × type):\n${leaks.join('\n')}`,
+  );
+}
+
+/** The collector refused both bad requests (what it said is searched, never printed). */
+function assertRejected(answers: readonly string[]): void {
+  assert.equal(answers.length, 2);
+  answers.forEach((answer, i) =>
+    assert.ok(/^(400 |200 .*rejected)/s.test(answer), `bad request ${i + 1} was rejected`),
   );
 }
 
@@ -189,6 +197,12 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
       secrets,
     );
 
+    const rejections = await postRejectedSpans(
+      { collectorUrl, apiKey, proxyEnv: {}, workDir: files, secretsFile },
+      planted.sessions[0]!,
+      plantedDocument(secrets),
+    );
+
     // Dead letters: a row ClickHouse refuses (a token as its request id, the settings in its
     // content), a record that is not JSON, and one that is JSON but no event.
     const document = plantedDocument(secrets);
@@ -272,8 +286,17 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
     await admin2.connect();
     const topics = (await admin2.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
     await admin2.disconnect();
-    await scanTopics(findings, kafka, prefix, topics);
+    const headers = await scanTopics(findings, kafka, prefix, topics);
+    const reasons = (headers.get(`${prefix}.dead-letter.v1`) ?? []).map(
+      (h) => h[DEAD_LETTER_HEADERS.reason] ?? '',
+    );
+    assert.ok(
+      reasons.some((reason) => reason.startsWith('ClickHouse refused the row')),
+      'the sink dead-lettered the row ClickHouse refused',
+    );
     await scanTopicSegments(findings, prefix, topics);
+    assertRejected(rejections);
+    rejections.forEach((answer) => findings.scan('collector:answer to bad input', answer));
     await scanFiles(findings, 'log', logs);
     findings.scan('log:proxy stderr', planted.proxyStderr());
     await scanFiles(findings, 'file', files);
@@ -328,6 +351,11 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
       },
       secrets,
     );
+    const rejections = await postRejectedSpans(
+      { collectorUrl: endpoint.url, apiKey: localApiKey(dataDir), proxyEnv: {}, workDir: files, secretsFile },
+      planted.sessions[0]!,
+      plantedDocument(secrets),
+    );
     // The collector answers only after the store wrote a batch: once the shims flushed, what they
     // sent is stored. The proxy's last spans and the alert deliveries may still be under way.
     await waitFor(
@@ -353,6 +381,8 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
       await store.client.close();
     }
     await scanFiles(findings, 'data-dir', dataDir);
+    assertRejected(rejections);
+    rejections.forEach((answer) => findings.scan('collector:answer to bad input', answer));
     findings.scan('log:local stdout', local.stdout.join('\n'));
     findings.scan('log:local stderr', local.stderr.join('\n'));
     findings.scan('log:proxy stderr', planted.proxyStderr());
