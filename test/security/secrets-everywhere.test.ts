@@ -47,6 +47,19 @@ function privateDir(path: string): string {
 }
 
 /** Where the control string must turn up: the places each stack certainly keeps content in. */
+/** The columns each planted place lands in: the control string must be found in every one. */
+const PLANTED_COLUMNS = [
+  'tool_calls.arguments',
+  'tool_calls.result',
+  'content_reads.target',
+  'content_reads.content',
+  'catalog_snapshots.items',
+  'prompt_logs.messages',
+  'assistant_outputs.text',
+  'egress_events.dest_value',
+  'alerts.summary',
+];
+
 function assertSearchFindsControl(findings: Findings, places: readonly string[]): void {
   const found = findings.controlPlaces();
   const missing = places.filter((prefix) => !found.some((place) => place.startsWith(prefix)));
@@ -308,7 +321,7 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
     await scanAppended(findings, before);
 
     assertSearchFindsControl(findings, [
-      'clickhouse:',
+      ...PLANTED_COLUMNS.map((column) => `clickhouse:${database}.${column}`),
       'kafka:',
       'kafka-segment:',
       'file:proxy-record.jsonl',
@@ -401,7 +414,7 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
     await scanAppended(findings, before);
 
     assertSearchFindsControl(findings, [
-      'chdb:',
+      ...PLANTED_COLUMNS.map((column) => `chdb:mcptap.${column}`),
       'data-dir:',
       'file:proxy-record.jsonl',
       'alertmanager:',
