@@ -154,7 +154,8 @@ export function secretResourceUri(secret: PlantedSecret): string {
 }
 
 /** A run of this many alphanumerics is distinctive: 62^12 values, none of which occurs by chance. */
-const WINDOW = 12;
+export const DISTINCTIVE_CHARS = 12;
+const WINDOW = DISTINCTIVE_CHARS;
 const BASE64_WINDOW = 16;
 const ALNUM_RUN = /[A-Za-z0-9]{12,}/g;
 

@@ -15,7 +15,13 @@ import {
   type ContentCaps,
 } from '../../shim/index.js';
 import { MCPTAP_BIN, REPO_ROOT } from '../shim/support.js';
-import { CONTROL, plantedDocument, secretResourceUri, type PlantedSecret } from './planted-secrets.js';
+import {
+  CONTROL,
+  DISTINCTIVE_CHARS,
+  plantedDocument,
+  secretResourceUri,
+  type PlantedSecret,
+} from './planted-secrets.js';
 
 const PLANTED_SERVER = join(REPO_ROOT, 'test', 'security', 'planted-server.ts');
 
@@ -49,10 +55,14 @@ function serverArgs(secretsFile: string): string[] {
   return ['--import', 'tsx', PLANTED_SERVER, '--secrets', secretsFile];
 }
 
-/** Text whose byte `cap` falls in the middle of the secret's first random part. */
+/**
+ * Text whose byte `cap` falls inside the secret's first random part: past its middle and past the
+ * first DISTINCTIVE_CHARS, so that what is left before the cut is still searchable, never at its end.
+ */
 export function straddling(secret: PlantedSecret, cap: number): string {
   const part = secret.randomParts[0]!;
-  const at = Buffer.byteLength(secret.line.slice(0, secret.line.indexOf(part))) + Math.floor(part.length / 2);
+  const kept = Math.min(part.length - 1, Math.max(DISTINCTIVE_CHARS, Math.floor(part.length / 2)));
+  const at = Buffer.byteLength(secret.line.slice(0, secret.line.indexOf(part))) + kept;
   return `${'.'.repeat(cap - at)}${secret.line}\nend of padded note`;
 }
 
