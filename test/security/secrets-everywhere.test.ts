@@ -150,10 +150,11 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
       await store.client.command({ query: `DROP DATABASE IF EXISTS ${database}` });
       await store.client.close();
     });
+    const admin = kafka.admin();
+    await admin.connect();
+    const ourTopics = async () => (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
     cleanups.push(async () => {
-      const admin = kafka.admin();
-      await admin.connect();
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
+      const topics = await ourTopics();
       if (topics.length > 0) await admin.deleteTopics({ topics });
       await admin.disconnect();
     });
@@ -232,19 +233,20 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
     };
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({
-      topic: `${prefix}.events.v1`,
-      acks: -1,
-      messages: [
-        { key: `${tenant}/${deadSession}`, value: JSON.stringify(refused) },
-        { key: `${tenant}/${deadSession}`, value: `{"kind":"tool_call", ${document}` },
-        {
-          key: `${tenant}/${deadSession}`,
-          value: JSON.stringify({ kind: 'tool_call', tenant, arguments: document }),
-        },
-      ],
-    });
-    await producer.disconnect();
+    await producer
+      .send({
+        topic: `${prefix}.events.v1`,
+        acks: -1,
+        messages: [
+          { key: `${tenant}/${deadSession}`, value: JSON.stringify(refused) },
+          { key: `${tenant}/${deadSession}`, value: `{"kind":"tool_call", ${document}` },
+          {
+            key: `${tenant}/${deadSession}`,
+            value: JSON.stringify({ kind: 'tool_call', tenant, arguments: document }),
+          },
+        ],
+      })
+      .finally(() => producer.disconnect());
 
     const count = async (table: string) => {
       const result = await store.client.query({
@@ -266,8 +268,6 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
         description: 'the resource reads and the alerts stored',
       },
     );
-    const admin = kafka.admin();
-    await admin.connect();
     await waitFor(
       async () => {
         const offsets = await admin.fetchTopicOffsets(`${prefix}.dead-letter.v1`);
@@ -279,7 +279,6 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
         description: 'three dead letters from the sink, two from the detectors',
       },
     );
-    await admin.disconnect();
     await waitFor(
       async () =>
         (await fetchNotifications(started)).some((n) =>
@@ -295,10 +294,7 @@ describe('no planted secret at rest anywhere (real shim → full stack and mcpta
 
     const findings = new Findings(search);
     await scanTables(findings, 'clickhouse', store, [database]);
-    const admin2 = kafka.admin();
-    await admin2.connect();
-    const topics = (await admin2.listTopics()).filter((t) => t.startsWith(`${prefix}.`));
-    await admin2.disconnect();
+    const topics = await ourTopics();
     const headers = await scanTopics(findings, kafka, prefix, topics);
     const reasons = (headers.get(`${prefix}.dead-letter.v1`) ?? []).map(
       (h) => h[DEAD_LETTER_HEADERS.reason] ?? '',
