@@ -46,7 +46,6 @@ function privateDir(path: string): string {
   return path;
 }
 
-/** Where the control string must turn up: the places each stack certainly keeps content in. */
 /** The columns each planted place lands in: the control string must be found in every one. */
 const PLANTED_COLUMNS = [
   'tool_calls.arguments',
@@ -60,6 +59,7 @@ const PLANTED_COLUMNS = [
   'alerts.summary',
 ];
 
+/** The control string turned up in each of `places` (prefixes): the search sees what is there. */
 function assertSearchFindsControl(findings: Findings, places: readonly string[]): void {
   const found = findings.controlPlaces();
   const missing = places.filter((prefix) => !found.some((place) => place.startsWith(prefix)));
