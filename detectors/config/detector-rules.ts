@@ -85,6 +85,7 @@ export const DetectorRulesSchema = z
     injected_result: z.strictObject({
       ...enabled,
       shapes: z.array(z.enum(TEXT_SHAPES)),
+      request_patterns: Regexes,
       severity: Severity,
       followup_severity: Severity,
     }),
@@ -115,8 +116,22 @@ export const DetectorRulesSchema = z
       check_cgnat: z.boolean(),
       check_internal_names: z.boolean(),
       allow_hosts: Words,
+      free_text_keys: Words,
     }),
     secret_egress: z.strictObject({ ...enabled, severity: Severity }),
+    result_steered: z.strictObject({
+      ...enabled,
+      severity: Severity,
+      write_severity: Severity,
+      injected_severity: Severity,
+      window_ms: Ms,
+      max_strings: z.number().int().min(1).max(4096),
+      send_tokens: Words,
+      pay_tokens: Words,
+      delete_tokens: Words,
+      write_tokens: Words,
+      destination_keys: Words,
+    }),
     exfil_chain: z.strictObject({ ...enabled, severity: Severity, window_ms: Ms }),
     chain_length: z.strictObject({ ...enabled, max_calls: z.number().int().min(1), severity: Severity }),
     new_destination: z.strictObject({
@@ -165,6 +180,7 @@ export interface DetectorRules extends DetectorRulesFile {
     sensitivePath: RegExp;
     credentialWord: RegExp;
     execDescription: RegExp;
+    personRequest: RegExp;
     allow: AllowEntry[];
   };
   /** Where the rules came from (a path, or `defaults`). */
@@ -210,6 +226,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       sensitivePath: alternation(file.text_shapes.sensitive_paths),
       credentialWord: alternation(file.text_shapes.credential_words),
       execDescription: alternation(file.capabilities.exec_description, 'i'),
+      personRequest: alternation(file.injected_result.request_patterns),
       allow: file.allow.map((entry) => ({
         rule: globToRegExp(entry.rule),
         server: globToRegExp(entry.server),
