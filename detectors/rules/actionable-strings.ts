@@ -17,7 +17,7 @@ export interface ActionableString {
 const EMAIL = /[a-z0-9._%+-]+@(?:[a-z0-9-]+\.)+[a-z]{2,24}/gi;
 const URL = /\b(?:https?|ftp|wss?):\/\/[^\s"'<>`\\)\]}]+/gi;
 const HOST =
-  /(?<![\w@.\/-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|app|ai|co|cloud|info|biz|xyz|me|us|uk|de|fr|nl|ru|cn|jp|in|br|eu|ch|online|site|tech|page|sh|gov|edu)(?![\w.-]*[\w-])/gi;
+  /(?<![\w@./-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|net|org|io|dev|app|ai|co|cloud|info|biz|xyz|me|us|uk|de|fr|nl|ru|cn|jp|in|br|eu|ch|online|site|tech|page|sh|gov|edu)(?![\w.-]*[\w-])/gi;
 // Digit groups with dashes or single spaces (accounts, cards, phones); dates and times are not.
 const NUMBER = /(?<![\w.+-])\+?\(?\d[\d)]*(?:[ -]?\(?\d+\)?)+(?![\w-])/g;
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{2}-\d{2}-\d{4}$/;

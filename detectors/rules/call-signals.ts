@@ -29,7 +29,8 @@ function findSensitiveRead(event: ToolCallEvent | ContentReadEvent, rules: Detec
   return null;
 }
 
-function argumentKeys(text: string): string[] {
+/** Top-level argument names of a call ([] when the arguments are not a JSON object). */
+export function argumentKeys(text: string): string[] {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
