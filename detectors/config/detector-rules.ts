@@ -85,6 +85,8 @@ export const DetectorRulesSchema = z
     injected_result: z.strictObject({
       ...enabled,
       shapes: z.array(z.enum(TEXT_SHAPES)),
+      acting_verbs: Regexes,
+      other_verbs: Regexes,
       request_patterns: Regexes,
       severity: Severity,
       followup_severity: Severity,
@@ -209,6 +211,15 @@ export function globToRegExp(glob: string | undefined): RegExp {
   return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, 'i');
 }
 
+/** `injected_result.request_patterns` with their `{act}` and `{do}` verb lists filled in. */
+function personRequestPattern(cfg: DetectorRulesFile['injected_result']): RegExp {
+  const act = `(?:${cfg.acting_verbs.join('|')})`;
+  const any = `(?:${[...cfg.acting_verbs, ...cfg.other_verbs].join('|')})`;
+  return alternation(
+    cfg.request_patterns.map((source) => source.replaceAll('{act}', act).replaceAll('{do}', any)),
+  );
+}
+
 export function compileRules(file: DetectorRulesFile, source: string): DetectorRules {
   const tags = file.text_shapes.pseudo_tag_names.map((name) => name.replace(/ /g, '[ _-]?')).join('|');
   return {
@@ -226,7 +237,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       sensitivePath: alternation(file.text_shapes.sensitive_paths),
       credentialWord: alternation(file.text_shapes.credential_words),
       execDescription: alternation(file.capabilities.exec_description, 'i'),
-      personRequest: alternation(file.injected_result.request_patterns),
+      personRequest: personRequestPattern(file.injected_result),
       allow: file.allow.map((entry) => ({
         rule: globToRegExp(entry.rule),
         server: globToRegExp(entry.server),

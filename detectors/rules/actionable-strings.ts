@@ -1,10 +1,11 @@
 /**
  * Strings in text that a call could act on — where it sends, pays or posts (e-mail addresses,
- * URLs and hosts, account/card/IBAN/phone numbers, chat channels) and files it touches — each
+ * URLs, hosts and IPs, account/card/IBAN/phone numbers, wallets, chat channels) and files it touches — each
  * normalised so that the same value written two ways compares equal: lower case, numbers as their
  * digits, URLs without scheme, `www.` or trailing punctuation.
  */
-export type ActionableKind = 'email' | 'url' | 'host' | 'number' | 'iban' | 'channel' | 'path';
+export type ActionableKind =
+  'email' | 'url' | 'host' | 'ip' | 'number' | 'iban' | 'wallet' | 'channel' | 'path';
 
 export interface ActionableString {
   kind: ActionableKind;
@@ -21,6 +22,9 @@ const HOST =
 // Digit groups with dashes or single spaces (accounts, cards, phones); dates and times are not.
 const NUMBER = /(?<![\w.+-])\+?\(?\d[\d)]*(?:[ -]?\(?\d+\)?)+(?![\w-])/g;
 const DATE_LIKE = /^\d{4}-\d{2}-\d{2}|^\d{2}-\d{2}-\d{4}$/;
+const IPV4 = /(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])/g;
+// Bitcoin (legacy and bech32) and Ethereum addresses.
+const WALLET = /\b(?:bc1[a-z0-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[a-fA-F0-9]{40})\b/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const CHANNEL = /(?<![\w&#/])#[a-z][\w.-]{1,79}/gi;
 const PATH = /(?<![\w:/.])(?:~|\.{1,2})?\/(?:[\w.@-]+\/)*[\w.@-]+/g;
@@ -65,6 +69,8 @@ export function findActionableStrings(text: string, max = 64): ActionableString[
     if (before === '@') continue;
     add(out, seen, 'host', m[0].toLowerCase().replace(/^www\./, ''), m[0], max);
   }
+  for (const m of text.matchAll(IPV4)) add(out, seen, 'ip', m[0], m[0], max);
+  for (const m of text.matchAll(WALLET)) add(out, seen, 'wallet', m[0].toLowerCase(), m[0], max);
   for (const m of text.matchAll(NUMBER)) {
     const written = m[0].trim();
     if (DATE_LIKE.test(written)) continue;

@@ -1,16 +1,18 @@
 import type { McpEvent, ToolCallEvent } from '../../model/index.js';
 import { defineDetector, type DetectorContext, type Finding } from '../engine/detector.js';
 import { findSecretsOrMasks } from '../../secrets/index.js';
-import { argumentKeys, callCapabilities } from './call-signals.js';
+import { argumentKeys, callCapabilities, callSink } from './call-signals.js';
 
 /**
- * Why a call's arguments leave the host, or null: the call is outbound or runs code (what code
+ * Why a call's arguments leave the host, or null: the call is outbound (network, or it sends,
+ * posts or pays through a service) or runs code (what code
  * does with a secret is out of sight), or it has a side-channel parameter such as `sidenote` — the
  * names catalog lint flags as exfiltration parameters.
  */
 function secretCarrier(event: ToolCallEvent, ctx: DetectorContext): string | null {
   const caps = callCapabilities(event, ctx);
-  if (caps.network) return 'outbound call';
+  const sink = callSink(event, ctx);
+  if (caps.network || sink === 'send' || sink === 'pay') return 'outbound call';
   if (caps.exec) return 'code-running call';
   const exfil = ctx.rules.catalog_lint.exfil_param_names;
   const param = argumentKeys(event.arguments.text).find((key) => exfil.includes(key.toLowerCase()));
