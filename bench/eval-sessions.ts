@@ -2,7 +2,7 @@
  * Evaluates the session detectors on labelled session corpora: every transcript replayed through
  * the engine (`replayTranscript`), recall per threat class on attack sessions and false positives
  * on benign ones, at medium severity and above, reported apart for the `tune` and `holdout` splits
- * (`eval-split.ts`), plus the detectors' cost per event.
+ * (`eval-split.ts`), plus the CPU cost per event of extraction and detection.
  *
  * - A benign session is a false positive when any medium+ alert fires.
  * - An attack session is caught when a medium+ alert of one of its expected classes fires.
@@ -92,6 +92,7 @@ export interface CorpusResult {
   corpus: string;
   splits: Record<EvalSplit, Tally>;
   events: number;
+  /** CPU µs per event of extraction plus every detector (replay). */
   microsPerEvent: number;
 }
 
@@ -106,12 +107,14 @@ function loud(alerts: Alert[]): Alert[] {
 export function evaluateCorpus(corpus: SessionCorpus, rules: DetectorRules = defaultRules()): CorpusResult {
   const splits: Record<EvalSplit, Tally> = { tune: emptyTally(), holdout: emptyTally() };
   let events = 0;
-  let elapsedNs = 0n;
+  // CPU time, not wall time: the figure stays comparable on a machine shared with other work.
+  let cpuMicros = 0;
   for (const c of corpus.cases) {
     const text = readFileSync(join(corpus.root, c.file), 'utf8');
-    const started = process.hrtime.bigint();
+    const started = process.cpuUsage();
     const result = replayTranscript(text, { rules, tenant: 'eval', hostId: 'eval' });
-    elapsedNs += process.hrtime.bigint() - started;
+    const used = process.cpuUsage(started);
+    cpuMicros += used.user + used.system;
     events += result.events.length;
     const fired = new Set(loud(result.alerts).map((a) => a.rule));
     const tally = splits[evalSplit(c.file)];
@@ -140,7 +143,7 @@ export function evaluateCorpus(corpus: SessionCorpus, rules: DetectorRules = def
     corpus: corpus.name,
     splits,
     events,
-    microsPerEvent: events === 0 ? 0 : Number(elapsedNs / 1000n) / events,
+    microsPerEvent: events === 0 ? 0 : cpuMicros / events,
   };
 }
 
@@ -156,7 +159,9 @@ function percent(part: number, whole: number): string {
 export function formatSessionResults(results: CorpusResult[], verbose = false): string {
   const lines: string[] = [];
   for (const r of results) {
-    lines.push(`${r.corpus}: ${r.events} events, ${r.microsPerEvent.toFixed(1)} µs per event (replay)`);
+    lines.push(
+      `${r.corpus}: ${r.events} events, ${r.microsPerEvent.toFixed(1)} µs CPU per event (extraction and every detector)`,
+    );
     for (const split of ['tune', 'holdout'] as const) {
       const t = r.splits[split];
       lines.push(
