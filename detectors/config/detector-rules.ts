@@ -89,6 +89,7 @@ export const DetectorRulesSchema = z
       other_verbs: Regexes,
       request_patterns: Regexes,
       severity: Severity,
+      request_severity: Severity,
       followup_severity: Severity,
     }),
     shadowing: z.strictObject({

@@ -67,6 +67,7 @@ function judgeCall(event: ToolCallEvent, rules: DetectorRules): ToolCapabilities
 /** What a call does to the world, most harmful first; `null` for reads and plain fetches. */
 export type SinkKind = 'exec' | 'pay' | 'send' | 'delete' | 'write';
 
+const ACRONYM_END = /([A-Z]+)([A-Z][a-z])/g;
 const sinkCache = new WeakMap<DetectorRules, Map<string, SinkKind | null>>();
 
 /**
@@ -79,7 +80,8 @@ export function callSink(event: ToolCallEvent, ctx: DetectorContext): SinkKind |
     if (byTool === undefined) sinkCache.set(ctx.rules, (byTool = new Map()));
     let sink = byTool.get(event.tool);
     if (sink === undefined) {
-      sink = judgeSink(nameTokens(event.tool), ctx.rules);
+      // `EpicFHIRManageDocuments`: split the acronym from the next word too.
+      sink = judgeSink(nameTokens(event.tool.replace(ACRONYM_END, '$1 $2')), ctx.rules);
       if (byTool.size >= CACHE_SIZE) byTool.delete(byTool.keys().next().value as string);
       byTool.set(event.tool, sink);
     }

@@ -138,7 +138,8 @@ export const injectedResultDetector = defineDetector<State>({
         };
         out.push({
           rule: 'injected_result',
-          severity: cfg.severity,
+          // A request in data alone is weak (mail asks its reader things); obeyed, it is the follow-up.
+          severity: shapes === 'person_request' ? cfg.request_severity : cfg.severity,
           key: [event.session_id, event.server_name, tool],
           evidence: [event.event_id],
           tool,
