@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ContentReadEvent, McpEvent, Severity, ToolCallEvent } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
@@ -9,7 +10,7 @@ import { resultInjection } from './injected-result.js';
 
 /** A string that entered the model's context from a tool result or resource. */
 const Origin = z.object({
-  /** `kind:normalised` (`actionable-strings.ts`). */
+  /** Digest of `kind:normalised` (`actionable-strings.ts`). */
   n: z.string(),
   /** Event id, server/tool, event time, and whether that content looked injected. */
   e: z.string(),
@@ -20,7 +21,7 @@ const Origin = z.object({
 type Origin = z.infer<typeof Origin>;
 
 const State = z.object({
-  /** Strings of the user's own turns: whatever the user wrote is sanctioned. */
+  /** Digests of the strings of the user's own turns: whatever the user wrote is sanctioned. */
   user: z.array(z.string()),
   /** Strings from results, oldest first. */
   seen: z.array(Origin),
@@ -28,6 +29,14 @@ const State = z.object({
 type State = z.infer<typeof State>;
 
 const PER_EVENT = 32;
+
+/**
+ * State keeps digests, not the strings: it goes to the changelog topic, and a URL can carry a
+ * token. The alert shows the string as the call wrote it (masked by the engine).
+ */
+function stringDigest(norm: string): string {
+  return createHash('sha256').update(norm, 'utf8').digest('base64url').slice(0, 16);
+}
 const MAX_EXCERPT = 120;
 
 interface Match {
@@ -86,8 +95,9 @@ function findSteering(
   for (const [key, value] of pairs) {
     const keyNamesDestination = nameTokens(key).some((t) => cfg.destination_keys.includes(t));
     for (const string of findActionableStrings(value, PER_EVENT)) {
-      if (state.user.includes(string.norm)) continue;
-      const origin = latestOrigin(state, string.norm, ctx.ms, cfg.window_ms);
+      const digest = stringDigest(string.norm);
+      if (state.user.includes(digest)) continue;
+      const origin = latestOrigin(state, digest, ctx.ms, cfg.window_ms);
       if (origin === null) continue;
       // Numbers are destinations only under a key that says so: elsewhere they are ids and amounts.
       const wholeValue = string.kind !== 'number' && value.trim() === string.written;
@@ -136,7 +146,7 @@ export const resultSteeredDetector = defineDetector<State>({
       if (event.phase === 'start')
         remember(
           state.user,
-          findActionableStrings(event.text.text, cfg.max_strings).map((s) => s.norm),
+          findActionableStrings(event.text.text, cfg.max_strings).map((s) => stringDigest(s.norm)),
           cfg.max_strings,
         );
       return [];
@@ -152,7 +162,7 @@ export const resultSteeredDetector = defineDetector<State>({
         out.push({
           rule: 'result_steered_action',
           severity: match.severity,
-          key: [event.session_id, event.tool, string.norm],
+          key: [event.session_id, event.tool, stringDigest(string.norm)],
           evidence: [origin.e, event.event_id],
           summary: `${event.server_name}/${event.tool} (${sink}) used ${string.kind} '${string.written.slice(0, MAX_EXCERPT)}' as its ${role} (argument '${match.key || '(whole)'}'); that value came from the result of ${origin.s} (event ${origin.e}${origin.inj ? ', which looked injected' : ''}) and not from the user's request.`,
           details: {
@@ -172,7 +182,8 @@ export const resultSteeredDetector = defineDetector<State>({
     if (found.length > 0) {
       const inj = resultInjection(event, ctx) !== null;
       const s = `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`;
-      for (const string of found) state.seen.push({ n: string.norm, e: event.event_id, s, ms: ctx.ms, inj });
+      for (const string of found)
+        state.seen.push({ n: stringDigest(string.norm), e: event.event_id, s, ms: ctx.ms, inj });
       if (state.seen.length > cfg.max_strings) state.seen.splice(0, state.seen.length - cfg.max_strings);
     }
     return out;
