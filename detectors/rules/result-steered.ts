@@ -55,6 +55,20 @@ function remember(list: string[], values: readonly string[], max: number): void 
   if (list.length > max) list.splice(0, list.length - max);
 }
 
+function rememberOrigins(
+  state: State,
+  found: readonly ActionableString[],
+  eventId: string,
+  source: string,
+  ms: number,
+  inj: boolean,
+  max: number,
+): void {
+  for (const string of found)
+    state.seen.push({ n: stringDigest(string.norm), e: eventId, s: source, ms, inj });
+  if (state.seen.length > max) state.seen.splice(0, state.seen.length - max);
+}
+
 function contentText(event: ToolCallEvent | ContentReadEvent): string {
   if (event.kind === 'content_read') return event.content.text;
   return event.error_message === '' ? event.result.text : `${event.result.text}\n${event.error_message}`;
@@ -122,13 +136,13 @@ function latestOrigin(state: State, norm: string, ms: number, windowMs: number):
 
 /**
  * Provenance across a session: an outbound, paying, posting, deleting or writing call whose
- * destination (address, account, URL, channel, phone) came from an earlier tool result or resource
- * and from none of the user's turns — the result steered the action. Payload strings from a result
+ * destination (address, account, URL, channel, phone) came from an earlier tool result, resource or
+ * server catalog and from none of the user's turns — the result steered the action. Payload strings from a result
  * count too when that result looked injected.
  */
 export const resultSteeredDetector = defineDetector<State>({
   id: 'result_steered',
-  kinds: ['turn', 'tool_call', 'content_read'],
+  kinds: ['turn', 'catalog', 'tool_call', 'content_read'],
   state: {
     key: (e) => `${e.tenant}/${e.session_id}`,
     initial: () => ({ user: [], seen: [] }),
@@ -149,6 +163,21 @@ export const resultSteeredDetector = defineDetector<State>({
           findActionableStrings(event.text.text, cfg.max_strings).map((s) => stringDigest(s.norm)),
           cfg.max_strings,
         );
+      return [];
+    }
+    if (event.kind === 'catalog') {
+      // Descriptions and instructions reach the model too; whether they are poisoned is catalog lint's call.
+      const text =
+        event.instructions === '' ? event.items.text : `${event.items.text}\n${event.instructions}`;
+      rememberOrigins(
+        state,
+        findActionableStrings(text, PER_EVENT),
+        event.event_id,
+        `${event.server_name} catalog`,
+        ctx.ms,
+        false,
+        cfg.max_strings,
+      );
       return [];
     }
     if (event.kind !== 'tool_call' && event.kind !== 'content_read') return [];
@@ -180,11 +209,9 @@ export const resultSteeredDetector = defineDetector<State>({
     }
     const found = findActionableStrings(contentText(event), PER_EVENT);
     if (found.length > 0) {
+      const source = `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`;
       const inj = resultInjection(event, ctx) !== null;
-      const s = `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`;
-      for (const string of found)
-        state.seen.push({ n: stringDigest(string.norm), e: event.event_id, s, ms: ctx.ms, inj });
-      if (state.seen.length > cfg.max_strings) state.seen.splice(0, state.seen.length - cfg.max_strings);
+      rememberOrigins(state, found, event.event_id, source, ctx.ms, inj, cfg.max_strings);
     }
     return out;
   },
