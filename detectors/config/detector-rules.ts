@@ -85,7 +85,11 @@ export const DetectorRulesSchema = z
     injected_result: z.strictObject({
       ...enabled,
       shapes: z.array(z.enum(TEXT_SHAPES)),
+      acting_verbs: Regexes,
+      other_verbs: Regexes,
+      request_patterns: Regexes,
       severity: Severity,
+      request_severity: Severity,
       followup_severity: Severity,
     }),
     shadowing: z.strictObject({
@@ -115,8 +119,22 @@ export const DetectorRulesSchema = z
       check_cgnat: z.boolean(),
       check_internal_names: z.boolean(),
       allow_hosts: Words,
+      free_text_keys: Words,
     }),
     secret_egress: z.strictObject({ ...enabled, severity: Severity }),
+    result_steered: z.strictObject({
+      ...enabled,
+      severity: Severity,
+      write_severity: Severity,
+      injected_severity: Severity,
+      window_ms: Ms,
+      max_strings: z.number().int().min(1).max(4096),
+      send_tokens: Words,
+      pay_tokens: Words,
+      delete_tokens: Words,
+      write_tokens: Words,
+      destination_keys: Words,
+    }),
     exfil_chain: z.strictObject({ ...enabled, severity: Severity, window_ms: Ms }),
     chain_length: z.strictObject({ ...enabled, max_calls: z.number().int().min(1), severity: Severity }),
     new_destination: z.strictObject({
@@ -165,6 +183,7 @@ export interface DetectorRules extends DetectorRulesFile {
     sensitivePath: RegExp;
     credentialWord: RegExp;
     execDescription: RegExp;
+    personRequest: RegExp;
     allow: AllowEntry[];
   };
   /** Where the rules came from (a path, or `defaults`). */
@@ -193,6 +212,15 @@ export function globToRegExp(glob: string | undefined): RegExp {
   return new RegExp(`^${glob.split('*').map(escapeRegExp).join('.*')}$`, 'i');
 }
 
+/** `injected_result.request_patterns` with their `{act}` and `{do}` verb lists filled in. */
+function personRequestPattern(cfg: DetectorRulesFile['injected_result']): RegExp {
+  const act = `(?:${cfg.acting_verbs.join('|')})`;
+  const any = `(?:${[...cfg.acting_verbs, ...cfg.other_verbs].join('|')})`;
+  return alternation(
+    cfg.request_patterns.map((source) => source.replaceAll('{act}', act).replaceAll('{do}', any)),
+  );
+}
+
 export function compileRules(file: DetectorRulesFile, source: string): DetectorRules {
   const tags = file.text_shapes.pseudo_tag_names.map((name) => name.replace(/ /g, '[ _-]?')).join('|');
   return {
@@ -210,6 +238,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       sensitivePath: alternation(file.text_shapes.sensitive_paths),
       credentialWord: alternation(file.text_shapes.credential_words),
       execDescription: alternation(file.capabilities.exec_description, 'i'),
+      personRequest: personRequestPattern(file.injected_result),
       allow: file.allow.map((entry) => ({
         rule: globToRegExp(entry.rule),
         server: globToRegExp(entry.server),

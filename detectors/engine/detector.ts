@@ -33,6 +33,10 @@ export interface DetectorContext {
 export interface EventFacts {
   capabilities?: ToolCapabilities;
   sensitiveRead?: string | null;
+  /** Whether the result/content looked injected, and by which shapes (`injected-result.ts`). */
+  injection?: { shapes: string; start: number; end: number } | null;
+  /** What kind of sink the call is, if any (`call-signals.ts`). */
+  sink?: string | null;
 }
 
 /** How a detector's state is scoped and kept. State must be plain JSON (it goes to a changelog). */

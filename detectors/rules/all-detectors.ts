@@ -6,6 +6,7 @@ import { exfilChainDetector } from './exfil-chain.js';
 import { injectedResultDetector } from './injected-result.js';
 import { newDestinationDetector } from './new-destination.js';
 import { rateSpikeSessionDetector, rateSpikeToolDetector } from './rate-spike.js';
+import { resultSteeredDetector } from './result-steered.js';
 import { secretEgressDetector } from './secret-egress.js';
 import { ssrfTargetDetector } from './ssrf-target.js';
 import { toolShadowingDetector } from './tool-shadowing.js';
@@ -19,6 +20,7 @@ export const ALL_DETECTORS: readonly Detector[] = [
   ssrfTargetDetector,
   secretEgressDetector,
   exfilChainDetector,
+  resultSteeredDetector,
   chainLengthDetector,
   newDestinationDetector,
   rateSpikeToolDetector,

@@ -2,7 +2,7 @@ import type { ContentReadEvent, ToolCallEvent } from '../../model/index.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 import type { DetectorContext } from '../engine/detector.js';
 import { findSecretsOrMasks } from '../../secrets/index.js';
-import { toolCapabilities, type ToolCapabilities } from '../lint/tool-capabilities.js';
+import { nameTokens, toolCapabilities, type ToolCapabilities } from '../lint/tool-capabilities.js';
 
 /** Signals about one call shared by the session detectors (injection follow-up, exfil chain). */
 
@@ -29,7 +29,8 @@ function findSensitiveRead(event: ToolCallEvent | ContentReadEvent, rules: Detec
   return null;
 }
 
-function argumentKeys(text: string): string[] {
+/** Top-level argument names of a call ([] when the arguments are not a JSON object). */
+export function argumentKeys(text: string): string[] {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.keys(value) : [];
@@ -61,4 +62,45 @@ function judgeCall(event: ToolCallEvent, rules: DetectorRules): ToolCapabilities
     byCall.set(cacheKey, caps);
   }
   return caps;
+}
+
+/** What a call does to the world, most harmful first; `null` for reads and plain fetches. */
+export type SinkKind = 'exec' | 'pay' | 'send' | 'delete' | 'write';
+
+const ACRONYM_END = /([A-Z]+)([A-Z][a-z])/g;
+const sinkCache = new WeakMap<DetectorRules, Map<string, SinkKind | null>>();
+
+/**
+ * The sink a call is, from its tool name tokens (`result_steered` token lists) and its exec/write
+ * capabilities. A read verb anywhere in the name (`get_payment`, `GmailReadEmail`) makes it a read.
+ */
+export function callSink(event: ToolCallEvent, ctx: DetectorContext): SinkKind | null {
+  if (ctx.facts.sink === undefined) {
+    let byTool = sinkCache.get(ctx.rules);
+    if (byTool === undefined) sinkCache.set(ctx.rules, (byTool = new Map()));
+    let sink = byTool.get(event.tool);
+    if (sink === undefined) {
+      // `EpicFHIRManageDocuments`: split the acronym from the next word too.
+      sink = judgeSink(nameTokens(event.tool.replace(ACRONYM_END, '$1 $2')), ctx.rules);
+      if (byTool.size >= CACHE_SIZE) byTool.delete(byTool.keys().next().value as string);
+      byTool.set(event.tool, sink);
+    }
+    const caps = callCapabilities(event, ctx);
+    ctx.facts.sink = caps.exec ? 'exec' : (sink ?? (caps.write ? 'write' : null));
+  }
+  return ctx.facts.sink as SinkKind | null;
+}
+
+function judgeSink(tokens: readonly string[], rules: DetectorRules): SinkKind | null {
+  const cfg = rules.result_steered;
+  const reads = rules.capabilities.read_name_prefixes;
+  const lists: Array<[SinkKind, readonly string[]]> = [
+    ['pay', cfg.pay_tokens],
+    ['send', cfg.send_tokens],
+    ['delete', cfg.delete_tokens],
+    ['write', cfg.write_tokens],
+  ];
+  if (tokens.some((token) => reads.includes(token))) return null;
+  for (const [kind, words] of lists) if (tokens.some((token) => words.includes(token))) return kind;
+  return null;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { ContentReadEvent, McpEvent, ToolCallEvent } from '../../model/index.js';
-import type { TextShape } from '../config/detector-rules.js';
-import { defineDetector, type Finding } from '../engine/detector.js';
+import type { DetectorRules, TextShape } from '../config/detector-rules.js';
+import { defineDetector, type DetectorContext, type Finding } from '../engine/detector.js';
 import { excerptAround, findTextShapes } from '../lint/text-shapes.js';
-import { callCapabilities, sensitiveRead } from './call-signals.js';
+import { callCapabilities, callSink, sensitiveRead } from './call-signals.js';
 
 const State = z.object({
   injected: z
@@ -17,6 +17,46 @@ const State = z.object({
     .nullable(),
 });
 type State = z.infer<typeof State>;
+
+/** Injection-shaped text in a result or content: the shapes found and where the first one is. */
+export interface Injection {
+  shapes: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Whether the content of a call or read looked injected: the configured text shapes, or a request
+ * addressed to the reader to act (`person_request`). Judged once per event for every detector.
+ */
+export function resultInjection(
+  event: ToolCallEvent | ContentReadEvent,
+  ctx: DetectorContext,
+): Injection | null {
+  if (ctx.facts.injection === undefined)
+    ctx.facts.injection = judgeInjection(contentOf(event).text, ctx.rules);
+  return ctx.facts.injection;
+}
+
+const shapeSets = new WeakMap<DetectorRules, ReadonlySet<TextShape>>();
+
+function judgeInjection(text: string, rules: DetectorRules): Injection | null {
+  let only = shapeSets.get(rules);
+  if (only === undefined) shapeSets.set(rules, (only = new Set<TextShape>(rules.injected_result.shapes)));
+  const hits: Array<{ shape: string; start: number; end: number }> = findTextShapes(text, rules, only);
+  const request = rules.compiled.personRequest;
+  request.lastIndex = 0;
+  const m = request.exec(text);
+  request.lastIndex = 0;
+  if (m !== null) hits.push({ shape: 'person_request', start: m.index, end: m.index + m[0].length });
+  if (hits.length === 0) return null;
+  hits.sort((a, b) => a.start - b.start);
+  return {
+    shapes: [...new Set(hits.map((h) => h.shape))].join(', '),
+    start: hits[0]!.start,
+    end: hits[0]!.end,
+  };
+}
 
 function contentOf(event: ToolCallEvent | ContentReadEvent): { text: string; where: string; tool: string } {
   if (event.kind === 'tool_call') {
@@ -67,10 +107,11 @@ export const injectedResultDetector = defineDetector<State>({
       } else if (event.kind === 'tool_call') {
         const caps = callCapabilities(event, ctx);
         const read = sensitiveRead(event, ctx);
+        const sink = callSink(event, ctx);
         if (read !== null) why = read;
         else if (caps.exec || caps.write || caps.network) {
           why = `a ${[caps.exec && 'exec', caps.write && 'write', caps.network && 'network'].filter(Boolean).join('/')} call`;
-        }
+        } else if (sink !== null) why = `a ${sink} call`;
       }
       if (why !== null) {
         out.push({
@@ -85,10 +126,9 @@ export const injectedResultDetector = defineDetector<State>({
     }
     if (event.kind === 'tool_call' || event.kind === 'content_read') {
       const { text, where, tool } = contentOf(event);
-      const hits = findTextShapes(text, rules, new Set<TextShape>(cfg.shapes));
-      const first = hits[0];
-      if (first !== undefined) {
-        const shapes = [...new Set(hits.map((h) => h.shape))].join(', ');
+      const first = resultInjection(event, ctx);
+      if (first !== null) {
+        const shapes = first.shapes;
         state.injected = {
           event_id: event.event_id,
           turn_id: event.turn_id,
@@ -98,7 +138,8 @@ export const injectedResultDetector = defineDetector<State>({
         };
         out.push({
           rule: 'injected_result',
-          severity: cfg.severity,
+          // A request in data alone is weak (mail asks its reader things); obeyed, it is the follow-up.
+          severity: shapes === 'person_request' ? cfg.request_severity : cfg.severity,
           key: [event.session_id, event.server_name, tool],
           evidence: [event.event_id],
           tool,

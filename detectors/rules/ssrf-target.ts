@@ -12,9 +12,17 @@ const DESCRIPTION = {
   scheme: 'a non-web URL scheme',
 } as const;
 
+const LAST_KEY = /(?:\.([A-Za-z_$][\w$]*)|\["((?:[^"\\]|\\.)*)"\])(?:\[\d+\])*$/;
+
+/** The name of the argument a JSON path (`$.a.body`, `$["b c"][2]`) ends in, or null. */
+function lastKey(location: string): string | null {
+  const m = LAST_KEY.exec(location);
+  return m === null ? null : (m[1] ?? m[2] ?? null);
+}
+
 /**
  * T04 confused deputy / SSRF: a destination in tool arguments (egress events the extractor found
- * there, IPs normalised from decimal/octal/hex forms) that points inside: metadata, loopback,
+ * there, IPs normalised from decimal/octal/hex forms; not in prose arguments such as `content`) that points inside: metadata, loopback,
  * private, link-local, CGNAT, internal names, or odd schemes (file:, gopher:, dict: …).
  */
 export const ssrfTargetDetector = defineDetector<null>({
@@ -26,6 +34,9 @@ export const ssrfTargetDetector = defineDetector<null>({
   },
   onEvent(event: McpEvent, _state, { rules }) {
     if (event.kind !== 'egress' || !rules.ssrf.enabled || event.channel !== 'tool_argument') return [];
+    // A URL in prose being written or uploaded is content, not where the call goes.
+    const key = lastKey(event.location);
+    if (key !== null && rules.ssrf.free_text_keys.includes(key.toLowerCase())) return [];
     const verdict = classifySsrf(event.dest_scheme, event.dest_host, rules);
     if (verdict === null) return [];
     const severity = verdict.category === 'metadata' ? rules.ssrf.metadata_severity : rules.ssrf.severity;
