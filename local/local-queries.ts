@@ -1,8 +1,11 @@
 import type { Alert } from '../model/index.js';
 import {
   recentAlerts,
+  recentSessions,
   sessionTimeline,
   type AlertFilter,
+  type SessionFilter,
+  type SessionSummary,
   type Store,
   type TimelineEntry,
   type TimelineQuery,
@@ -24,6 +27,7 @@ export interface LocalQueries {
   alerts(filter: AlertFilter): Promise<Alert[]>;
   session(query: TimelineQuery): Promise<TimelineEntry[]>;
   totals(): Promise<StoredTotals>;
+  sessions(filter: SessionFilter): Promise<SessionSummary[]>;
 }
 
 const SESSION_TABLES = ['tool_calls', 'content_reads', 'egress_events', 'turns', 'assistant_outputs'];
@@ -62,5 +66,6 @@ export function storeQueries(store: Store): LocalQueries {
     alerts: (filter) => recentAlerts(store, filter),
     session: (query) => sessionTimeline(store, query),
     totals: () => storedTotals(store),
+    sessions: (filter) => recentSessions(store, filter),
   };
 }

@@ -1,0 +1,19 @@
+export {
+  startConsole,
+  startConsoleServer,
+  type ConsoleServer,
+  type ConsoleServerOptions,
+} from './console-server.js';
+export {
+  CONSOLE_ENV,
+  CONSOLE_ENV_TABLE,
+  consoleSettingsFromEnv,
+  type ConsoleSettings,
+} from './console-config.js';
+export {
+  catalogVersions,
+  type CatalogVersion,
+  type FieldChange,
+  type ItemChange,
+} from './catalog-versions.js';
+export { formatSessionsTable } from './sessions-table.js';
