@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     for (const [name, route] of Object.entries(await demoViews(target.store))) {
       await page.open(`${target.console.url}/${route}`);
       const file = join(OUT_DIR, `${name}.png`);
-      await page.screenshot(file, 1800);
+      await page.screenshot(file, 2800);
       console.log(`${file}  ← ${route}`);
     }
   } finally {

@@ -317,6 +317,25 @@ function timelineRow(entry, evidenceOf) {
   );
 }
 
+/**
+ * The events in stored order, each alert right after the last of its evidence events (in stored
+ * order it follows its whole turn when it fired at the turn's last millisecond); an alert without
+ * evidence in view stays at its time.
+ */
+function placeAlerts(entries) {
+  const events = entries.filter((e) => e.table !== 'alerts');
+  const indexOf = new Map(events.map((e, i) => [e.record.event_id, i]));
+  const anchored = events.map(() => []);
+  const leading = [];
+  for (const entry of entries) {
+    if (entry.table !== 'alerts') continue;
+    let anchor = Math.max(-1, ...entry.record.evidence_event_ids.map((id) => indexOf.get(id) ?? -1));
+    if (anchor < 0) anchor = events.findLastIndex((e) => e.time_ms <= entry.time_ms);
+    (anchor < 0 ? leading : anchored[anchor]).push(entry);
+  }
+  return [...leading, ...events.flatMap((e, i) => [e, ...anchored[i]])];
+}
+
 function timeline(entries) {
   const evidenceOf = new Map();
   for (const e of entries) {
@@ -327,7 +346,7 @@ function timeline(entries) {
   return el(
     'ol',
     { className: 'timeline' },
-    entries.map((e) => timelineRow(e, evidenceOf)),
+    placeAlerts(entries).map((e) => timelineRow(e, evidenceOf)),
   );
 }
 
