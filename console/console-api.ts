@@ -32,8 +32,8 @@ export class BadRequest extends Error {}
 
 type Params = Record<string, string>;
 
-/** All of time, for the queries that take a range. */
-const ALL_TIME = { fromMs: 0, toMs: 8_000_000_000_000 };
+/** All of time, for the queries that take a range (old servers count DateTime up to 2106). */
+const ALL_TIME = { fromMs: 0, toMs: Date.UTC(2100, 0, 1) };
 
 function limit(params: Params, fallback: number): number {
   if (params.limit === undefined || params.limit === '') return fallback;

@@ -51,6 +51,14 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   // On loopback, a page of another site must not read the console through DNS rebinding: only
   // requests addressed to a loopback name are answered.
   const loopbackOnly = LOOPBACK.test(options.listen.host);
+  if (!loopbackOnly) {
+    logger.warn(
+      'the console listens beyond loopback and has no login: put it behind your own access control',
+      {
+        listen: `${options.listen.host}:${options.listen.port}`,
+      },
+    );
+  }
 
   const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
     res.writeHead(status, {
