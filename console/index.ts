@@ -16,4 +16,3 @@ export {
   type FieldChange,
   type ItemChange,
 } from './catalog-versions.js';
-export { formatSessionsTable } from './sessions-table.js';
