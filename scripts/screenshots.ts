@@ -106,7 +106,8 @@ async function main(): Promise<void> {
     for (const [name, route] of Object.entries(await demoViews(target.store))) {
       await page.open(`${target.console.url}/${route}`);
       const file = join(OUT_DIR, `${name}.png`);
-      await page.screenshot(file, 2800);
+      // A session's timeline is the long one; the rest are cut where a README reader stops.
+      await page.screenshot(file, name === 'session' ? 2400 : 1400);
       console.log(`${file}  ← ${route}`);
     }
   } finally {
