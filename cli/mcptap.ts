@@ -55,6 +55,15 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'recent alerts from the store, filtered by rule, severity, server or session',
     load: async () => (await import('../local/cli.js')).alertsMain,
   },
+  sessions: {
+    summary:
+      'recent sessions from the store: id, start, host, servers, events, alerts (--search, --format json)',
+    load: async () => (await import('../console/sessions-cli.js')).sessionsMain,
+  },
+  console: {
+    summary: 'read-only forensic web console on the ClickHouse server (mcptap local serves its own)',
+    load: async () => (await import('../console/console-cli.js')).consoleMain,
+  },
   status: {
     summary: 'what mcptap local is watching: servers, sessions, events, alerts',
     load: async () => (await import('../local/cli.js')).statusMain,

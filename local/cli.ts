@@ -83,6 +83,7 @@ export async function localMain(argv: string[]): Promise<number> {
       queue: settings.queue,
       tickIntervalMs: settings.tickIntervalMs,
       alertResendMs: settings.alertResendMs,
+      consoleListen: settings.consoleListen,
       onAlert: (alert) => console.log(formatAlertLine(alert)),
       logger,
     });
@@ -92,7 +93,8 @@ export async function localMain(argv: string[]): Promise<number> {
   console.error(
     `mcptap local: OTLP/HTTP on ${local.url}, data in ${dataDir}\n` +
       `  hosts: put \`mcptap proxy --name NAME -- COMMAND ARGS\` in place of a server's command; nothing else to set\n` +
-      `  alerts print below; \`mcptap status\`, \`mcptap alerts\`, \`mcptap session ID\` read the store; Ctrl-C stops`,
+      `  alerts print below; \`mcptap status\`, \`mcptap alerts\`, \`mcptap sessions\`, \`mcptap session ID\` read the store; Ctrl-C stops` +
+      (local.consoleUrl === undefined ? '' : `\n  forensic console: ${local.consoleUrl}/`),
   );
   let lastLine = '';
   const statusTimer =
@@ -117,7 +119,7 @@ export async function localMain(argv: string[]): Promise<number> {
  * The store to read: a ClickHouse server when MCPTAP_CLICKHOUSE_URL is set, else the data
  * directory's — through the running `mcptap local`, or opened here when none runs.
  */
-async function withQueries<T>(
+export async function withQueries<T>(
   dataDir: string,
   purpose: string,
   read: (queries: LocalQueries, where: string) => Promise<T>,

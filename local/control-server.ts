@@ -8,8 +8,9 @@ import type { LocalQueries } from './local-queries.js';
 
 /**
  * `mcptap local`'s control API on loopback, for `mcptap status`, `mcptap alerts` and
- * `mcptap session` while it runs (the store is open in this process only): GET /status,
- * GET /alerts?rule=&severity=&server=&session=&tenant=&limit=, GET /session?id=&tenant=.
+ * `mcptap session` and `mcptap sessions` while it runs (the store is open in this process only): GET /status,
+ * GET /alerts?rule=&severity=&server=&session=&tenant=&limit=, GET /session?id=&tenant=,
+ * GET /sessions?search=&server=&rule=&tenant=&limit=.
  * Same API key as the OTLP endpoint; answers are JSON.
  */
 
@@ -69,8 +70,27 @@ export async function startControlServer(options: ControlServerOptions): Promise
           await options.queries.session({ sessionId: q.id, ...(q.tenant ? { tenant: q.tenant } : {}) }),
         );
       }
+      case '/sessions': {
+        const limit = q.limit === undefined ? undefined : Number(q.limit);
+        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 100_000)) {
+          return send(res, 400, { error: `limit '${q.limit}' is not a number from 1 to 100000` });
+        }
+        return send(
+          res,
+          200,
+          await options.queries.sessions({
+            ...(q.search ? { search: q.search } : {}),
+            ...(q.server ? { serverName: q.server } : {}),
+            ...(q.rule ? { rule: q.rule } : {}),
+            ...(q.tenant ? { tenant: q.tenant } : {}),
+            ...(limit === undefined ? {} : { limit }),
+          }),
+        );
+      }
       default:
-        return send(res, 404, { error: `no ${url.pathname}: try /status, /alerts or /session?id=` });
+        return send(res, 404, {
+          error: `no ${url.pathname}: try /status, /alerts, /sessions or /session?id=`,
+        });
     }
   }
 

@@ -1,6 +1,12 @@
 import type { Alert } from '../model/index.js';
 import { localApiKey, readLocalEndpoint, type LocalEndpointFile } from '../shim/index.js';
-import type { AlertFilter, TimelineEntry, TimelineQuery } from '../storage/index.js';
+import type {
+  AlertFilter,
+  SessionFilter,
+  SessionSummary,
+  TimelineEntry,
+  TimelineQuery,
+} from '../storage/index.js';
 import { lockHolder } from './data-dir-lock.js';
 import type { LocalQueries, StoredTotals } from './local-queries.js';
 
@@ -50,6 +56,16 @@ function alertQuery(filter: AlertFilter): string {
   return `/alerts?${params}`;
 }
 
+function sessionsQuery(filter: SessionFilter): string {
+  const params = new URLSearchParams();
+  if (filter.search !== undefined) params.set('search', filter.search);
+  if (filter.serverName !== undefined) params.set('server', filter.serverName);
+  if (filter.rule !== undefined) params.set('rule', filter.rule);
+  if (filter.tenant !== undefined) params.set('tenant', filter.tenant);
+  if (filter.limit !== undefined) params.set('limit', String(filter.limit));
+  return `/sessions?${params}`;
+}
+
 export function remoteQueries(dataDir: string, endpoint: LocalEndpointFile): LocalQueries {
   const apiKey = localApiKey(dataDir);
   return {
@@ -61,5 +77,6 @@ export function remoteQueries(dataDir: string, endpoint: LocalEndpointFile): Loc
         `/session?${new URLSearchParams({ id: query.sessionId, ...(query.tenant ? { tenant: query.tenant } : {}) })}`,
       ),
     totals: async () => (await controlGet<{ stored: StoredTotals }>(endpoint, apiKey, '/status')).stored,
+    sessions: (filter) => controlGet<SessionSummary[]>(endpoint, apiKey, sessionsQuery(filter)),
   };
 }

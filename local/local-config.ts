@@ -1,5 +1,12 @@
 import { RULES_ENV } from '../detectors/index.js';
-import { envInt, envString, parseListen, type EnvVarSpec } from '../platform/index.js';
+import {
+  envInt,
+  envListen,
+  envString,
+  parseListen,
+  type EnvVarSpec,
+  type ListenAddress,
+} from '../platform/index.js';
 import { LOCAL_DEFAULT_LISTEN, SHIM_ENV } from '../shim/index.js';
 
 /** Every knob of `mcptap local`, read once at start-up; command-line flags win. */
@@ -56,6 +63,12 @@ export const LOCAL_ENV = {
     default: '30',
     description: 'print the status line this often when it changed (0: never)',
   },
+  consoleListen: {
+    name: 'MCPTAP_LOCAL_CONSOLE_LISTEN',
+    default: '127.0.0.1:4319',
+    description:
+      'host:port of the read-only forensic console (web page and /api/); `off` for none; it has no login, so keep it on loopback; if the address is taken, local runs without it and logs an error',
+  },
 } satisfies Record<string, EnvVarSpec>;
 
 /** For `--help` and the docs: the data directory, local's own knobs, the rule file. */
@@ -81,6 +94,8 @@ export interface LocalSettings {
   tickIntervalMs: number;
   statusEveryS: number;
   rulesPath: string;
+  /** null: no console. */
+  consoleListen: ListenAddress | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -103,5 +118,6 @@ export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
     tickIntervalMs: envInt(env, e.tickMs, 100, 3_600_000),
     statusEveryS: envInt(env, e.statusEveryS, 0, 86_400),
     rulesPath: envString(env, RULES_ENV),
+    consoleListen: envListen(env, e.consoleListen),
   };
 }

@@ -1,9 +1,12 @@
 import type { Alert } from '../model/index.js';
 import {
   recentAlerts,
+  recentSessions,
   sessionTimeline,
   tenantToRead,
   type AlertFilter,
+  type SessionFilter,
+  type SessionSummary,
   type Store,
   type TimelineEntry,
   type TimelineQuery,
@@ -25,6 +28,7 @@ export interface LocalQueries {
   alerts(filter: AlertFilter): Promise<Alert[]>;
   session(query: TimelineQuery): Promise<TimelineEntry[]>;
   totals(): Promise<StoredTotals>;
+  sessions(filter: SessionFilter): Promise<SessionSummary[]>;
 }
 
 const SESSION_TABLES = ['tool_calls', 'content_reads', 'egress_events', 'turns', 'assistant_outputs'];
@@ -70,5 +74,6 @@ export function storeQueries(store: Store): LocalQueries {
       return sessionTimeline(store, tenant === undefined ? query : { ...query, tenant });
     },
     totals: () => storedTotals(store),
+    sessions: (filter) => recentSessions(store, filter),
   };
 }

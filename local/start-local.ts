@@ -16,7 +16,7 @@ import {
   type DetectorRules,
 } from '../detectors/index.js';
 import type { Alert } from '../model/index.js';
-import { parseListen, silentLogger, type Logger } from '../platform/index.js';
+import { parseListen, silentLogger, type ListenAddress, type Logger } from '../platform/index.js';
 import {
   localApiKey,
   localEndpointPath,
@@ -24,6 +24,7 @@ import {
   LOCAL_TENANT,
   writeLocalEndpoint,
 } from '../shim/index.js';
+import { startConsole } from '../console/index.js';
 import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../storage/index.js';
 import { AlertDelivery, WebhookSink, type AlertSink } from './alert-delivery.js';
 import { BoundedEventStream } from './bounded-stream.js';
@@ -62,6 +63,8 @@ export interface LocalOptions {
   logger?: Logger;
   /** Environment for the collector's caps and the store's retention and masking. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Address of the forensic console (console/); none when omitted or null. */
+  consoleListen?: ListenAddress | null;
 }
 
 export interface LocalStatus {
@@ -82,6 +85,8 @@ export interface RunningLocal {
   controlUrl: string;
   /** The embedded store (read it with the storage queries). */
   store: Store;
+  /** Base URL of the forensic console, when it runs. */
+  consoleUrl?: string;
   stats(): LocalStatsSnapshot;
   status(): Promise<LocalStatus>;
   /** Resolves when every event accepted so far is stored. */
@@ -248,6 +253,10 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       logger,
     });
     cleanups.push(() => control.close());
+    const consoleServer = options.consoleListen
+      ? await startConsole(options.consoleListen, store, logger)
+      : undefined;
+    if (consoleServer !== undefined) cleanups.push(() => consoleServer.close());
 
     writeLocalEndpoint(dataDir, {
       pid: process.pid,
@@ -283,6 +292,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       tenant,
       controlUrl: control.url,
       store,
+      ...(consoleServer === undefined ? {} : { consoleUrl: consoleServer.url }),
       stats: () => stats.snapshot(),
       status,
       idle: () => stream.idle(),

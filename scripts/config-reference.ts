@@ -7,6 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { COLLECTOR_ENV_TABLE } from '../collector/index.js';
+import { CONSOLE_ENV_TABLE } from '../console/index.js';
 import { DETECTORS_ENV } from '../detectors/index.js';
 import { LOCAL_ENV_TABLE } from '../local/index.js';
 import { LOG_LEVEL_ENV, type EnvVarSpec } from '../platform/index.js';
@@ -29,6 +30,7 @@ const SECTIONS: readonly [title: string, specs: readonly EnvVarSpec[]][] = [
   ['`mcptap detectors`', DETECTORS_ENV],
   ['`mcptap sink`, `migrate`, `session` (ClickHouse server)', ALL_STORAGE_ENV],
   ['`mcptap local` (embedded)', LOCAL_ENV_TABLE],
+  ['`mcptap console` (ClickHouse server, as the read-only user)', CONSOLE_ENV_TABLE],
 ];
 
 function cell(text: string): string {

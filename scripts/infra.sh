@@ -6,12 +6,14 @@
 #   bash scripts/infra.sh start  [kafka|clickhouse|alertmanager|webhook|all ...]   (default: all)
 #   bash scripts/infra.sh stop   [...]
 #   bash scripts/infra.sh status [...]
+#   bash scripts/infra.sh install chromium   (headless browser of the console's tests and screenshots)
 #
 # start  installs what is missing (apt packages, Kafka jars from Maven Central, cached), starts what
 #        is not running, and returns once every requested service passed its health check. A service
 #        that is already running and healthy is left alone, so `start` is cheap to call before tests.
 # stop   stops only processes this script started (pid files), TERM first, KILL after a timeout.
 # status prints each service, running or not, its address and version; exits 3 if any is stopped.
+# install installs a tool that is not a service (apt), when missing; nothing is started.
 #
 # Configuration (environment; defaults in brackets):
 #   MCPTAP_HOME                       state directory [<repo>/.mcptap]
@@ -195,6 +197,10 @@ ensure_packages() {
         ;;
       alertmanager)
         [[ -x $ALERTMANAGER_BIN ]] || pkgs+=(prometheus-alertmanager)
+        ;;
+      chromium)
+        # A font, or every page renders as boxes.
+        command -v chromium >/dev/null || pkgs+=(chromium fonts-dejavu-core)
         ;;
     esac
   done
@@ -720,6 +726,14 @@ main() {
   [[ $# -gt 0 ]] && shift
   case $cmd in
     start | stop | status) ;;
+    install)
+      [[ $# -gt 0 ]] || die "install what? (chromium)"
+      for svc in "$@"; do [[ $svc == chromium ]] || die "unknown tool '$svc' (chromium)"; done
+      with_lock
+      ensure_packages "$@"
+      info "installed: $*"
+      return 0
+      ;;
     -h | --help | help) usage 0 ;;
     *) usage 2 >&2 ;;
   esac

@@ -1,8 +1,8 @@
-import { SEVERITIES, type Alert, type CatalogEvent, type Severity } from '../model/index.js';
+import { SEVERITIES, type Alert, type CatalogEvent, type McpEvent, type Severity } from '../model/index.js';
 import { QueryBuilder } from './query-builder.js';
 import { rowToRecord, selectList, timeMsExpression, TIME_MS_ALIAS, type Row } from './row-codec.js';
 import type { Store } from './store.js';
-import { TABLE_SPECS } from './tables.js';
+import { STORE_TABLES, TABLE_SPECS, type StoreTable } from './tables.js';
 
 /**
  * Named queries shared by the dashboards, the forensics commands and the embedded mode. Every one
@@ -291,4 +291,248 @@ export async function recentAlerts(store: Store, filter: AlertFilter = {}): Prom
      ORDER BY ${TIME_MS_ALIAS} DESC, fingerprint LIMIT ${qb.value(filter.limit ?? 100, 'UInt64')}`,
   );
   return rows.map((row) => rowToRecord(spec, row) as Alert);
+}
+
+/** Session tables and the server each row names ('' where a kind has no server). */
+const SESSION_SOURCES: readonly { table: StoreTable; server: string; tool: string }[] = [
+  { table: 'tool_calls', server: 'server_name', tool: 'tool' },
+  { table: 'content_reads', server: 'server_name', tool: "''" },
+  { table: 'catalog_snapshots', server: 'server_name', tool: "''" },
+  { table: 'egress_events', server: 'server_name', tool: 'tool' },
+  { table: 'turns', server: "''", tool: "''" },
+  { table: 'assistant_outputs', server: "''", tool: "''" },
+  { table: 'prompt_logs', server: "''", tool: "''" },
+];
+
+export interface SessionFilter {
+  tenant?: string;
+  /** Case-insensitive substring of the session id, a host, a server or a tool name. */
+  search?: string;
+  serverName?: string;
+  /** Sessions with an alert of this rule. */
+  rule?: string;
+  limit?: number;
+}
+
+export interface SessionSummary {
+  tenant: string;
+  session_id: string;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  hosts: string[];
+  servers: string[];
+  events: number;
+  /** Distinct alerts (by fingerprint) of the session, firing or resolved. */
+  alerts: number;
+  rules: string[];
+}
+
+/** Recent sessions, most recently active first: when, where, which servers, how many events and alerts. */
+export async function recentSessions(store: Store, filter: SessionFilter = {}): Promise<SessionSummary[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const db = store.database;
+  const tenantOnly = new Set(['tenant']);
+  const scope = { tenant: filter.tenant };
+  const union = SESSION_SOURCES.map(
+    (s) =>
+      `SELECT tenant, session_id, host_id, ${s.server} AS server_name, ${s.tool} AS tool, ${timeMsExpression(store.flavor)}
+       FROM ${db}.${s.table} FINAL WHERE ${conditions(qb, undefined, scope, tenantOnly)}`,
+  ).join(' UNION ALL ');
+  const having = ['1'];
+  if (filter.search !== undefined && filter.search !== '') {
+    const needle = qb.value(filter.search.toLowerCase(), 'String');
+    having.push(
+      `arrayExists(x -> position(lowerUTF8(x), ${needle}) > 0, arrayConcat([session_id], hosts, servers, tools))`,
+    );
+  }
+  if (filter.serverName !== undefined) having.push(`has(servers, ${qb.value(filter.serverName, 'String')})`);
+  const alertWhere = conditions(qb, undefined, scope, tenantOnly);
+  const ruleCondition =
+    filter.rule === undefined
+      ? ''
+      : `AND (tenant, session_id) IN (SELECT tenant, session_id FROM ${db}.alerts FINAL
+                                     WHERE ${alertWhere} AND rule = ${qb.value(filter.rule, 'String')})`;
+  const rows = await select<{
+    tenant: string;
+    session_id: string;
+    first_seen_ms: string | number;
+    last_seen_ms: string | number;
+    hosts: string[];
+    servers: string[];
+    events: string | number;
+  }>(
+    store,
+    qb,
+    `SELECT tenant, session_id, min(${TIME_MS_ALIAS}) AS first_seen_ms, max(${TIME_MS_ALIAS}) AS last_seen_ms,
+            count() AS events, arraySort(groupUniqArray(host_id)) AS hosts,
+            arrayFilter(x -> x != '', arraySort(groupUniqArray(server_name))) AS servers,
+            arrayFilter(x -> x != '', groupUniqArray(tool)) AS tools
+     FROM (${union})
+     WHERE session_id != '' ${ruleCondition}
+     GROUP BY tenant, session_id
+     HAVING ${having.join(' AND ')}
+     ORDER BY last_seen_ms DESC, session_id LIMIT ${qb.value(filter.limit ?? 50, 'UInt64')}`,
+  );
+  if (rows.length === 0) return [];
+  const aq = new QueryBuilder(store.flavor);
+  const alerts = await select<{
+    tenant: string;
+    session_id: string;
+    alerts: string | number;
+    rules: string[];
+  }>(
+    store,
+    aq,
+    `SELECT tenant, session_id, uniqExact(fingerprint) AS alerts, arraySort(groupUniqArray(rule)) AS rules
+     FROM ${db}.alerts FINAL
+     WHERE ${conditions(aq, undefined, scope, tenantOnly)}
+       AND has(${aq.value([...new Set(rows.map((r) => r.session_id))], 'Array(String)')}, session_id)
+     GROUP BY tenant, session_id`,
+  );
+  const alertsOf = new Map(alerts.map((a) => [`${a.tenant}\u0000${a.session_id}`, a]));
+  return rows.map((r) => {
+    const a = alertsOf.get(`${r.tenant}\u0000${r.session_id}`);
+    return {
+      tenant: r.tenant,
+      session_id: r.session_id,
+      first_seen_ms: Number(r.first_seen_ms),
+      last_seen_ms: Number(r.last_seen_ms),
+      hosts: r.hosts,
+      servers: r.servers,
+      events: Number(r.events),
+      alerts: Number(a?.alerts ?? 0),
+      rules: a?.rules ?? [],
+    };
+  });
+}
+
+/** Every stored row of one alert (its firing and, once resolved, its resolved record), oldest first. */
+export async function alertRecords(
+  store: Store,
+  options: { fingerprint: string; tenant?: string },
+): Promise<Alert[]> {
+  const spec = TABLE_SPECS.alerts;
+  const qb = new QueryBuilder(store.flavor);
+  const rows = await select<Row>(
+    store,
+    qb,
+    `SELECT ${selectList(spec, store.flavor).join(', ')} FROM ${store.database}.alerts FINAL
+     WHERE ${conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']))}
+       AND fingerprint = ${qb.value(options.fingerprint, 'String')}
+     ORDER BY ${TIME_MS_ALIAS}, status`,
+  );
+  return rows.map((row) => rowToRecord(spec, row) as Alert);
+}
+
+export interface StoredEvent {
+  time_ms: number;
+  table: StoreTable;
+  record: McpEvent;
+}
+
+/** The events with these ids (an alert's evidence), in time order. */
+export async function eventsById(
+  store: Store,
+  options: { eventIds: readonly string[]; tenant?: string },
+): Promise<StoredEvent[]> {
+  if (options.eventIds.length === 0) return [];
+  const perTable = await Promise.all(
+    STORE_TABLES.filter((table) => table !== 'alerts').map(async (table) => {
+      const spec = TABLE_SPECS[table];
+      const qb = new QueryBuilder(store.flavor);
+      const rows = await select<Row>(
+        store,
+        qb,
+        `SELECT ${selectList(spec, store.flavor).join(', ')} FROM ${store.database}.${table} FINAL
+         WHERE ${conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']))}
+           AND has(${qb.value([...options.eventIds], 'Array(String)')}, event_id)`,
+      );
+      return rows.map((row) => ({
+        time_ms: Number(row[TIME_MS_ALIAS]),
+        table,
+        record: rowToRecord(spec, row) as McpEvent,
+      }));
+    }),
+  );
+  return perTable.flat().sort((a, b) => a.time_ms - b.time_ms || a.table.localeCompare(b.table));
+}
+
+/** Every catalog snapshot of one server, oldest first (unchanged re-listings included). */
+export async function catalogHistory(
+  store: Store,
+  options: { serverId: string; tenant?: string; limit?: number },
+): Promise<CatalogEvent[]> {
+  const spec = TABLE_SPECS.catalog_snapshots;
+  const qb = new QueryBuilder(store.flavor);
+  const rows = await select<Row>(
+    store,
+    qb,
+    `SELECT ${selectList(spec, store.flavor).join(', ')} FROM ${store.database}.catalog_snapshots FINAL
+     WHERE ${conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']))}
+       AND server_id = ${qb.value(options.serverId, 'String')}
+     ORDER BY ${TIME_MS_ALIAS}, event_id LIMIT ${qb.value(options.limit ?? 1000, 'UInt64')}`,
+  );
+  return rows.map((row) => rowToRecord(spec, row) as CatalogEvent);
+}
+
+export interface ServerActivity {
+  tenant: string;
+  server_id: string;
+  calls: number;
+  errors: number;
+  sessions: number;
+  /** Catalog snapshots whose hash differs from the previous one. */
+  catalog_changes: number;
+}
+
+/** Per server: tool calls, errors, sessions and catalog changes (the servers view's counts). */
+export async function serverActivity(
+  store: Store,
+  options: { tenant?: string } = {},
+): Promise<ServerActivity[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const db = store.database;
+  const where = conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']));
+  const rows = await select<Record<keyof ServerActivity, string | number>>(
+    store,
+    qb,
+    `SELECT tenant, server_id, sum(call) AS calls, sum(error) AS errors,
+            uniqExactIf(session_id, call = 1) AS sessions, sum(change) AS catalog_changes
+     FROM (SELECT tenant, server_id, session_id, toUInt64(1) AS call, toUInt64(is_error) AS error, toUInt64(0) AS change
+           FROM ${db}.tool_calls FINAL WHERE ${where}
+           UNION ALL
+           SELECT tenant, server_id, session_id, toUInt64(0) AS call, toUInt64(0) AS error,
+                  toUInt64(previous_hash != '' AND hash != previous_hash) AS change
+           FROM ${db}.catalog_snapshots FINAL WHERE ${where})
+     WHERE server_id != ''
+     GROUP BY tenant, server_id`,
+  );
+  return rows.map((r) => ({
+    tenant: String(r.tenant),
+    server_id: String(r.server_id),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    sessions: Number(r.sessions),
+    catalog_changes: Number(r.catalog_changes),
+  }));
+}
+
+/** Per destination host: the sessions that reached it (most recent first). */
+export async function destinationSessions(
+  store: Store,
+  options: { tenant?: string } = {},
+): Promise<{ tenant: string; dest_host: string; sessions: string[] }[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const rows = await select<{ tenant: string; dest_host: string; sessions: string[] }>(
+    store,
+    qb,
+    `SELECT tenant, dest_host, arrayMap(x -> x.2, arrayReverseSort(groupArray((last_ms, session_id)))) AS sessions
+     FROM (SELECT tenant, dest_host, session_id, max(${TIME_MS_ALIAS}) AS last_ms
+           FROM (SELECT tenant, dest_host, session_id, ${timeMsExpression(store.flavor)}
+                 FROM ${store.database}.egress_events FINAL
+                 WHERE ${conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']))})
+           GROUP BY tenant, dest_host, session_id)
+     GROUP BY tenant, dest_host`,
+  );
+  return rows;
 }

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ListenAddress, Logger } from '../platform/index.js';
+import type { Store } from '../storage/index.js';
+import { answerApi, BadRequest } from './console-api.js';
+
+/**
+ * The forensic console over HTTP: the single page (console/static, served as it is in the repo: no
+ * build step, no external asset) and its JSON API under /api/. Read-only: GET and HEAD only.
+ */
+
+export interface ConsoleServerOptions {
+  listen: ListenAddress;
+  store: Store;
+  logger: Logger;
+}
+
+export interface ConsoleServer {
+  /** Base URL; a session is at `${url}/#/sessions/<urlencoded id>`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const STATIC_DIR = fileURLToPath(new URL('./static/', import.meta.url));
+const STATIC_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
+};
+
+// Everything the page shows comes from tool traffic; the page builds its DOM from text nodes, and
+// this policy forbids inline scripts and any other origin should a bug ever let markup through.
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+function hostName(header: string): string {
+  return header.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
+export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
+  const { store, logger } = options;
+  // On loopback, a page of another site must not read the console through DNS rebinding: only
+  // requests addressed to a loopback name are answered.
+  const loopbackOnly = LOOPBACK.test(options.listen.host);
+  if (!loopbackOnly) {
+    logger.warn(
+      'the console listens beyond loopback and has no login: put it behind your own access control',
+      {
+        listen: `${options.listen.host}:${options.listen.port}`,
+      },
+    );
+  }
+
+  const send = (res: ServerResponse, status: number, type: string, body: string | Buffer) => {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'content-type': type,
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+  const sendJson = (res: ServerResponse, status: number, body: unknown) =>
+    send(res, status, 'application/json; charset=utf-8', JSON.stringify(body));
+
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (loopbackOnly && !LOOPBACK.test(hostName(req.headers.host ?? ''))) {
+      return sendJson(res, 421, { error: 'this console answers only requests addressed to a loopback host' });
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, HEAD');
+      return sendJson(res, 405, { error: 'the console is read-only: GET only' });
+    }
+    const url = new URL(req.url ?? '/', 'http://console');
+    if (url.pathname.startsWith('/api/')) {
+      try {
+        const result = await answerApi(
+          store,
+          url.pathname.slice('/api/'.length),
+          Object.fromEntries(url.searchParams),
+        );
+        return sendJson(res, result.status, result.body);
+      } catch (error) {
+        if (error instanceof BadRequest) return sendJson(res, 400, { error: error.message });
+        throw error;
+      }
+    }
+    const asset = STATIC_FILES[url.pathname];
+    if (asset === undefined) return sendJson(res, 404, { error: `no ${url.pathname}; the console is at /` });
+    return send(res, 200, asset.type, await readFile(STATIC_DIR + asset.file));
+  }
+
+  const server = createServer((req, res) => {
+    answer(req, res).catch((error: unknown) => {
+      logger.warn('console request failed', {
+        path: req.url,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: 'query failed; see the log of the process serving the console' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.listen.port, options.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The console beside another service (`mcptap local`): an address already taken is logged and
+ * the service runs on without a console.
+ */
+export async function startConsole(
+  listen: ListenAddress,
+  store: Store,
+  logger: Logger,
+): Promise<ConsoleServer | undefined> {
+  try {
+    const server = await startConsoleServer({ listen, store, logger });
+    logger.info('forensic console', { url: server.url });
+    return server;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    logger.error('the console could not listen: its address is taken; running without it', {
+      listen: `${listen.host}:${listen.port}`,
+      fix: 'set MCPTAP_LOCAL_CONSOLE_LISTEN to a free HOST:PORT, or off',
+    });
+    return undefined;
+  }
+}

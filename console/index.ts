@@ -1,0 +1,18 @@
+export {
+  startConsole,
+  startConsoleServer,
+  type ConsoleServer,
+  type ConsoleServerOptions,
+} from './console-server.js';
+export {
+  CONSOLE_ENV,
+  CONSOLE_ENV_TABLE,
+  consoleSettingsFromEnv,
+  type ConsoleSettings,
+} from './console-config.js';
+export {
+  catalogVersions,
+  type CatalogVersion,
+  type FieldChange,
+  type ItemChange,
+} from './catalog-versions.js';

@@ -1,0 +1,144 @@
+// The queries the console and `mcptap sessions` add to storage, on the dashboards' scenario: run on
+// both stores (ClickHouse 18.16 as the read-only user, embedded chdb 26.7) by the two test files.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { maskSecrets } from '../../secrets/index.js';
+import {
+  alertRecords,
+  catalogHistory,
+  destinationSessions,
+  eventsById,
+  migrate,
+  recentSessions,
+  serverActivity,
+  StoreWriter,
+  type Store,
+} from '../../storage/index.js';
+import { dashboardScenario } from '../dashboards/scenario.js';
+import { uniqueName } from '../support/infra.js';
+
+export interface QueryTarget {
+  /** Writes (owner). */
+  store: Store;
+  /** Reads: the read-only user where the store has one. */
+  reader: Store;
+  close(): Promise<void>;
+}
+
+const KEEP_FOREVER = {
+  tool_calls: 0,
+  content_reads: 0,
+  catalog_snapshots: 0,
+  egress_events: 0,
+  turns: 0,
+  assistant_outputs: 0,
+  prompt_logs: 0,
+  alerts: 0,
+};
+
+export function describeConsoleQueries(label: string, open: () => Promise<QueryTarget>): void {
+  const tenant = uniqueName('console_tenant');
+  const startMs = Math.floor((Date.now() - 3 * 3600_000) / 60_000) * 60_000;
+  const scenario = dashboardScenario(tenant, `${tenant}_other`, startMs);
+  let target: QueryTarget;
+
+  describe(label, () => {
+    before(async () => {
+      target = await open();
+      await migrate(target.store, { retentionDays: KEEP_FOREVER });
+      await new StoreWriter(target.store, { mask: maskSecrets }).write(scenario.records);
+    });
+    after(async () => {
+      await target.store.client.command({ query: `DROP DATABASE IF EXISTS ${target.store.database}` });
+      await target.close();
+    });
+
+    it('lists sessions most recently active first, with hosts, servers, events, alerts and rules', async () => {
+      const sessions = await recentSessions(target.reader, { tenant });
+      assert.deepEqual(
+        sessions.map((s) => s.session_id),
+        [scenario.secondSession, scenario.session, `${tenant}-old`],
+      );
+      const main = sessions[1]!;
+      assert.deepEqual(main.hosts, ['laptop-1']);
+      assert.deepEqual(main.servers, ['files', 'weather', 'web']);
+      assert.equal(main.events, 16);
+      assert.equal(main.alerts, 3);
+      assert.deepEqual(main.rules, ['exfil_chain', 'ssrf_target', 'tool_poisoning']);
+      assert.equal(main.first_seen_ms, startMs);
+      assert.equal(main.last_seen_ms, startMs + 9500);
+      assert.equal(sessions[0]!.alerts, 0);
+    });
+
+    it('filters sessions by text (session, host, server or tool), server and rule, and limits them', async () => {
+      const ids = async (filter: Parameters<typeof recentSessions>[1]) =>
+        (await recentSessions(target.reader, { tenant, ...filter })).map((s) => s.session_id);
+      assert.deepEqual(await ids({ search: 'LAPTOP-2' }), [scenario.secondSession]);
+      assert.deepEqual(await ids({ search: 'get_fore' }), [scenario.session]);
+      assert.deepEqual(await ids({ search: "it's <none>" }), []);
+      assert.deepEqual(await ids({ serverName: 'web' }), [scenario.session]);
+      assert.deepEqual(await ids({ rule: 'exfil_chain' }), [scenario.session]);
+      assert.deepEqual(await ids({ rule: 'no_such_rule' }), []);
+      assert.deepEqual(await ids({ limit: 1 }), [scenario.secondSession]);
+      const everyTenant = await recentSessions(target.reader, { search: tenant, limit: 10 });
+      assert.ok(everyTenant.some((s) => s.tenant === scenario.otherTenant));
+    });
+
+    it('reads an alert’s records and its evidence events', async () => {
+      const [ssrf] = await alertRecords(target.reader, { fingerprint: `${tenant}-f3` });
+      assert.equal(ssrf?.rule, 'ssrf_target');
+      const records = await alertRecords(target.reader, { fingerprint: `${tenant}-f3`, tenant });
+      assert.deepEqual(records.map((a) => a.status).sort(), ['firing', 'resolved']);
+      const exfil = (await alertRecords(target.reader, { fingerprint: `${tenant}-f1`, tenant }))[0]!;
+      const evidence = await eventsById(target.reader, { eventIds: exfil.evidence_event_ids, tenant });
+      assert.deepEqual(
+        evidence.map((e) => e.record.event_id),
+        exfil.evidence_event_ids,
+      );
+      assert.ok(evidence.every((e) => e.table === 'tool_calls'));
+      assert.ok(!JSON.stringify(evidence).includes(scenario.secret), 'evidence holds the secret unmasked');
+      assert.deepEqual(await eventsById(target.reader, { eventIds: [] }), []);
+    });
+
+    it('reads a server’s catalog history, oldest first', async () => {
+      const serverId = scenario.records.find(
+        (r) => 'server_name' in r && r.server_name === 'files' && 'kind' in r,
+      )!;
+      const history = await catalogHistory(target.reader, {
+        serverId: (serverId as { server_id: string }).server_id,
+        tenant,
+      });
+      assert.deepEqual(
+        history.map((c) => c.hash),
+        [scenario.hashes.filesBefore, scenario.hashes.filesAfter, scenario.hashes.filesOnLaptop2],
+      );
+      assert.deepEqual(history[1]!.diff.added, ['send_notes']);
+    });
+
+    it('counts calls, errors, sessions and catalog changes per server', async () => {
+      const activity = await serverActivity(target.reader, { tenant });
+      const byName = (name: string) => {
+        const id = (
+          scenario.records.find((r) => 'server_name' in r && r.server_name === name) as {
+            server_id: string;
+          }
+        ).server_id;
+        return activity.find((a) => a.server_id === id);
+      };
+      assert.deepEqual(
+        { ...byName('files'), tenant: '', server_id: '' },
+        { tenant: '', server_id: '', calls: 4, errors: 0, sessions: 3, catalog_changes: 1 },
+      );
+      assert.equal(byName('weather')?.errors, 1);
+    });
+
+    it('lists the sessions that reached each destination, most recent first', async () => {
+      const rows = await destinationSessions(target.reader, { tenant });
+      const api = rows.find((r) => r.dest_host === 'api.example.com');
+      assert.deepEqual(api?.sessions, [scenario.session, `${tenant}-old`]);
+      assert.deepEqual(rows.find((r) => r.dest_host === 'collect.evil.example')?.sessions, [
+        scenario.session,
+      ]);
+    });
+  });
+}
