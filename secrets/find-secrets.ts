@@ -1,9 +1,11 @@
 import { jsonUnescape, percentDecode } from './decoded-text.js';
 import { secretFingerprint } from './secret-fingerprint.js';
 import {
+  ANY_CUT_PREFIX,
   CUT_SECRET_RULES,
   CUT_TOKEN_CHARACTER,
   isRandomCutBody,
+  MIN_CUT_TOKEN,
   SECRET_RULES,
   type SecretRule,
 } from './secret-rules.js';
@@ -84,6 +86,10 @@ function isMostlyPrintable(text: string): boolean {
 }
 
 /** The value of each hex digit and base64 (and base64url) character by code; -1 for others. */
+const IS_CUT_TOKEN_CHARACTER = Uint8Array.from({ length: 128 }, (_, c) =>
+  CUT_TOKEN_CHARACTER.test(String.fromCharCode(c)) ? 1 : 0,
+);
+const BACKSLASH = 0x5c;
 const HEX_DIGIT = Int8Array.from({ length: 128 }, (_, c) => {
   const digit = parseInt(String.fromCharCode(c), 16);
   return Number.isNaN(digit) ? -1 : digit;
@@ -196,12 +202,7 @@ function candidateRules(text: string, runs: readonly Run[]): readonly SecretRule
   );
 }
 
-/** Matches of `rules` in `text`, but none in one of our own masks: a mask is never matched again. */
-function directMatches(
-  text: string,
-  rules: readonly SecretRule[],
-  masks: readonly Span[],
-): readonly RawMatch[] {
+function directMatches(text: string, rules: readonly SecretRule[]): readonly RawMatch[] {
   if (rules.length === 0) return NO_MATCHES;
   const found: RawMatch[] = [];
   for (const rule of rules) {
@@ -212,15 +213,14 @@ function directMatches(
       const span = m.indices?.[rule.group];
       if (value === undefined || span === undefined) continue;
       if (rule.accept !== undefined && !rule.accept(value)) continue;
-      const match: RawMatch = {
+      found.push({
         type: rule.type,
         start: span[0],
         end: span[1],
         fingerprint: secretFingerprint(value),
         encoding: 'plain',
         priority: rule.priority,
-      };
-      if (!overlapsAny(match, masks)) found.push(match);
+      });
     }
   }
   return found;
@@ -315,6 +315,23 @@ function hexRuns(text: string, base64: readonly Run[]): Span[] {
   return found;
 }
 
+/** Overwrites text that a scan must not match (nor pay for twice): no rule matches or decodes it. */
+const BLANK = '"';
+
+/** `text` with `spans` (in any order, maybe overlapping) blanked out, at the same offsets. */
+function blankedOut(text: string, spans: readonly Span[]): string {
+  if (spans.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const { start, end } of spans.toSorted((a, b) => a.start - b.start)) {
+    if (end <= at) continue;
+    const from = Math.max(at, start);
+    out += text.slice(at, from) + BLANK.repeat(end - from);
+    at = end;
+  }
+  return out + text.slice(at);
+}
+
 /** A match found in a decoded layer, placed at `start`–`end` of the text the layer was decoded from. */
 function placed(inner: RawMatch, start: number, end: number, encoding: SecretEncoding): RawMatch {
   return { ...inner, start, end, encoding, priority: 0 };
@@ -334,7 +351,7 @@ function encodedMatches(
 ): RawMatch[] {
   const found: RawMatch[] = [];
   if (unescape) {
-    const unescaped = jsonUnescape(text);
+    const unescaped = jsonUnescape(blankedOut(text, taken));
     if (unescaped.text !== text) {
       for (const inner of scan(unescaped.text, depth + 1, false)) {
         const start = unescaped.sourceOffset(inner.start);
@@ -385,14 +402,15 @@ const MAX_CUT_TOKEN = 4096;
 /** The start of a token cut off at the end of `text` (see CUT_SECRET_RULES), if there is one. */
 function cutEdgeMatch(text: string): RawMatch | undefined {
   let from = text.length;
-  while (from > 0 && text[from - 1] === '\\') from--;
+  while (from > 0 && text.charCodeAt(from - 1) === BACKSLASH) from--;
   const end = from;
   const limit = Math.max(0, end - MAX_CUT_TOKEN);
-  while (from > limit && CUT_TOKEN_CHARACTER.test(text[from - 1]!)) from--;
-  if (from === end) return undefined;
+  while (from > limit && IS_CUT_TOKEN_CHARACTER[text.charCodeAt(from - 1)] === 1) from--;
+  if (end - from < MIN_CUT_TOKEN) return undefined;
   // One character before the token, for the rules' look-behind.
   const tailStart = Math.max(0, from - 1);
   const tail = text.slice(tailStart);
+  if (!ANY_CUT_PREFIX.test(tail)) return undefined;
   for (const rule of CUT_SECRET_RULES) {
     const m = rule.pattern.exec(tail);
     const span = m?.indices?.[1];
@@ -418,11 +436,12 @@ function byStart(a: RawMatch, b: RawMatch): number {
   return a.start - b.start;
 }
 
-function scan(text: string, depth: number, cut: boolean): readonly RawMatch[] {
+function scan(written: string, depth: number, cut: boolean): readonly RawMatch[] {
+  // Our own masks are blanked out: a mask is never matched again, by any rule, in any layer.
+  const text = written.includes(MASK_START) ? blankedOut(written, maskSpans(written)) : written;
   const runs = base64Runs(text);
-  const masks = text.includes(MASK_START) ? maskSpans(text) : NO_SPANS;
   const rules = candidateRules(text, runs);
-  const direct = directMatches(text, rules, masks);
+  const direct = directMatches(text, rules);
   const layered = depth < MAX_DEPTH && (text.includes('%') || runs.some(isEncodedRun));
   const unescape =
     depth < MAX_DEPTH &&
@@ -431,10 +450,10 @@ function scan(text: string, depth: number, cut: boolean): readonly RawMatch[] {
   if (direct.length === 0 && !layered && !unescape && !cut) return NO_MATCHES;
   const kept: RawMatch[] = [];
   for (const match of direct.toSorted(byStrength)) if (!overlapsAny(match, kept)) kept.push(match);
-  if (layered || unescape) kept.push(...encodedMatches(text, depth, [...masks, ...kept], runs, unescape));
+  if (layered || unescape) kept.push(...encodedMatches(text, depth, kept, runs, unescape));
   if (cut) {
     const edge = cutEdgeMatch(text);
-    if (edge !== undefined && isFree(edge, kept, masks)) kept.push(edge);
+    if (edge !== undefined && !overlapsAny(edge, kept)) kept.push(edge);
   }
   return kept.sort(byStart);
 }
@@ -488,9 +507,7 @@ export function maskSecrets(text: string, options: ScanOptions = {}): string {
 
 const MASK_START = '[SECRET:';
 /** A mask that `maskSecrets` wrote: `[SECRET:<type>:<fingerprint>]`, optionally `:<encoding>` before `]`. */
-const MASK_TOKEN = /\[SECRET:([a-z0-9_]+):([0-9a-f]{8})(?::(base64|hex|url|plain))?\]/g;
-const NO_SPANS: readonly Span[] = [];
-
+const MASK_TOKEN = /\[SECRET:([a-z0-9_]+):([0-9a-f]{8})(?::([a-z0-9_]+))?\]/g;
 function maskSpans(text: string): readonly Span[] {
   return Array.from(text.matchAll(MASK_TOKEN), (m) => ({ start: m.index, end: m.index + m[0].length }));
 }

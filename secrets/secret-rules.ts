@@ -341,6 +341,8 @@ export const CUT_TOKEN_CHARACTER = /[A-Za-z0-9_.+/-]/;
 const CUT_EDGE = String.raw`\\*$`;
 /** Part of a token body long enough to hide: a prefix alone, or a few characters after it, is left. */
 const MIN_CUT_BODY = 4;
+/** The shortest cut token: the shortest prefix (`SG.`, `eyJ`) and MIN_CUT_BODY. */
+export const MIN_CUT_TOKEN = 3 + MIN_CUT_BODY;
 
 function cutRule(type: string, prefix: string, body: string): CutSecretRule {
   return {
@@ -364,6 +366,10 @@ export const CUT_SECRET_RULES: readonly CutSecretRule[] = [
   cutRule('jwt', 'eyJ', '[A-Za-z0-9_.-]'),
   cutRule('slack_webhook_url', 'hooks\\.slack\\.com/(?:services|workflows|triggers)/', '[A-Za-z0-9_/+-]'),
 ];
+
+/** Text without one of these cannot end with a cut token: most text skips the rules in one match. */
+export const ANY_CUT_PREFIX =
+  /gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-|xox[abposre]-|[sr]k_(?:live|test)_|sk-|A3T|AKIA|ASIA|ABIA|ACCA|AIza|ya29\.|GOCSPX-|npm_|SG\.|eyJ|hooks\.slack\.com\//;
 
 /**
  * Whether the body of a cut token looks random: a digit or a capital in it (a real token's body of a
