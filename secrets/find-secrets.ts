@@ -58,13 +58,27 @@ const HEX_WORD = String.raw`((?:[0-9a-fA-F]{2}){12,})(?![0-9A-Za-z])`;
 const HEX_WORD_AT_START = new RegExp(HEX_WORD, 'y');
 const HEX_WORD_AFTER = new RegExp(`[+/_-]${HEX_WORD}`, 'g');
 const PERCENT_RUN = /(?:[^\s%"'<>]*%[0-9A-Fa-f]{2})+[^\s%"'<>]*/g;
+const BACKSLASH = 0x5c;
+const IS_CUT_TOKEN_CHARACTER = Uint8Array.from({ length: 128 }, (_, c) =>
+  CUT_TOKEN_CHARACTER.test(String.fromCharCode(c)) ? 1 : 0,
+);
 /**
  * JSON escapes that can hide a secret from every quick check of the escaped text: a printable ASCII
  * character written `\u00xx`, or an escaped slash (`https:\/\/user:pass@…`). The other escapes,
  * as JSON encoders write them, hide nothing a quick check needs: a text with only those is
  * unescaped when it passes one.
  */
-const HIDING_JSON_ESCAPE = /\\(?:u00[2-7][0-9a-fA-F]|\/)/;
+function hasHidingJsonEscape(text: string): boolean {
+  // Searched from their rarer character: a search for `\\` is slow in text full of `\n`.
+  for (let at = text.indexOf('/'); at !== -1; at = text.indexOf('/', at + 1)) {
+    if (text.charCodeAt(at - 1) === BACKSLASH) return true;
+  }
+  for (let at = text.indexOf('u00'); at !== -1; at = text.indexOf('u00', at + 1)) {
+    const high = text.charCodeAt(at + 3);
+    if (text.charCodeAt(at - 1) === BACKSLASH && high >= 0x32 && high <= 0x37) return true;
+  }
+  return false;
+}
 
 function isPrintable(code: number): boolean {
   return (code >= 0x20 && code < 0x7f) || code === 0x0a || code === 0x0d || code === 0x09;
@@ -86,10 +100,6 @@ function isMostlyPrintable(text: string): boolean {
 }
 
 /** The value of each hex digit and base64 (and base64url) character by code; -1 for others. */
-const IS_CUT_TOKEN_CHARACTER = Uint8Array.from({ length: 128 }, (_, c) =>
-  CUT_TOKEN_CHARACTER.test(String.fromCharCode(c)) ? 1 : 0,
-);
-const BACKSLASH = 0x5c;
 const HEX_DIGIT = Int8Array.from({ length: 128 }, (_, c) => {
   const digit = parseInt(String.fromCharCode(c), 16);
   return Number.isNaN(digit) ? -1 : digit;
@@ -351,8 +361,9 @@ function encodedMatches(
 ): RawMatch[] {
   const found: RawMatch[] = [];
   if (unescape) {
-    const unescaped = jsonUnescape(blankedOut(text, taken));
-    if (unescaped.text !== text) {
+    const source = blankedOut(text, taken);
+    const unescaped = jsonUnescape(source);
+    if (unescaped.text !== source) {
       for (const inner of scan(unescaped.text, depth + 1, false)) {
         const start = unescaped.sourceOffset(inner.start);
         const end = unescaped.sourceOffset(inner.end);
@@ -444,9 +455,7 @@ function scan(written: string, depth: number, cut: boolean): readonly RawMatch[]
   const direct = directMatches(text, rules);
   const layered = depth < MAX_DEPTH && (text.includes('%') || runs.some(isEncodedRun));
   const unescape =
-    depth < MAX_DEPTH &&
-    text.includes('\\') &&
-    (rules.length > 0 || layered || HIDING_JSON_ESCAPE.test(text));
+    depth < MAX_DEPTH && text.includes('\\') && (rules.length > 0 || layered || hasHidingJsonEscape(text));
   if (direct.length === 0 && !layered && !unescape && !cut) return NO_MATCHES;
   const kept: RawMatch[] = [];
   for (const match of direct.toSorted(byStrength)) if (!overlapsAny(match, kept)) kept.push(match);
@@ -466,8 +475,8 @@ function publicMatch({ type, start, end, fingerprint, encoding }: RawMatch): Sec
  * Every secret in `text`, in order, including secrets written base64-, hex- or URL-encoded or
  * JSON-escaped, in layers; never one of our own masks.
  */
-export function findSecrets(text: string, options: ScanOptions = {}): SecretMatch[] {
-  return scan(text, 0, options.truncated === true).map(publicMatch);
+export function findSecrets(text: string, options?: ScanOptions): SecretMatch[] {
+  return scan(text, 0, options?.truncated === true).map(publicMatch);
 }
 
 export function secretMask(
@@ -488,8 +497,8 @@ const MAX_MASK_PASSES = 8;
  * `text` with every secret replaced by `[SECRET:<type>:<fingerprint>]`, with `:<encoding>` before
  * `]` for one written base64-, hex- or URL-encoded.
  */
-export function maskSecrets(text: string, options: ScanOptions = {}): string {
-  const cut = options.truncated === true;
+export function maskSecrets(text: string, options?: ScanOptions): string {
+  const cut = options?.truncated === true;
   let masked = text;
   for (let pass = 0; pass < MAX_MASK_PASSES; pass++) {
     const matches = scan(masked, 0, cut);
@@ -532,7 +541,7 @@ export function findMaskedSecrets(text: string): SecretMatch[] {
 }
 
 /** Secrets in `text` whether still raw or already masked, in order: what detectors look for. */
-export function findSecretsOrMasks(text: string, options: ScanOptions = {}): SecretMatch[] {
+export function findSecretsOrMasks(text: string, options?: ScanOptions): SecretMatch[] {
   const masked = findMaskedSecrets(text);
   const raw = findSecrets(text, options);
   if (masked.length === 0) return raw;
