@@ -499,19 +499,23 @@ const MAX_MASK_PASSES = 8;
  */
 export function maskSecrets(text: string, options?: ScanOptions): string {
   const cut = options?.truncated === true;
+  let matches = scan(text, 0, cut);
   let masked = text;
-  for (let pass = 0; pass < MAX_MASK_PASSES; pass++) {
-    const matches = scan(masked, 0, cut);
-    if (matches.length === 0) return masked;
-    let out = '';
-    let at = 0;
-    for (const match of matches) {
-      out += masked.slice(at, match.start) + secretMask(match);
-      at = match.end;
-    }
-    masked = out + masked.slice(at);
+  for (let pass = 1; matches.length > 0 && pass <= MAX_MASK_PASSES; pass++) {
+    masked = withMasks(masked, matches);
+    matches = pass < MAX_MASK_PASSES ? scan(masked, 0, cut) : NO_MATCHES;
   }
   return masked;
+}
+
+function withMasks(text: string, matches: readonly RawMatch[]): string {
+  let out = '';
+  let at = 0;
+  for (const match of matches) {
+    out += text.slice(at, match.start) + secretMask(match);
+    at = match.end;
+  }
+  return out + text.slice(at);
 }
 
 const MASK_START = '[SECRET:';
