@@ -152,41 +152,35 @@ test('writes the encoding of an encoded secret in its mask, and reads it back', 
   }
 });
 
-/** Tokens and where a cap may cut them: after the prefix and at least 4 characters of the body. */
+/** The prefix of each token type that a cap may cut after (with at least 4 characters of the body). */
+const tokenPrefixes: Record<string, string> = {
+  github_token: 'ghp_',
+  gitlab_token: 'glpat-',
+  slack_token: 'xoxb-',
+  stripe_secret_key: 'sk_live_',
+  anthropic_api_key: 'sk-ant-',
+  openai_api_key: 'sk-proj-',
+  aws_access_key_id: 'AKIA',
+  google_api_key: 'AIza',
+  npm_token: 'npm_',
+  sendgrid_api_key: 'SG.',
+  jwt: 'eyJ',
+};
+/** The token of each sample of those types, and a fine-grained GitHub token. */
 const tokens = [
-  { type: 'github_token', token: gh, prefix: 'ghp_' },
+  ...cases
+    .filter(({ type }) => type in tokenPrefixes)
+    .map(({ type, positive }) => {
+      const { start, end } = onlySecret(positive, type);
+      return { type, token: positive.slice(start, end), prefix: tokenPrefixes[type]! };
+    }),
   { type: 'github_token', token: `github_pat_11ABCDEFG0${'x7Yq'.repeat(15)}`, prefix: 'github_pat_' },
-  { type: 'gitlab_token', token: 'glpat-Ab3dEf6hIj9kLm2nOp5q', prefix: 'glpat-' },
-  { type: 'slack_token', token: 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx', prefix: 'xoxb-' },
-  { type: 'stripe_secret_key', token: 'sk_live_4eC39HqLyjWDarjtT1zdp7dc', prefix: 'sk_live_' },
-  {
-    type: 'anthropic_api_key',
-    token: 'sk-ant-api03-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3kLm6nOp9q',
-    prefix: 'sk-ant-',
-  },
-  {
-    type: 'openai_api_key',
-    token: 'sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7dEf0hIj3k',
-    prefix: 'sk-proj-',
-  },
-  { type: 'aws_access_key_id', token: 'AKIAZ3MQXKF2W7YHQ4PL', prefix: 'AKIA' },
-  { type: 'google_api_key', token: 'AIzaSyD-9tSrke72PouQMnMX-a7eZSW0jkFMBWY', prefix: 'AIza' },
-  { type: 'npm_token', token: 'npm_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7d', prefix: 'npm_' },
-  {
-    type: 'sendgrid_api_key',
-    token: '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',
-    prefix: 'SG.',
-  },
-  {
-    type: 'jwt',
-    token:
-      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
-    prefix: 'eyJ',
-  },
 ];
 
 test('masks a token cut off at the end of truncated content, from its prefix and 4 characters on', () => {
+  assert.equal(tokens.length, Object.keys(tokenPrefixes).length + 1);
   for (const { type, token, prefix } of tokens) {
+    assert.ok(token.startsWith(prefix), token);
     for (let length = prefix.length + 4; length < token.length; length++) {
       const cut = token.slice(0, length);
       for (const text of [
