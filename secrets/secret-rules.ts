@@ -344,32 +344,34 @@ const MIN_CUT_BODY = 4;
 /** The shortest cut token: the shortest prefix (`SG.`, `eyJ`) and MIN_CUT_BODY. */
 export const MIN_CUT_TOKEN = 3 + MIN_CUT_BODY;
 
-function cutRule(type: string, prefix: string, body: string): CutSecretRule {
-  return {
-    type,
-    pattern: new RegExp(String.raw`(?<![A-Za-z0-9_])(${prefix}(${body}{${MIN_CUT_BODY},}))${CUT_EDGE}`, 'd'),
-  };
-}
-
-export const CUT_SECRET_RULES: readonly CutSecretRule[] = [
-  cutRule('github_token', '(?:gh[pousr]_|github_pat_)', '[A-Za-z0-9_]'),
-  cutRule('gitlab_token', 'gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-', '[A-Za-z0-9_-]'),
-  cutRule('slack_token', 'xox[abposre]-', '[A-Za-z0-9-]'),
-  cutRule('stripe_secret_key', '(?:sk|rk)_(?:live|test)_', '[A-Za-z0-9]'),
-  cutRule('anthropic_api_key', 'sk-ant-', '[A-Za-z0-9_-]'),
-  cutRule('openai_api_key', 'sk-(?:proj|svcacct|admin)-', '[A-Za-z0-9_-]'),
-  cutRule('aws_access_key_id', '(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)', '[A-Z2-7]'),
-  cutRule('google_api_key', 'AIza', '[0-9A-Za-z_-]'),
-  cutRule('google_oauth_token', '(?:ya29\\.|GOCSPX-)', '[0-9A-Za-z_-]'),
-  cutRule('npm_token', 'npm_', '[A-Za-z0-9]'),
-  cutRule('sendgrid_api_key', 'SG\\.', '[A-Za-z0-9_.-]'),
-  cutRule('jwt', 'eyJ', '[A-Za-z0-9_.-]'),
-  cutRule('slack_webhook_url', 'hooks\\.slack\\.com/(?:services|workflows|triggers)/', '[A-Za-z0-9_/+-]'),
+/** Each cut token type: its prefix and the characters of its body, as regex sources. */
+const CUT_TOKENS: ReadonlyArray<{ type: string; prefix: string; body: string }> = [
+  { type: 'github_token', prefix: '(?:gh[pousr]_|github_pat_)', body: '[A-Za-z0-9_]' },
+  { type: 'gitlab_token', prefix: 'gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-', body: '[A-Za-z0-9_-]' },
+  { type: 'slack_token', prefix: 'xox[abposre]-', body: '[A-Za-z0-9-]' },
+  { type: 'stripe_secret_key', prefix: '(?:sk|rk)_(?:live|test)_', body: '[A-Za-z0-9]' },
+  { type: 'anthropic_api_key', prefix: 'sk-ant-', body: '[A-Za-z0-9_-]' },
+  { type: 'openai_api_key', prefix: 'sk-(?:proj|svcacct|admin)-', body: '[A-Za-z0-9_-]' },
+  { type: 'aws_access_key_id', prefix: '(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)', body: '[A-Z2-7]' },
+  { type: 'google_api_key', prefix: 'AIza', body: '[0-9A-Za-z_-]' },
+  { type: 'google_oauth_token', prefix: '(?:ya29\\.|GOCSPX-)', body: '[0-9A-Za-z_-]' },
+  { type: 'npm_token', prefix: 'npm_', body: '[A-Za-z0-9]' },
+  { type: 'sendgrid_api_key', prefix: 'SG\\.', body: '[A-Za-z0-9_.-]' },
+  { type: 'jwt', prefix: 'eyJ', body: '[A-Za-z0-9_.-]' },
+  {
+    type: 'slack_webhook_url',
+    prefix: 'hooks\\.slack\\.com/(?:services|workflows|triggers)/',
+    body: '[A-Za-z0-9_/+-]',
+  },
 ];
 
+export const CUT_SECRET_RULES: readonly CutSecretRule[] = CUT_TOKENS.map(({ type, prefix, body }) => ({
+  type,
+  pattern: new RegExp(String.raw`(?<![A-Za-z0-9_])(${prefix}(${body}{${MIN_CUT_BODY},}))${CUT_EDGE}`, 'd'),
+}));
+
 /** Text without one of these cannot end with a cut token: most text skips the rules in one match. */
-export const ANY_CUT_PREFIX =
-  /gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-|xox[abposre]-|[sr]k_(?:live|test)_|sk-|A3T|AKIA|ASIA|ABIA|ACCA|AIza|ya29\.|GOCSPX-|npm_|SG\.|eyJ|hooks\.slack\.com\//;
+export const ANY_CUT_PREFIX = new RegExp(CUT_TOKENS.map(({ prefix }) => prefix).join('|'));
 
 /**
  * Whether the body of a cut token looks random: a digit or a capital in it (a real token's body of a

@@ -162,6 +162,8 @@ const tokenPrefixes: Record<string, string> = {
   openai_api_key: 'sk-proj-',
   aws_access_key_id: 'AKIA',
   google_api_key: 'AIza',
+  google_oauth_token: 'ya29.',
+  slack_webhook_url: 'hooks.slack.com/services/',
   npm_token: 'npm_',
   sendgrid_api_key: 'SG.',
   jwt: 'eyJ',
