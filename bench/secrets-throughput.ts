@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRules, replayTranscript } from '../detectors/index.js';
 import { findSecrets, maskSecrets } from '../secrets/index.js';
-import type { McpEvent } from '../model/index.js';
+import type { CappedContent, McpEvent } from '../model/index.js';
 import { maskRecord } from '../storage/secret-masking.js';
 import { mcpSizedToolCall, sampleEvents } from '../test/collector/sample-events.js';
 import { scriptedSession } from '../test/storage/scenario.js';
@@ -41,11 +41,11 @@ const mixes: Array<{ name: string; events: McpEvent[] }> = [
   },
 ];
 
-/** The texts the detectors pass to findSecrets (secret egress, sensitive reads). */
-function scannedTexts(event: McpEvent): string[] {
-  if (event.kind === 'tool_call') return [event.arguments.text, event.result.text];
-  if (event.kind === 'content_read') return [event.content.text];
-  if (event.kind === 'egress') return [event.dest_value.text];
+/** The contents the detectors pass to findSecrets (secret egress, sensitive reads). */
+function scannedContents(event: McpEvent): CappedContent[] {
+  if (event.kind === 'tool_call') return [event.arguments, event.result];
+  if (event.kind === 'content_read') return [event.content];
+  if (event.kind === 'egress') return [event.dest_value];
   return [];
 }
 
@@ -66,7 +66,10 @@ function cpuMicrosPerEvent(events: readonly McpEvent[], work: (event: McpEvent) 
 
 const measures: Array<{ name: string; work: (event: McpEvent) => unknown }> = [
   { name: 'maskRecord(maskSecrets)', work: (event) => maskRecord(event, maskSecrets) },
-  { name: 'findSecrets (detector texts)', work: (event) => scannedTexts(event).map(findSecrets) },
+  {
+    name: 'findSecrets (detector texts)',
+    work: (event) => scannedContents(event).map(({ text, truncated }) => findSecrets(text, { truncated })),
+  },
 ];
 
 console.log(`secret scanning: µs of CPU per event, ${RUNS} runs, median (min–max)`);

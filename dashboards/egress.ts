@@ -19,7 +19,10 @@ const SSRF_CLASS = `multiIf(
   dest_scheme IN ('file', 'gopher', 'dict', 'ftp', 'ldap', 'tftp', 'jar', 'netdoc'), 'unusual scheme',
   '')`;
 
-/** Masked secrets look like `[SECRET:<type>:<fingerprint>]` at rest (detectors' maskSecrets). */
+/**
+ * Masked secrets look like `[SECRET:<type>:<fingerprint>]` at rest, `[SECRET:<type>:<fingerprint>:<encoding>]`
+ * when the secret was base64-, hex- or URL-encoded (secrets' maskSecrets).
+ */
 const SECRET_MARK = `'[SECRET:'`;
 
 const egress = `FROM egress_events FINAL WHERE ${inRange('egress_events')}`;

@@ -1,7 +1,29 @@
-import { sha256Hex } from '../model/index.js';
-import { SECRET_RULES, type SecretRule } from './secret-rules.js';
+import { jsonUnescape, percentDecode } from './decoded-text.js';
+import { secretFingerprint } from './secret-fingerprint.js';
+import {
+  ANY_CUT_PREFIX,
+  CUT_SECRET_RULES,
+  CUT_TOKEN_CHARACTER,
+  isRandomCutBody,
+  MIN_CUT_TOKEN,
+  SECRET_RULES,
+  type SecretRule,
+} from './secret-rules.js';
 
+/**
+ * How a secret was written. JSON string escapes are not an encoding of their own: they are how text
+ * travels inside JSON, decoded wherever they are, so a secret under them reports the encoding under
+ * them (`plain` for a key whose line breaks are `\\n`).
+ */
 export type SecretEncoding = 'plain' | 'base64' | 'hex' | 'url';
+
+export interface ScanOptions {
+  /**
+   * The text was cut at a size cap (`CappedContent.truncated`): the start of a token cut off at its
+   * end is a secret too.
+   */
+  truncated?: boolean;
+}
 
 /** A secret found in text. Never carries the value: only where it is and a short hash of it. */
 export interface SecretMatch {
@@ -9,13 +31,14 @@ export interface SecretMatch {
   /** UTF-16 offsets into the scanned text; for an encoded secret, the span of the encoded run. */
   start: number;
   end: number;
-  /** First 8 hex digits of the SHA-256 of the (decoded) secret: the same secret always gives the same. */
+  /** `secretFingerprint` of the decoded secret: the same secret gives the same in any encoding. */
   fingerprint: string;
   /** How the secret was written; nested encodings report the outermost. */
   encoding: SecretEncoding;
 }
 
-const MAX_DEPTH = 2;
+/** Encoding layers decoded inside one another, JSON escapes included (3 of them, then base64 …). */
+const MAX_DEPTH = 6;
 /** Encoded secrets are looked for in base64-alphabet runs at least this long (hex digits are in it). */
 const MIN_ENCODED_RUN = 24;
 /** Runs found in every text: long enough for an encoded secret or a `withinRun` rule. */
@@ -35,10 +58,26 @@ const HEX_WORD = String.raw`((?:[0-9a-fA-F]{2}){12,})(?![0-9A-Za-z])`;
 const HEX_WORD_AT_START = new RegExp(HEX_WORD, 'y');
 const HEX_WORD_AFTER = new RegExp(`[+/_-]${HEX_WORD}`, 'g');
 const PERCENT_RUN = /(?:[^\s%"'<>]*%[0-9A-Fa-f]{2})+[^\s%"'<>]*/g;
-const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
-
-export function secretFingerprint(value: string): string {
-  return sha256Hex(value).slice(0, 8);
+const BACKSLASH = 0x5c;
+const IS_CUT_TOKEN_CHARACTER = Uint8Array.from({ length: 128 }, (_, c) =>
+  CUT_TOKEN_CHARACTER.test(String.fromCharCode(c)) ? 1 : 0,
+);
+/**
+ * JSON escapes that can hide a secret from every quick check of the escaped text: a printable ASCII
+ * character written `\u00xx`, or an escaped slash (`https:\/\/user:pass@…`). The other escapes,
+ * as JSON encoders write them, hide nothing a quick check needs: a text with only those is
+ * unescaped when it passes one.
+ */
+function hasHidingJsonEscape(text: string): boolean {
+  // Searched from their rarer character: a search for `\\` is slow in text full of `\n`.
+  for (let at = text.indexOf('/'); at !== -1; at = text.indexOf('/', at + 1)) {
+    if (text.charCodeAt(at - 1) === BACKSLASH) return true;
+  }
+  for (let at = text.indexOf('u00'); at !== -1; at = text.indexOf('u00', at + 1)) {
+    const high = text.charCodeAt(at + 3);
+    if (text.charCodeAt(at - 1) === BACKSLASH && high >= 0x32 && high <= 0x37) return true;
+  }
+  return false;
 }
 
 function isPrintable(code: number): boolean {
@@ -173,8 +212,7 @@ function candidateRules(text: string, runs: readonly Run[]): readonly SecretRule
   );
 }
 
-function directMatches(text: string, runs: readonly Run[]): readonly RawMatch[] {
-  const rules = candidateRules(text, runs);
+function directMatches(text: string, rules: readonly SecretRule[]): readonly RawMatch[] {
   if (rules.length === 0) return NO_MATCHES;
   const found: RawMatch[] = [];
   for (const rule of rules) {
@@ -287,42 +325,64 @@ function hexRuns(text: string, base64: readonly Run[]): Span[] {
   return found;
 }
 
-/** Percent-decodes byte by byte, keeping for each decoded character the offset it came from. */
-function percentDecode(run: string): { text: string; offsets: number[] } {
-  let text = '';
-  const offsets: number[] = [];
-  for (let i = 0; i < run.length;) {
-    if (run[i] === '%' && PERCENT_ESCAPE.test(run.slice(i, i + 3))) {
-      text += String.fromCharCode(parseInt(run.slice(i + 1, i + 3), 16));
-      offsets.push(i);
-      i += 3;
-    } else {
-      text += run[i];
-      offsets.push(i);
-      i += 1;
-    }
+/** Overwrites text that a scan must not match (nor pay for twice): no rule matches or decodes it. */
+const BLANK = '"';
+
+/** `text` with `spans` (in any order, maybe overlapping) blanked out, at the same offsets. */
+function blankedOut(text: string, spans: readonly Span[]): string {
+  if (spans.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const { start, end } of spans.toSorted((a, b) => a.start - b.start)) {
+    if (end <= at) continue;
+    const from = Math.max(at, start);
+    out += text.slice(at, from) + BLANK.repeat(end - from);
+    at = end;
   }
-  offsets.push(run.length);
-  return { text, offsets };
+  return out + text.slice(at);
 }
 
+/** A match found in a decoded layer, placed at `start`–`end` of the text the layer was decoded from. */
+function placed(inner: RawMatch, start: number, end: number, encoding: SecretEncoding): RawMatch {
+  return { ...inner, start, end, encoding, priority: 0 };
+}
+
+/**
+ * Secrets under an encoding layer of `text`, outside the spans already `taken`. With `unescape`, the
+ * layer of JSON string escapes, whose text holds every other layer of this one (and its runs whole,
+ * where an escaped slash or a `\n` cut them); otherwise the URL, hex and base64 layers.
+ */
 function encodedMatches(
   text: string,
   depth: number,
-  taken: readonly RawMatch[],
+  taken: readonly Span[],
   runs: readonly Run[],
+  unescape: boolean,
 ): RawMatch[] {
   const found: RawMatch[] = [];
-
+  if (unescape) {
+    const source = blankedOut(text, taken);
+    const unescaped = jsonUnescape(source);
+    if (unescaped.text !== source) {
+      for (const inner of scan(unescaped.text, depth + 1, false)) {
+        const start = unescaped.sourceOffset(inner.start);
+        const end = unescaped.sourceOffset(inner.end);
+        if (isFree({ start, end }, taken, found)) found.push(placed(inner, start, end, inner.encoding));
+      }
+      return found;
+    }
+  }
   if (text.includes('%')) {
     // matchAll iterates a copy of the pattern: the recursive scan below reuses the shared one.
     for (const m of text.matchAll(PERCENT_RUN)) {
-      const { text: decoded, offsets } = percentDecode(m[0]);
-      for (const inner of scan(decoded, depth + 1)) {
-        const start = m.index + (offsets[inner.start] ?? 0);
-        const end = m.index + (offsets[inner.end] ?? m[0].length);
-        if (isFree({ start, end }, taken, found))
-          found.push({ ...inner, start, end, encoding: 'url', priority: 0 });
+      // Form encoding writes a space `+`; a `+` may as well be itself (base64), so both are read.
+      for (const plusIsSpace of m[0].includes('+') ? [false, true] : [false]) {
+        const decoded = percentDecode(m[0], plusIsSpace);
+        for (const inner of scan(decoded.text, depth + 1, false)) {
+          const start = m.index + decoded.sourceOffset(inner.start);
+          const end = m.index + decoded.sourceOffset(inner.end);
+          if (isFree({ start, end }, taken, found)) found.push(placed(inner, start, end, 'url'));
+        }
       }
     }
   }
@@ -336,8 +396,8 @@ function encodedMatches(
       if (!isFree({ start, end }, taken, found) || !mayDecodeToText(text, start, end, encoding)) continue;
       const decoded = Buffer.from(text.slice(start, end), encoding).toString('latin1');
       if (!isMostlyPrintable(decoded)) continue;
-      const inner = scan(decoded, depth + 1)[0];
-      if (inner !== undefined) found.push({ ...inner, start, end, encoding, priority: 0 });
+      const inner = scan(decoded, depth + 1, false)[0];
+      if (inner !== undefined) found.push(placed(inner, start, end, encoding));
     }
   }
   return found;
@@ -345,6 +405,37 @@ function encodedMatches(
 
 function isEncodedRun(run: Run): boolean {
   return run.end - run.start >= MIN_ENCODED_RUN;
+}
+
+/** The longest cut token this far back from the end of a text. */
+const MAX_CUT_TOKEN = 4096;
+
+/** The start of a token cut off at the end of `text` (see CUT_SECRET_RULES), if there is one. */
+function cutEdgeMatch(text: string): RawMatch | undefined {
+  let from = text.length;
+  while (from > 0 && text.charCodeAt(from - 1) === BACKSLASH) from--;
+  const end = from;
+  const limit = Math.max(0, end - MAX_CUT_TOKEN);
+  while (from > limit && IS_CUT_TOKEN_CHARACTER[text.charCodeAt(from - 1)] === 1) from--;
+  if (end - from < MIN_CUT_TOKEN) return undefined;
+  // One character before the token, for the rules' look-behind.
+  const tailStart = Math.max(0, from - 1);
+  const tail = text.slice(tailStart);
+  if (!ANY_CUT_PREFIX.test(tail)) return undefined;
+  for (const rule of CUT_SECRET_RULES) {
+    const m = rule.pattern.exec(tail);
+    const span = m?.indices?.[1];
+    if (m === null || span === undefined || !isRandomCutBody(m[2]!)) continue;
+    return {
+      type: rule.type,
+      start: tailStart + span[0],
+      end: tailStart + span[1],
+      fingerprint: secretFingerprint(m[1]!),
+      encoding: 'plain',
+      priority: 0,
+    };
+  }
+  return undefined;
 }
 
 /** Specific rules win over generic ones on overlapping text; then the longer match. */
@@ -356,36 +447,68 @@ function byStart(a: RawMatch, b: RawMatch): number {
   return a.start - b.start;
 }
 
-function scan(text: string, depth: number): readonly RawMatch[] {
+function scan(written: string, depth: number, cut: boolean): readonly RawMatch[] {
+  // Our own masks are blanked out: a mask is never matched again, by any rule, in any layer.
+  const text = written.includes(MASK_START) ? blankedOut(written, maskSpans(written)) : written;
   const runs = base64Runs(text);
-  const direct = directMatches(text, runs);
-  const mayBeEncoded = depth < MAX_DEPTH && (text.includes('%') || runs.some(isEncodedRun));
-  if (direct.length === 0 && !mayBeEncoded) return NO_MATCHES;
+  const rules = candidateRules(text, runs);
+  const direct = directMatches(text, rules);
+  const layered = depth < MAX_DEPTH && (text.includes('%') || runs.some(isEncodedRun));
+  const unescape =
+    depth < MAX_DEPTH && text.includes('\\') && (rules.length > 0 || layered || hasHidingJsonEscape(text));
+  if (direct.length === 0 && !layered && !unescape && !cut) return NO_MATCHES;
   const kept: RawMatch[] = [];
   for (const match of direct.toSorted(byStrength)) if (!overlapsAny(match, kept)) kept.push(match);
-  if (mayBeEncoded) kept.push(...encodedMatches(text, depth, kept, runs));
+  if (layered || unescape) kept.push(...encodedMatches(text, depth, kept, runs, unescape));
+  if (cut) {
+    const edge = cutEdgeMatch(text);
+    if (edge !== undefined && !overlapsAny(edge, kept)) kept.push(edge);
+  }
   return kept.sort(byStart);
 }
 
-/** Every secret in `text`, in order, including secrets written base64-, hex- or URL-encoded. */
-export function findSecrets(text: string): SecretMatch[] {
-  return scan(text, 0).map(({ type, start, end, fingerprint, encoding }) => ({
-    type,
-    start,
-    end,
-    fingerprint,
-    encoding,
-  }));
+function publicMatch({ type, start, end, fingerprint, encoding }: RawMatch): SecretMatch {
+  return { type, start, end, fingerprint, encoding };
 }
 
-export function secretMask(match: Pick<SecretMatch, 'type' | 'fingerprint'>): string {
-  return `[SECRET:${match.type}:${match.fingerprint}]`;
+/**
+ * Every secret in `text`, in order, including secrets written base64-, hex- or URL-encoded or
+ * JSON-escaped, in layers; never one of our own masks.
+ */
+export function findSecrets(text: string, options?: ScanOptions): SecretMatch[] {
+  return scan(text, 0, options?.truncated === true).map(publicMatch);
 }
 
-/** `text` with every secret replaced by `[SECRET:<type>:<fingerprint>]`. */
-export function maskSecrets(text: string): string {
-  const matches = scan(text, 0);
-  if (matches.length === 0) return text;
+export function secretMask(
+  match: Pick<SecretMatch, 'type' | 'fingerprint'> & { encoding?: SecretEncoding },
+): string {
+  const suffix = match.encoding === undefined || match.encoding === 'plain' ? '' : `:${match.encoding}`;
+  return `[SECRET:${match.type}:${match.fingerprint}${suffix}]`;
+}
+
+/**
+ * Masking replaces a secret's text and so its neighbours' context (a run of base64 it split, a
+ * character a rule's look-behind sees): the masked text is scanned again until nothing more is found,
+ * which makes masking idempotent. Each pass masks at least one more character; real text needs two.
+ */
+const MAX_MASK_PASSES = 8;
+
+/**
+ * `text` with every secret replaced by `[SECRET:<type>:<fingerprint>]`, with `:<encoding>` before
+ * `]` for one written base64-, hex- or URL-encoded.
+ */
+export function maskSecrets(text: string, options?: ScanOptions): string {
+  const cut = options?.truncated === true;
+  let matches = scan(text, 0, cut);
+  let masked = text;
+  for (let pass = 1; matches.length > 0 && pass <= MAX_MASK_PASSES; pass++) {
+    masked = withMasks(masked, matches);
+    matches = pass < MAX_MASK_PASSES ? scan(masked, 0, cut) : NO_MATCHES;
+  }
+  return masked;
+}
+
+function withMasks(text: string, matches: readonly RawMatch[]): string {
   let out = '';
   let at = 0;
   for (const match of matches) {
@@ -395,15 +518,19 @@ export function maskSecrets(text: string): string {
   return out + text.slice(at);
 }
 
+const MASK_START = '[SECRET:';
 /** A mask that `maskSecrets` wrote: `[SECRET:<type>:<fingerprint>]`, optionally `:<encoding>` before `]`. */
 const MASK_TOKEN = /\[SECRET:([a-z0-9_]+):([0-9a-f]{8})(?::([a-z0-9_]+))?\]/g;
+function maskSpans(text: string): readonly Span[] {
+  return Array.from(text.matchAll(MASK_TOKEN), (m) => ({ start: m.index, end: m.index + m[0].length }));
+}
 
 /**
  * The secrets that were masked in `text` (by a receiver upstream, or in an earlier pass): what a
- * detector needs of a secret, its type and fingerprint, survives masking in the mask itself.
+ * detector needs of a secret, its type, fingerprint and encoding, survives masking in the mask itself.
  */
 export function findMaskedSecrets(text: string): SecretMatch[] {
-  if (!text.includes('[SECRET:')) return [];
+  if (!text.includes(MASK_START)) return [];
   const found: SecretMatch[] = [];
   for (const m of text.matchAll(MASK_TOKEN)) {
     found.push({
@@ -418,9 +545,9 @@ export function findMaskedSecrets(text: string): SecretMatch[] {
 }
 
 /** Secrets in `text` whether still raw or already masked, in order: what detectors look for. */
-export function findSecretsOrMasks(text: string): SecretMatch[] {
+export function findSecretsOrMasks(text: string, options?: ScanOptions): SecretMatch[] {
   const masked = findMaskedSecrets(text);
-  const raw = findSecrets(text);
+  const raw = findSecrets(text, options);
   if (masked.length === 0) return raw;
   if (raw.length === 0) return masked;
   return [...raw, ...masked].sort((a, b) => a.start - b.start);

@@ -3,9 +3,10 @@ export {
   findMaskedSecrets,
   findSecretsOrMasks,
   maskSecrets,
-  secretFingerprint,
   secretMask,
+  type ScanOptions,
   type SecretMatch,
   type SecretEncoding,
 } from './find-secrets.js';
+export { secretFingerprint } from './secret-fingerprint.js';
 export { SECRET_RULES, shannonEntropy, type SecretRule } from './secret-rules.js';

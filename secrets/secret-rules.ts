@@ -52,12 +52,7 @@ const PLACEHOLDER =
   /^(?:x+|\*+|\.+|-+|#+|0+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|%[^%]*%|(?:your|my|the|insert|enter|replace|example|sample|dummy|fake|test)[-_a-z]*|changeme|placeholder|redacted|null|none|undefined|true|false|string|password|secret|token|required|optional)$/i;
 
 function looksPlaceholder(value: string): boolean {
-  // Our own mask (`[SECRET:type:fingerprint]`) must not be found again when masked text is re-scanned.
-  return (
-    PLACEHOLDER.test(value) ||
-    /^[a-z0-9_]+:[0-9a-f]{8}\]?$/.test(value) ||
-    /^(?:https?|file):\/\//i.test(value)
-  );
+  return PLACEHOLDER.test(value) || /^(?:https?|file):\/\//i.test(value);
 }
 
 /** A random-looking token: long enough, mixed character classes, high entropy. */
@@ -92,6 +87,7 @@ const ASSIGN_SIGNS = [':', '='] as const;
 /** Every key of the `KEY ASSIGN` rules, by how it ends (`api_key` ends with `key`), lower-case. */
 const KEY_ENDINGS = ['secret', 'token', 'key', 'credential', 'passwd', 'password', 'pwd', 'passphrase'];
 const LOWER_S = 0x73;
+const BACKSLASH = 0x5c;
 // By lower-case ASCII code, the keys ending with it; `| 0x20` lower-cases an ASCII letter and maps
 // no other character to one, as the rules' patterns (`i` without `u`) fold ASCII letters only.
 const KEYS_BY_LAST_LETTER = Array.from({ length: 128 }, (_, code) =>
@@ -148,7 +144,11 @@ function assignedKeys(text: string): ReadonlySet<string> {
     for (let at = text.indexOf(sign); at !== -1; at = text.indexOf(sign, at + 1)) {
       let end = at;
       while (end > 0 && isWhitespace(text, end - 1)) end--;
-      if (isQuote(text.charCodeAt(end - 1))) end--;
+      // A quoted key in JSON-escaped text (`\"password\":`) is found by the scan of the unescaped text.
+      if (isQuote(text.charCodeAt(end - 1))) {
+        end--;
+        while (end > 0 && text.charCodeAt(end - 1) === BACKSLASH) end--;
+      }
       const key = keyEndingAt(text, end);
       if (key !== undefined) (found ??= new Set()).add(key);
     }
@@ -173,10 +173,11 @@ function assignmentTo(keys: readonly string[]): TextCheck {
 export const SECRET_RULES: readonly SecretRule[] = [
   {
     type: 'private_key',
-    // PEM and OpenSSH keys, also JSON-escaped (`\n`) and truncated (no END line).
+    // PEM and OpenSSH keys, also with their spaces and line breaks stripped, JSON-escaped at any
+    // depth (`\n`, `\\n`) and truncated (no END line, even cut inside an escape).
     pattern:
-      /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,-]|\\[nr])*?(?:-----END \1PRIVATE KEY(?: BLOCK)?-----|(?=["'`]|$))/dg,
-    quickCheck: /-----BEGIN /,
+      /-----BEGIN ?([A-Z0-9 ]*?) ?PRIVATE ?KEY(?: ?BLOCK)?-----(?:[A-Za-z0-9+/=\s:,-]|\\+[nrt/])*?(?:-----END ?\1 ?PRIVATE ?KEY(?: ?BLOCK)?-----|(?=\\*["'`]|\\*$))/dg,
+    quickCheck: /-----BEGIN/,
     group: 0,
     priority: 100,
   },
@@ -324,3 +325,58 @@ export const SECRET_RULES: readonly SecretRule[] = [
     accept: isRandomToken,
   },
 ];
+
+/**
+ * The start of a token that content capping cut off (`CappedContent.truncated`): its recognised
+ * prefix and part of its body, at the very end of the text (before any backslashes of a cut
+ * escape). Group 1 is the partial secret, group 2 its body after the prefix.
+ */
+export interface CutSecretRule {
+  type: string;
+  pattern: RegExp;
+}
+
+/** The characters of every cut token (`.` for JWTs and SendGrid keys, `/` for Slack webhooks). */
+export const CUT_TOKEN_CHARACTER = /[A-Za-z0-9_.+/-]/;
+const CUT_EDGE = String.raw`\\*$`;
+/** Part of a token body long enough to hide: a prefix alone, or a few characters after it, is left. */
+const MIN_CUT_BODY = 4;
+/** The shortest cut token: the shortest prefix (`SG.`, `eyJ`) and MIN_CUT_BODY. */
+export const MIN_CUT_TOKEN = 3 + MIN_CUT_BODY;
+
+/** Each cut token type: its prefix and the characters of its body, as regex sources. */
+const CUT_TOKENS: ReadonlyArray<{ type: string; prefix: string; body: string }> = [
+  { type: 'github_token', prefix: '(?:gh[pousr]_|github_pat_)', body: '[A-Za-z0-9_]' },
+  { type: 'gitlab_token', prefix: 'gl(?:pat|dt|rt|ft|soat|cbt|ptt|imt)-', body: '[A-Za-z0-9_-]' },
+  { type: 'slack_token', prefix: 'xox[abposre]-', body: '[A-Za-z0-9-]' },
+  { type: 'stripe_secret_key', prefix: '(?:sk|rk)_(?:live|test)_', body: '[A-Za-z0-9]' },
+  { type: 'anthropic_api_key', prefix: 'sk-ant-', body: '[A-Za-z0-9_-]' },
+  { type: 'openai_api_key', prefix: 'sk-(?:proj|svcacct|admin)-', body: '[A-Za-z0-9_-]' },
+  { type: 'aws_access_key_id', prefix: '(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)', body: '[A-Z2-7]' },
+  { type: 'google_api_key', prefix: 'AIza', body: '[0-9A-Za-z_-]' },
+  { type: 'google_oauth_token', prefix: '(?:ya29\\.|GOCSPX-)', body: '[0-9A-Za-z_-]' },
+  { type: 'npm_token', prefix: 'npm_', body: '[A-Za-z0-9]' },
+  { type: 'sendgrid_api_key', prefix: 'SG\\.', body: '[A-Za-z0-9_.-]' },
+  { type: 'jwt', prefix: 'eyJ', body: '[A-Za-z0-9_.-]' },
+  {
+    type: 'slack_webhook_url',
+    prefix: 'hooks\\.slack\\.com/(?:services|workflows|triggers)/',
+    body: '[A-Za-z0-9_/+-]',
+  },
+];
+
+export const CUT_SECRET_RULES: readonly CutSecretRule[] = CUT_TOKENS.map(({ type, prefix, body }) => ({
+  type,
+  pattern: new RegExp(String.raw`(?<![A-Za-z0-9_])(${prefix}(${body}{${MIN_CUT_BODY},}))${CUT_EDGE}`, 'd'),
+}));
+
+/** Text without one of these cannot end with a cut token: most text skips the rules in one match. */
+export const ANY_CUT_PREFIX = new RegExp(CUT_TOKENS.map(({ prefix }) => prefix).join('|'));
+
+/**
+ * Whether the body of a cut token looks random: a digit or a capital in it (a real token's body of a
+ * few characters almost always has one; `npm_lifecycle` cut short has none).
+ */
+export function isRandomCutBody(body: string): boolean {
+  return /[A-Z0-9]/.test(body);
+}
