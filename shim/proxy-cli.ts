@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, envReference } from '../platform/env-config.js';
 import { createLogger } from '../platform/log.js';
 import { McpHostTelemetry } from './host-telemetry.js';
+import { defaultProxySession } from './host-session.js';
 import { startHttpProxy } from './proxy/http-proxy.js';
 import { runStdioProxy } from './proxy/stdio-proxy.js';
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
@@ -18,8 +19,9 @@ Put it in the host's MCP config in place of the server command; everything passe
 
 Options:
   --name NAME        the server's name in the host's config (required)
-  --session ID       session id for the events (default: random per proxy process); behind --url,
-                     each MCP session the server opens is ID/<its Mcp-Session-Id>
+  --session ID       session id for the events (default: the host process that started the proxy,
+                     so that every server of one host conversation shares it); behind --url, each
+                     MCP session the server opens is ID/<its Mcp-Session-Id>
   --record FILE      append the transcript (JSONL) to FILE
   --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
                      configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)
@@ -81,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
   const config = readShimConfig();
   const upstream = httpMode ? parseUrl(values.url ?? '') : null;
   const listen = httpMode ? parseListen(values.listen ?? '') : null;
-  const session = values.session ?? randomUUID();
+  const hostId = config.hostId || hostname();
+  const session = values.session ?? defaultProxySession(hostId);
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
   const target = collectorTarget(config, values.collector);
@@ -97,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   const telemetry = new McpHostTelemetry({
     tracer: mcptap.tracer,
     metrics: mcptap.metrics,
-    hostId: config.hostId || undefined,
+    hostId,
     idleTurnGapMs: config.turnIdleMs,
     defaultSessionId: session,
     record: recorder === null ? undefined : (line) => recorder.write(line),
