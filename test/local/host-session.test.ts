@@ -48,7 +48,7 @@ describe('proxies of one host share its session (mcptap local, server-filesystem
 
   it('raises exfil_chain across the two proxies of each host, one session per host process', async () => {
     const chains = await waitFor(
-      async () => {
+      async (): Promise<Alert[] | false> => {
         const alerts = (await storedAlerts(dataDir, ['--rule', 'exfil_chain'])).filter(
           (a: Alert) => a.status === 'firing',
         );
@@ -63,7 +63,7 @@ describe('proxies of one host share its session (mcptap local, server-filesystem
       const servers = new Set(
         (await storedSession(dataDir, session))
           .filter((r) => r.kind === 'tool_call')
-          .map((r) => r.server_name),
+          .map((r) => String(r.server_name)),
       );
       assert.deepEqual([...servers].sort(), ['files', 'mail'], 'both proxies of the host in its session');
     }
