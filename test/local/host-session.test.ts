@@ -48,11 +48,11 @@ describe('proxies of one host share its session (mcptap local, server-filesystem
 
   it('raises exfil_chain across the two proxies of each host, one session per host process', async () => {
     const chains = await waitFor(
-      async (): Promise<Alert[] | false> => {
+      async (): Promise<Alert[] | undefined> => {
         const alerts = (await storedAlerts(dataDir, ['--rule', 'exfil_chain'])).filter(
           (a: Alert) => a.status === 'firing',
         );
-        return new Set(alerts.map((a) => a.session_id)).size >= 2 ? alerts : false;
+        return new Set(alerts.map((a) => a.session_id)).size >= 2 ? alerts : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 500, description: 'exfil_chain in both host sessions' },
     );
