@@ -5,7 +5,7 @@ import { formatAlertLine } from './alert-line.js';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { controlGet, remoteQueries, runningLocal } from './local-client.js';
 import type { LocalQueries } from './local-queries.js';
-import { formatStatusLine } from './local-stats.js';
+import { formatProxyLines, formatStatusLine } from './local-stats.js';
 import type { LocalStatus } from './start-local.js';
 
 /**
@@ -246,7 +246,9 @@ export async function statusMain(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(
       `Usage: mcptap status [--format text|json] [--data DIR]\n\nWhat \`mcptap local\` on DIR (default ${defaultDataDir()}) ` +
-        `watches: servers, sessions, events and alerts since it started and in its store. Exit 0 when it runs, 1 when not.`,
+        `watches: servers, sessions, events and alerts since it started and in its store, and the proxies heard from ` +
+        `in the last 15 minutes (server, session, host, last contact, events received, spans they dropped). ` +
+        `Exit 0 when it runs, 1 when not.`,
     );
     return 0;
   }
@@ -270,6 +272,7 @@ export async function statusMain(argv: string[]): Promise<number> {
         `  now:    ${formatStatusLine(status.since_start)}`,
         `  stored: ${s.events.toLocaleString('en-US')} events · ${s.sessions} sessions · ${s.servers.length} servers · ${s.firing_alerts} firing alerts`,
         `  queue:  ${status.queue.events} events (${status.queue.bytes} bytes) waiting for the store`,
+        ...formatProxyLines(status.since_start.proxies ?? [], Date.now()),
       ].join('\n'),
     );
     return 0;

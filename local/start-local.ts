@@ -245,6 +245,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       apiKey,
       queries: storeQueries(store),
       status,
+      onProxyHeartbeat: (beat) => stats.proxyHeartbeat(beat),
       logger,
     });
     cleanups.push(() => control.close());

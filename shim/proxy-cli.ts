@@ -6,7 +6,9 @@ import { McpHostTelemetry } from './host-telemetry.js';
 import { defaultProxySession } from './host-session.js';
 import { startHttpProxy } from './proxy/http-proxy.js';
 import { runStdioProxy } from './proxy/stdio-proxy.js';
+import { sendProxyHeartbeat, type ProxyHeartbeat } from './proxy/proxy-heartbeat.js';
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
+import { exportFailureAdvice, type ExportTarget } from './export-failure-advice.js';
 import { collectorTarget } from './local-endpoint.js';
 import { readShimConfig, SHIM_ENV } from './shim-config.js';
 import { startMcptap } from './start-mcptap.js';
@@ -31,6 +33,8 @@ ${envReference(Object.values(SHIM_ENV))}`;
 
 /** Telemetry gets this long to leave at exit; the proxy never hangs on an unreachable collector. */
 const SHUTDOWN_GRACE_MS = 2000;
+/** How often a proxy tells `mcptap local` it is alive and what it dropped (`mcptap status`). */
+const HEARTBEAT_INTERVAL_MS = 15_000;
 
 function parseListen(text: string): { host: string; port: number } {
   const match = /^(.*):(\d{1,5})$/.exec(text);
@@ -88,13 +92,42 @@ export async function main(argv: string[]): Promise<number> {
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
   const target = collectorTarget(config, values.collector);
+  const exportTarget: ExportTarget =
+    values.collector === undefined && !config.collectorConfigured
+      ? { url: target.url, local: true, dataDir: config.dataDir }
+      : { url: target.url, local: false };
+  let failureReported = false;
   const mcptap = startMcptap({
     endpoint: target.url,
     apiKey: target.apiKey === '' ? undefined : target.apiKey,
     serviceName: 'mcptap-proxy',
     maxQueueSize: config.exportQueueSize,
     registerGlobal: false,
+    onExportFailure: (failure) => {
+      log.debug('export failed', { status: failure.status, code: failure.code, error: failure.message });
+      // Once: the host shows server stderr in its logs, and one clear line beats a flood.
+      if (failureReported) return;
+      failureReported = true;
+      process.stderr.write(`${exportFailureAdvice(name, exportTarget, failure)}\n`);
+    },
   });
+  const startedAt = new Date().toISOString();
+  const heartbeat = (): Promise<void> => {
+    if (!exportTarget.local) return Promise.resolve();
+    const beat: ProxyHeartbeat = {
+      server: name,
+      session,
+      host_id: hostId,
+      pid: process.pid,
+      started_at: startedAt,
+      spans_dropped: mcptap.metrics.spansDropped.get(),
+      spans_delivered: mcptap.metrics.spansExported.get({ outcome: 'ok' }),
+    };
+    return sendProxyHeartbeat(exportTarget.dataDir, target.apiKey, beat);
+  };
+  void heartbeat();
+  const heartbeatTimer = setInterval(() => void heartbeat(), HEARTBEAT_INTERVAL_MS);
+  heartbeatTimer.unref();
   const recorder: TranscriptRecorder | null =
     values.record === undefined ? null : createTranscriptRecorder(values.record);
   const telemetry = new McpHostTelemetry({
@@ -129,9 +162,12 @@ export async function main(argv: string[]): Promise<number> {
 
   telemetry.flush();
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+  clearInterval(heartbeatTimer);
   await Promise.race([Promise.allSettled([mcptap.shutdown(), recorder?.close()]), timeout]);
+  await heartbeat();
   log.info('proxy stopped', {
     exit_code: code,
+    spans_delivered: mcptap.metrics.spansExported.get({ outcome: 'ok' }),
     spans_dropped: mcptap.metrics.spansDropped.get(),
     lines_dropped: mcptap.metrics.linesDropped.get(),
     transcript_lines_dropped: recorder?.dropped() ?? 0,
