@@ -14,6 +14,9 @@ import type { LocalStatus } from './start-local.js';
  */
 
 const CLICKHOUSE_URL = 'MCPTAP_CLICKHOUSE_URL';
+// The console's listener is configured where it is started (start-local); alerts link to it.
+const LOCAL_CONSOLE_LISTEN_ENV = 'MCPTAP_LOCAL_CONSOLE_LISTEN';
+const LOCAL_CONSOLE_DEFAULT_LISTEN = '127.0.0.1:4319';
 
 const localUsage = (
   envTable: string,
@@ -45,38 +48,74 @@ function fail(command: string, error: unknown): number {
   return error instanceof DataDirLockedError ? 3 : 1;
 }
 
-export async function localMain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      listen: { type: 'string' },
-      rules: { type: 'string' },
-      alertmanager: { type: 'string' },
-      webhook: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+/** The console of `mcptap local` (MCPTAP_LOCAL_CONSOLE_LISTEN), where alerts link; '' when off. */
+function localConsoleUrl(env: NodeJS.ProcessEnv): string {
+  const listen = env[LOCAL_CONSOLE_LISTEN_ENV] || LOCAL_CONSOLE_DEFAULT_LISTEN;
+  return listen === 'off' ? '' : `http://${listen}`;
+}
+
+/** Fails now, before the store is opened (which takes seconds), when the listen port is taken. */
+async function assertCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
-  const [{ LOCAL_ENV_TABLE, localSettingsFromEnv }, { startLocal }, { createLogger, envReference }] =
-    await Promise.all([
-      import('./local-config.js'),
-      import('./start-local.js'),
-      import('../platform/index.js'),
-    ]);
+}
+
+export async function localMain(argv: string[]): Promise<number> {
+  const [
+    { LOCAL_ENV_TABLE, localSettingsFromEnv },
+    { startLocal },
+    { createLogger, envReference, LOG_FORMAT_ENV, logFormatFromEnv, parseListen },
+    { alertLinksFromEnv },
+  ] = await Promise.all([
+    import('./local-config.js'),
+    import('./start-local.js'),
+    import('../platform/index.js'),
+    import('../detectors/index.js'),
+  ]);
+  const usage = () => localUsage(envReference(LOCAL_ENV_TABLE));
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        listen: { type: 'string' },
+        rules: { type: 'string' },
+        alertmanager: { type: 'string' },
+        webhook: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`mcptap local: ${error instanceof Error ? error.message : String(error)}\n\n${usage()}`);
+    return 2;
+  }
   if (values.help) {
-    console.log(localUsage(envReference(LOCAL_ENV_TABLE)));
+    console.log(usage());
     return 0;
   }
   const settings = localSettingsFromEnv();
   const dataDir = values.data ?? defaultDataDir();
+  // A person reads this terminal: readable log lines unless MCPTAP_LOG_FORMAT=json, for every
+  // logger of the process (the collector's and the store thread's too).
+  process.env[LOG_FORMAT_ENV.name] = logFormatFromEnv(process.env, 'text');
   const logger = createLogger('local');
   let local;
   try {
+    const listen = values.listen ?? settings.listen;
+    const listenAt = parseListen(listen, '--listen');
+    await assertCanListen(listenAt.host, listenAt.port);
     local = await startLocal({
       dataDir,
-      listen: values.listen ?? settings.listen,
+      listen,
       rulesPath: values.rules ?? settings.rulesPath,
       alertmanagerUrl: values.alertmanager ?? settings.alertmanagerUrl,
+      alertLinks: alertLinksFromEnv(process.env, localConsoleUrl(process.env)),
       webhookUrl: values.webhook ?? settings.webhookUrl,
       queue: settings.queue,
       tickIntervalMs: settings.tickIntervalMs,
