@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, envReference } from '../platform/env-config.js';
@@ -22,8 +23,8 @@ Put it in the host's MCP config in place of the server command; everything passe
 Options:
   --name NAME        the server's name in the host's config (required)
   --session ID       session id for the events (default: the host process that started the proxy,
-                     so that every server of one host conversation shares it); behind --url, each
-                     MCP session the server opens is ID/<its Mcp-Session-Id>
+                     so that every server of one host conversation shares it; behind --url, random
+                     per proxy, and each MCP session the server opens is ID/<its Mcp-Session-Id>)
   --record FILE      append the transcript (JSONL) to FILE
   --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
                      configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)
@@ -88,7 +89,9 @@ export async function main(argv: string[]): Promise<number> {
   const upstream = httpMode ? parseUrl(values.url ?? '') : null;
   const listen = httpMode ? parseListen(values.listen ?? '') : null;
   const hostId = config.hostId || hostname();
-  const session = values.session ?? defaultProxySession(hostId);
+  // Behind --url the proxy is started by hand, not by the host: its parent says nothing of the
+  // conversation, and each client's MCP session is told apart by its Mcp-Session-Id instead.
+  const session = values.session ?? (httpMode ? randomUUID() : defaultProxySession(hostId));
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
   const target = collectorTarget(config, values.collector);
