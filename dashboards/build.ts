@@ -1,6 +1,7 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { alertsDashboard } from './alerts.js';
 import { catalogChangesDashboard } from './catalog-changes.js';
+import { IMPORT_HEADER } from './datasource.js';
 import { egressDashboard } from './egress.js';
 import { overviewDashboard } from './overview.js';
 import { sessionForensicsDashboard } from './session-forensics.js';
@@ -24,7 +25,11 @@ export function buildDashboards(): DashboardFile[] {
   ];
 }
 
-/** The file text: stable key order as built, two-space indent, trailing newline (what is committed). */
+/**
+ * The file text: the import header (`__inputs`, `__requires`) then the dashboard in key order as
+ * built, two-space indent, trailing newline (what is committed). One file serves provisioning and
+ * Grafana's "Import dashboard".
+ */
 export function dashboardJson(dashboard: Dashboard): string {
-  return `${JSON.stringify(dashboard, null, 2)}\n`;
+  return `${JSON.stringify({ ...IMPORT_HEADER, ...dashboard }, null, 2)}\n`;
 }

@@ -23,6 +23,13 @@ export { replayTranscript, type ReplayOptions, type ReplayResult } from './repla
 export { DetectorsRuntime, type DetectorsRuntimeOptions } from './runtime/detectors-runtime.js';
 export { createDetectorsMetrics, type DetectorsMetrics } from './runtime/detectors-metrics.js';
 export { AlertNotifier, type AlertNotifierOptions } from './alerting/alert-notifier.js';
+export {
+  ALERT_LINK_ENV,
+  alertLinksFromEnv,
+  consoleSessionUrl,
+  runbookUrl,
+  type AlertLinks,
+} from './alerting/alert-links.js';
 export { toPostableAlert, postAlerts, type PostableAlert } from './alerting/alertmanager-client.js';
 export { findTextShapes } from './lint/text-shapes.js';
 export { classifySsrf, canonicalHost } from './rules/ssrf-classify.js';

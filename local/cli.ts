@@ -5,7 +5,7 @@ import { formatAlertLine } from './alert-line.js';
 import { DataDirLockedError } from './data-dir-lock.js';
 import { controlGet, remoteQueries, runningLocal } from './local-client.js';
 import type { LocalQueries } from './local-queries.js';
-import { formatStatusLine } from './local-stats.js';
+import { formatProxyLines, formatStatusLine } from './local-stats.js';
 import type { LocalStatus } from './start-local.js';
 
 /**
@@ -47,38 +47,74 @@ function fail(command: string, error: unknown): number {
   return error instanceof DataDirLockedError ? 3 : 1;
 }
 
-export async function localMain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string' },
-      listen: { type: 'string' },
-      rules: { type: 'string' },
-      alertmanager: { type: 'string' },
-      webhook: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+/** Fails now, before the store is opened (which takes seconds), when the listen port is taken. */
+async function assertCanListen(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
   });
-  const [{ LOCAL_ENV_TABLE, localSettingsFromEnv }, { startLocal }, { createLogger, envReference }] =
-    await Promise.all([
-      import('./local-config.js'),
-      import('./start-local.js'),
-      import('../platform/index.js'),
-    ]);
+}
+
+export async function localMain(argv: string[]): Promise<number> {
+  const [
+    { LOCAL_ENV_TABLE, localSettingsFromEnv },
+    { startLocal },
+    { createLogger, envReference, LOG_FORMAT_ENV, logFormatFromEnv, parseListen },
+    { alertLinksFromEnv },
+  ] = await Promise.all([
+    import('./local-config.js'),
+    import('./start-local.js'),
+    import('../platform/index.js'),
+    import('../detectors/index.js'),
+  ]);
+  const usage = () => localUsage(envReference(LOCAL_ENV_TABLE));
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' },
+        listen: { type: 'string' },
+        rules: { type: 'string' },
+        alertmanager: { type: 'string' },
+        webhook: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    console.error(`mcptap local: ${error instanceof Error ? error.message : String(error)}\n\n${usage()}`);
+    return 2;
+  }
   if (values.help) {
-    console.log(localUsage(envReference(LOCAL_ENV_TABLE)));
+    console.log(usage());
     return 0;
   }
   const settings = localSettingsFromEnv();
   const dataDir = values.data ?? defaultDataDir();
+  // A person reads this terminal: readable log lines unless MCPTAP_LOG_FORMAT=json, for every
+  // logger of the process (the collector's and the store thread's too).
+  process.env[LOG_FORMAT_ENV.name] = logFormatFromEnv(process.env, 'text');
   const logger = createLogger('local');
   let local;
   try {
+    const listen = values.listen ?? settings.listen;
+    const listenAt = parseListen(listen, '--listen');
+    await assertCanListen(listenAt.host, listenAt.port);
     local = await startLocal({
       dataDir,
-      listen: values.listen ?? settings.listen,
+      listen,
       rulesPath: values.rules ?? settings.rulesPath,
       alertmanagerUrl: values.alertmanager ?? settings.alertmanagerUrl,
+      // Alerts link to this process's console (MCPTAP_LOCAL_CONSOLE_LISTEN) unless MCPTAP_CONSOLE_URL says otherwise.
+      alertLinks: alertLinksFromEnv(
+        process.env,
+        settings.consoleListen === null
+          ? ''
+          : `http://${settings.consoleListen.host}:${settings.consoleListen.port}`,
+      ),
       webhookUrl: values.webhook ?? settings.webhookUrl,
       queue: settings.queue,
       tickIntervalMs: settings.tickIntervalMs,
@@ -252,7 +288,9 @@ export async function statusMain(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(
       `Usage: mcptap status [--format text|json] [--data DIR]\n\nWhat \`mcptap local\` on DIR (default ${defaultDataDir()}) ` +
-        `watches: servers, sessions, events and alerts since it started and in its store. Exit 0 when it runs, 1 when not.`,
+        `watches: servers, sessions, events and alerts since it started and in its store, and the proxies heard from ` +
+        `in the last 15 minutes (server, session, host, last contact, events received, spans they dropped). ` +
+        `Exit 0 when it runs, 1 when not.`,
     );
     return 0;
   }
@@ -276,6 +314,7 @@ export async function statusMain(argv: string[]): Promise<number> {
         `  now:    ${formatStatusLine(status.since_start)}`,
         `  stored: ${s.events.toLocaleString('en-US')} events · ${s.sessions} sessions · ${s.servers.length} servers · ${s.firing_alerts} firing alerts`,
         `  queue:  ${status.queue.events} events (${status.queue.bytes} bytes) waiting for the store`,
+        ...formatProxyLines(status.since_start.proxies ?? [], Date.now()),
       ].join('\n'),
     );
     return 0;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../platform/index.js';
 import { TenantRequiredError } from '../storage/index.js';
+import { PROXY_HEARTBEAT_PATH, proxyHeartbeatSchema, type ProxyHeartbeat } from '../shim/index.js';
 import { alertFilter } from './alert-filter.js';
 import type { LocalQueries } from './local-queries.js';
 
@@ -10,7 +11,8 @@ import type { LocalQueries } from './local-queries.js';
  * `mcptap local`'s control API on loopback, for `mcptap status`, `mcptap alerts` and
  * `mcptap session` and `mcptap sessions` while it runs (the store is open in this process only): GET /status,
  * GET /alerts?rule=&severity=&server=&session=&tenant=&limit=, GET /session?id=&tenant=,
- * GET /sessions?search=&server=&rule=&tenant=&limit=.
+ * GET /sessions?search=&server=&rule=&tenant=&limit=; and POST /proxies, where each `mcptap proxy`
+ * reports itself and what it dropped.
  * Same API key as the OTLP endpoint; answers are JSON.
  */
 
@@ -20,7 +22,26 @@ export interface ControlServerOptions {
   apiKey: string;
   queries: LocalQueries;
   status: () => Promise<unknown>;
+  onProxyHeartbeat?: (beat: ProxyHeartbeat) => void;
   logger: Logger;
+}
+
+const MAX_HEARTBEAT_BYTES = 16 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.length > MAX_HEARTBEAT_BYTES) {
+        resolve(undefined);
+        req.destroy();
+      }
+    });
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
 }
 
 export interface ControlServer {
@@ -48,7 +69,20 @@ export async function startControlServer(options: ControlServerOptions): Promise
         error: "missing or wrong API key: send the data directory's api-key in x-mcptap-api-key",
       });
     }
-    if (req.method !== 'GET') return send(res, 405, { error: 'only GET' });
+    if (req.method === 'POST' && url.pathname === PROXY_HEARTBEAT_PATH) {
+      const text = await readBody(req);
+      let beat;
+      try {
+        beat = proxyHeartbeatSchema.safeParse(JSON.parse(text ?? ''));
+      } catch {
+        beat = undefined;
+      }
+      if (!beat?.success)
+        return send(res, 400, { error: 'expected a proxy heartbeat (JSON, at most 16 KiB)' });
+      options.onProxyHeartbeat?.(beat.data);
+      return send(res, 200, { ok: true });
+    }
+    if (req.method !== 'GET') return send(res, 405, { error: `only GET, and POST ${PROXY_HEARTBEAT_PATH}` });
     const q = Object.fromEntries(url.searchParams);
     switch (url.pathname) {
       case '/status':

@@ -1,4 +1,4 @@
-import { RULES_ENV } from '../detectors/index.js';
+import { ALERT_LINK_ENV, RULES_ENV } from '../detectors/index.js';
 import {
   envInt,
   envListen,
@@ -76,6 +76,8 @@ export const LOCAL_ENV_TABLE: readonly EnvVarSpec[] = [
   SHIM_ENV.dataDir,
   ...Object.values(LOCAL_ENV),
   RULES_ENV,
+  { ...ALERT_LINK_ENV.consoleUrl, default: 'http://$MCPTAP_LOCAL_CONSOLE_LISTEN' },
+  ALERT_LINK_ENV.runbookUrl,
 ];
 
 export interface QueueSettings {

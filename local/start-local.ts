@@ -9,6 +9,7 @@ import {
 } from '../collector/index.js';
 import {
   AlertNotifier,
+  type AlertLinks,
   createDetectorEngine,
   defaultRules,
   loadRules,
@@ -52,6 +53,8 @@ export interface LocalOptions {
   /** Rules already loaded (tests, demo); wins over `rulesPath`. */
   rules?: DetectorRules;
   alertmanagerUrl?: string;
+  /** Console and runbook links in what Alertmanager receives (none by default). */
+  alertLinks?: AlertLinks;
   webhookUrl?: string;
   /** Every alert as it fires or resolves. */
   onAlert?: (alert: Alert) => void;
@@ -193,6 +196,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
         new AlertNotifier({
           alertmanagerUrl: options.alertmanagerUrl,
           resendIntervalMs: options.alertResendMs ?? 60_000,
+          links: options.alertLinks,
           logger,
         }),
       );
@@ -250,6 +254,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       apiKey,
       queries: storeQueries(store),
       status,
+      onProxyHeartbeat: (beat) => stats.proxyHeartbeat(beat),
       logger,
     });
     cleanups.push(() => control.close());

@@ -5,3 +5,4 @@ export * from './kafka.js';
 export * from './kafka-producer.js';
 export * from './service-lifetime.js';
 export * from './metrics-server.js';
+export * from './duration-format.js';

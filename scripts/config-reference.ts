@@ -10,7 +10,7 @@ import { COLLECTOR_ENV_TABLE } from '../collector/index.js';
 import { CONSOLE_ENV_TABLE } from '../console/index.js';
 import { DETECTORS_ENV } from '../detectors/index.js';
 import { LOCAL_ENV_TABLE } from '../local/index.js';
-import { LOG_LEVEL_ENV, type EnvVarSpec } from '../platform/index.js';
+import { LOG_FORMAT_ENV, LOG_LEVEL_ENV, type EnvVarSpec } from '../platform/index.js';
 import { SHIM_ENV } from '../shim/index.js';
 import { ALL_STORAGE_ENV } from '../storage/index.js';
 
@@ -21,7 +21,7 @@ export const START_MARKER =
 export const END_MARKER = '<!-- config-reference:end -->';
 
 const SECTIONS: readonly [title: string, specs: readonly EnvVarSpec[]][] = [
-  ['Every service', [LOG_LEVEL_ENV]],
+  ['Every service', [LOG_LEVEL_ENV, LOG_FORMAT_ENV]],
   [
     'Shim and `mcptap proxy` (hosts; the OTLP exporter also honours the standard `OTEL_*` variables)',
     Object.values(SHIM_ENV),

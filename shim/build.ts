@@ -14,7 +14,12 @@ const SHIM_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = join(SHIM_DIR, '..');
 const OUT_DIR = join(SHIM_DIR, 'dist');
 /** Repository sources the shim may bundle, relative to the repository root. */
-const BUNDLED_SOURCES = [/^shim\//, /^extract\//, /^model\//, /^platform\/(env-config|log|metrics)\.ts$/];
+const BUNDLED_SOURCES = [
+  /^shim\//,
+  /^extract\//,
+  /^model\//,
+  /^platform\/(env-config|log|metrics|duration-format)\.ts$/,
+];
 
 function packageName(specifier: string): string {
   const parts = specifier.split('/');
@@ -56,7 +61,7 @@ export async function buildShimPackage(): Promise<void> {
   if (problems.length > 0) {
     throw new Error(
       `@mcptap/shim would pull more than the shim:\n  ${[...new Set(problems)].join('\n  ')}\n` +
-        'Keep shim/ importing only model/, platform/{env-config,log,metrics} and its declared packages.',
+        'Keep shim/ importing only model/, platform/{env-config,log,metrics,duration-format} and its declared packages.',
     );
   }
 

@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ConfigError, envReference } from '../platform/env-config.js';
 import { createLogger } from '../platform/log.js';
 import { McpHostTelemetry } from './host-telemetry.js';
+import { defaultProxySession } from './host-session.js';
 import { startHttpProxy } from './proxy/http-proxy.js';
 import { runStdioProxy } from './proxy/stdio-proxy.js';
+import { sendProxyHeartbeat, type ProxyHeartbeat } from './proxy/proxy-heartbeat.js';
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
+import { exportFailureAdvice, type ExportTarget } from './export-failure-advice.js';
 import { collectorTarget } from './local-endpoint.js';
 import { readShimConfig, SHIM_ENV } from './shim-config.js';
 import { startMcptap } from './start-mcptap.js';
@@ -18,8 +22,9 @@ Put it in the host's MCP config in place of the server command; everything passe
 
 Options:
   --name NAME        the server's name in the host's config (required)
-  --session ID       session id for the events (default: random per proxy process); behind --url,
-                     each MCP session the server opens is ID/<its Mcp-Session-Id>
+  --session ID       session id for the events (default: the host process that started the proxy,
+                     so that every server of one host conversation shares it; behind --url, random
+                     per proxy, and each MCP session the server opens is ID/<its Mcp-Session-Id>)
   --record FILE      append the transcript (JSONL) to FILE
   --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
                      configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)
@@ -29,6 +34,8 @@ ${envReference(Object.values(SHIM_ENV))}`;
 
 /** Telemetry gets this long to leave at exit; the proxy never hangs on an unreachable collector. */
 const SHUTDOWN_GRACE_MS = 2000;
+/** How often a proxy tells `mcptap local` it is alive and what it dropped (`mcptap status`). */
+const HEARTBEAT_INTERVAL_MS = 15_000;
 
 function parseListen(text: string): { host: string; port: number } {
   const match = /^(.*):(\d{1,5})$/.exec(text);
@@ -81,23 +88,55 @@ export async function main(argv: string[]): Promise<number> {
   const config = readShimConfig();
   const upstream = httpMode ? parseUrl(values.url ?? '') : null;
   const listen = httpMode ? parseListen(values.listen ?? '') : null;
-  const session = values.session ?? randomUUID();
+  const hostId = config.hostId || hostname();
+  // Behind --url the proxy is started by hand, not by the host: its parent says nothing of the
+  // conversation, and each client's MCP session is told apart by its Mcp-Session-Id instead.
+  const session = values.session ?? (httpMode ? randomUUID() : defaultProxySession(hostId));
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
   const target = collectorTarget(config, values.collector);
+  const exportTarget: ExportTarget =
+    values.collector === undefined && !config.collectorConfigured
+      ? { url: target.url, local: true, dataDir: config.dataDir }
+      : { url: target.url, local: false };
+  let failureReported = false;
   const mcptap = startMcptap({
     endpoint: target.url,
     apiKey: target.apiKey === '' ? undefined : target.apiKey,
     serviceName: 'mcptap-proxy',
     maxQueueSize: config.exportQueueSize,
     registerGlobal: false,
+    onExportFailure: (failure) => {
+      log.debug('export failed', { status: failure.status, code: failure.code, error: failure.message });
+      // Once: the host shows server stderr in its logs, and one clear line beats a flood.
+      if (failureReported) return;
+      failureReported = true;
+      process.stderr.write(`${exportFailureAdvice(name, exportTarget, failure)}\n`);
+    },
   });
+  const startedAt = new Date().toISOString();
+  const heartbeat = (): Promise<void> => {
+    if (!exportTarget.local) return Promise.resolve();
+    const beat: ProxyHeartbeat = {
+      server: name,
+      session,
+      host_id: hostId,
+      pid: process.pid,
+      started_at: startedAt,
+      spans_dropped: mcptap.metrics.spansDropped.get(),
+      spans_delivered: mcptap.metrics.spansExported.get({ outcome: 'ok' }),
+    };
+    return sendProxyHeartbeat(exportTarget.dataDir, target.apiKey, beat);
+  };
+  void heartbeat();
+  const heartbeatTimer = setInterval(() => void heartbeat(), HEARTBEAT_INTERVAL_MS);
+  heartbeatTimer.unref();
   const recorder: TranscriptRecorder | null =
     values.record === undefined ? null : createTranscriptRecorder(values.record);
   const telemetry = new McpHostTelemetry({
     tracer: mcptap.tracer,
     metrics: mcptap.metrics,
-    hostId: config.hostId || undefined,
+    hostId,
     idleTurnGapMs: config.turnIdleMs,
     defaultSessionId: session,
     record: recorder === null ? undefined : (line) => recorder.write(line),
@@ -126,9 +165,12 @@ export async function main(argv: string[]): Promise<number> {
 
   telemetry.flush();
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS).unref());
+  clearInterval(heartbeatTimer);
   await Promise.race([Promise.allSettled([mcptap.shutdown(), recorder?.close()]), timeout]);
+  await heartbeat();
   log.info('proxy stopped', {
     exit_code: code,
+    spans_delivered: mcptap.metrics.spansExported.get({ outcome: 'ok' }),
     spans_dropped: mcptap.metrics.spansDropped.get(),
     lines_dropped: mcptap.metrics.linesDropped.get(),
     transcript_lines_dropped: recorder?.dropped() ?? 0,

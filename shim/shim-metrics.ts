@@ -12,7 +12,10 @@ export interface ShimMetrics {
   linesDropped: Counter;
   /** Failures inside the shim that were swallowed so that the host never sees them, by stage. */
   errors: Counter;
-  /** Spans the export queue refused because it was full (collector slow or unreachable). */
+  /**
+   * Spans lost: refused by the full export queue (collector slow or unreachable), or in an export
+   * that failed after the exporter's retries (collector unreachable, key refused).
+   */
   spansDropped: Counter;
   /** Spans handed to the exporter, by outcome (`ok` or the error name). */
   spansExported: Counter;
@@ -34,7 +37,7 @@ export function createShimMetrics(registry = new MetricsRegistry()): ShimMetrics
     ),
     spansDropped: registry.counter(
       'mcptap_shim_spans_dropped_total',
-      'Spans dropped because the export queue was full',
+      'Spans lost: export queue full, or export failed after retries',
     ),
     spansExported: registry.counter(
       'mcptap_shim_spans_exported_total',

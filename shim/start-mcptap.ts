@@ -8,6 +8,7 @@ import {
   resourceFromAttributes,
 } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type BufferConfig } from '@opentelemetry/sdk-trace-base';
+import { DeliveryReportingExporter, type ExportFailure } from './delivery-reporting-exporter.js';
 import { ExportQueueMeter } from './export-queue-meter.js';
 import { collectorTarget } from './local-endpoint.js';
 import { mcptapIdGenerator } from './request-span-ids.js';
@@ -39,6 +40,8 @@ export interface StartMcptapOptions {
   /** Install as the global tracer provider (default true). */
   registerGlobal?: boolean;
   metrics?: ShimMetrics;
+  /** Hears of every failed export (its spans are counted dropped); must not throw or block. */
+  onExportFailure?: (failure: ExportFailure) => void;
 }
 
 export interface Mcptap {
@@ -84,7 +87,8 @@ function targetOf(options: StartMcptapOptions): { url?: string; apiKey?: string 
 /**
  * One call for hosts without OpenTelemetry of their own: a tracer provider whose spans go in
  * batches to the mcptap collector over OTLP/HTTP. The queue is bounded (`maxQueueSize`,
- * `OTEL_BSP_*` honoured); what does not fit is dropped and counted, never waited for.
+ * `OTEL_BSP_*` honoured); what does not fit, and what the collector refused or never received, is
+ * dropped and counted (`metrics.spansDropped`), never waited for.
  */
 export function startMcptap(options: StartMcptapOptions = {}): Mcptap {
   const metrics = options.metrics ?? createShimMetrics();
@@ -94,10 +98,13 @@ export function startMcptap(options: StartMcptapOptions = {}): Mcptap {
     ...(target.apiKey === undefined ? {} : { headers: { [API_KEY_HEADER]: target.apiKey } }),
   };
   const protocol = options.protocol ?? protocolFromEnv();
-  const exporter =
+  const exporter = new DeliveryReportingExporter(
     protocol === 'http/json'
       ? new OtlpJsonExporter(exporterConfig)
-      : new OtlpProtobufExporter(exporterConfig);
+      : new OtlpProtobufExporter(exporterConfig),
+    metrics,
+    options.onExportFailure,
+  );
   const queueMeter = new ExportQueueMeter(metrics);
   // `selfObsMeterProvider` is passed through to the SDK's processor, which reports drops and
   // queue length through it; the env-aware wrapper's type does not list it.

@@ -1,3 +1,4 @@
+import { formatDuration } from '../platform/index.js';
 import type { CappedContent } from '../model/index.js';
 import type { TimelineEntry } from './timeline.js';
 
@@ -34,7 +35,7 @@ export function describeEntry(entry: TimelineEntry): string {
       return (
         `call #${r.chain_index} ${excerpt(r.server_name, 30)}/${excerpt(r.tool, 40)}(${content(r.arguments, 60)}) → ` +
         `${r.is_error ? `ERROR ${excerpt(r.error_type, 20)} ${excerpt(r.error_message, 40)} ` : ''}${content(r.result, 60)} ` +
-        `${r.duration_ms} ms`
+        formatDuration(r.duration_ms)
       );
     case 'content_read':
       return `${r.method} ${excerpt(r.server_name, 30)} ${excerpt(r.target, 60)} → ${content(r.content, 60)}`;

@@ -1,5 +1,6 @@
 import type { Alert } from '../../model/index.js';
 import type { Counter, Logger } from '../../platform/index.js';
+import type { AlertLinks } from './alert-links.js';
 import { postAlerts, toPostableAlert } from './alertmanager-client.js';
 
 export interface AlertNotifierOptions {
@@ -10,6 +11,8 @@ export interface AlertNotifierOptions {
   logger: Logger;
   /** Counts each POST by `outcome` (ok, failed). */
   posts?: Counter;
+  /** The console and runbook links of each alert; none by default. */
+  links?: AlertLinks;
 }
 
 /**
@@ -38,7 +41,7 @@ export class AlertNotifier {
     try {
       await postAlerts(
         this.options.alertmanagerUrl,
-        alerts.map((a) => toPostableAlert(a, nowMs, 3 * this.options.resendIntervalMs)),
+        alerts.map((a) => toPostableAlert(a, nowMs, 3 * this.options.resendIntervalMs, this.options.links)),
       );
     } catch (error) {
       this.options.posts?.inc({ outcome: 'failed' });

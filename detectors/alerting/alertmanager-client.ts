@@ -1,10 +1,13 @@
 import type { Alert } from '../../model/index.js';
+import { consoleSessionUrl, runbookUrl, RUNBOOKS_PATH, type AlertLinks } from './alert-links.js';
 
 /**
  * Alertmanager's v2 API: POST /api/v2/alerts. Labels route and group (alertname = rule, severity,
- * tenant, fingerprint, server, tool, session); annotations carry the masked summary and runbook.
- * A firing alert is posted with endsAt in the future and re-posted while active; a resolved one
- * with endsAt = now.
+ * tenant, fingerprint, server, tool, session). Annotations follow Alertmanager's conventions:
+ * `summary` one short line, `description` the evidence, `runbook_url` the rule's section of
+ * RUNBOOKS.md, and `runbook` what to do in a sentence; `generatorURL` opens the session in the
+ * console. Secrets are already masked in everything the engine wrote. A firing alert is posted with
+ * endsAt in the future and re-posted while active; a resolved one with endsAt = now.
  */
 
 export interface PostableAlert {
@@ -12,6 +15,39 @@ export interface PostableAlert {
   annotations: Record<string, string>;
   startsAt: string;
   endsAt: string;
+  generatorURL?: string;
+}
+
+const SUMMARY_CHARS = 200;
+const NO_CONSOLE: AlertLinks = { consoleUrl: '', runbookUrl: RUNBOOKS_PATH };
+
+/** `rule: first sentence of the engine's summary`, on one line. */
+function shortSummary(alert: Alert): string {
+  const flat = alert.summary.replace(/\s+/g, ' ').trim();
+  const sentence = /^.*?[.!?](?=\s|$)/.exec(flat)?.[0] ?? flat;
+  const line = `${alert.rule}: ${sentence}`;
+  return line.length > SUMMARY_CHARS ? `${line.slice(0, SUMMARY_CHARS - 1)}…` : line;
+}
+
+/** The whole summary, where it happened, the rule's facts and the evidence events. */
+function description(alert: Alert): string {
+  const where = [
+    alert.server_name && `server ${alert.server_name}`,
+    alert.tool && `tool ${alert.tool}`,
+    alert.session_id && `session ${alert.session_id}`,
+    alert.host_id && `host ${alert.host_id}`,
+    alert.tenant && `tenant ${alert.tenant}`,
+  ].filter(Boolean);
+  const facts = Object.entries(alert.details).map(([k, v]) => `${k}: ${v}`);
+  return [
+    alert.summary,
+    where.length > 0 ? `Where: ${where.join(', ')}.` : '',
+    facts.length > 0 ? `Facts: ${facts.join('; ')}.` : '',
+    alert.evidence_event_ids.length > 0 ? `Evidence events: ${alert.evidence_event_ids.join(', ')}.` : '',
+    alert.runbook === '' ? '' : `What to do: ${alert.runbook}`,
+  ]
+    .filter((part) => part !== '')
+    .join('\n');
 }
 
 export class AlertmanagerError extends Error {
@@ -24,7 +60,12 @@ export class AlertmanagerError extends Error {
   }
 }
 
-export function toPostableAlert(alert: Alert, nowMs: number, firingTtlMs: number): PostableAlert {
+export function toPostableAlert(
+  alert: Alert,
+  nowMs: number,
+  firingTtlMs: number,
+  links: AlertLinks = NO_CONSOLE,
+): PostableAlert {
   const labels: Record<string, string> = {
     alertname: alert.rule,
     severity: alert.severity,
@@ -36,11 +77,18 @@ export function toPostableAlert(alert: Alert, nowMs: number, firingTtlMs: number
   };
   // Alertmanager treats an empty label as absent; leave them out so grouping stays clean.
   for (const [k, v] of Object.entries(labels)) if (v === '') delete labels[k];
+  const generatorURL = consoleSessionUrl(links, alert.session_id);
   return {
     labels,
-    annotations: { summary: alert.summary, runbook: alert.runbook },
+    annotations: {
+      summary: shortSummary(alert),
+      description: description(alert),
+      runbook_url: runbookUrl(links, alert.rule),
+      runbook: alert.runbook,
+    },
     startsAt: alert.time,
     endsAt: new Date(alert.status === 'resolved' ? nowMs : nowMs + firingTtlMs).toISOString(),
+    ...(generatorURL === '' ? {} : { generatorURL }),
   };
 }
 

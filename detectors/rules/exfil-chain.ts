@@ -3,15 +3,35 @@ import type { McpEvent } from '../../model/index.js';
 import { defineDetector } from '../engine/detector.js';
 import { sensitiveRead } from './call-signals.js';
 
+const Read = z.object({ event_id: z.string(), ms: z.number(), what: z.string(), tool: z.string() });
+const Sink = z.object({
+  event_id: z.string(),
+  ms: z.number(),
+  source_event_id: z.string(),
+  channel: z.string(),
+  host: z.string(),
+  via: z.string(),
+});
 const State = z.object({
-  read: z.object({ event_id: z.string(), ms: z.number(), what: z.string(), tool: z.string() }).nullable(),
+  read: Read.nullable(),
+  /** Recent sinks with no read before them, for a read that arrives late (absent in older state). */
+  sinks: z.array(Sink).optional(),
 });
 type State = z.infer<typeof State>;
+type Read = z.infer<typeof Read>;
+type Sink = z.infer<typeof Sink>;
+
+/** Sinks kept per session for reads that arrive after them; the oldest go first. */
+const MAX_WAITING_SINKS = 16;
 
 /**
  * T05 exfiltration chain: a sensitive read (secret-looking path requested, or secrets in the
  * result) followed within the window, in the same session, by an outbound sink: a destination in a
  * tool argument or a markdown image/link in assistant output.
+ *
+ * The servers of one session send through separate proxies, so their events may arrive out of time
+ * order: a sink that happened before the read is not a follow-up, and a sink that arrives before
+ * the read it followed waits (bounded) for that read.
  */
 export const exfilChainDetector = defineDetector<State>({
   id: 'exfil_chain',
@@ -30,43 +50,53 @@ export const exfilChainDetector = defineDetector<State>({
     const { rules, ms } = ctx;
     const cfg = rules.exfil_chain;
     if (!cfg.enabled) return [];
+    const chain = (read: Read, sink: Sink) => ({
+      rule: 'exfil_chain',
+      severity: cfg.severity,
+      key: [event.session_id, read.event_id],
+      evidence: [read.event_id, sink.source_event_id, sink.event_id].filter((id) => id !== ''),
+      host: sink.host,
+      summary: `Sensitive read by ${read.tool} (${read.what}) followed ${Math.round((sink.ms - read.ms) / 1000)} s later by an outbound ${sink.channel.replace('_', ' ')} to ${sink.host}${sink.via !== '' ? ` via ${sink.via}` : ''}.`,
+      details: {
+        read_event: read.event_id,
+        read: read.what,
+        sink_channel: sink.channel,
+        sink_host: sink.host,
+      },
+    });
+    const follows = (read: Read, sink: Sink) =>
+      sink.ms >= read.ms && sink.ms - read.ms <= cfg.window_ms && sink.source_event_id !== read.event_id;
     if (event.kind === 'egress') {
+      const sink: Sink = {
+        event_id: event.event_id,
+        ms,
+        source_event_id: event.source_event_id,
+        channel: event.channel,
+        host: event.dest_host,
+        via: event.tool !== '' ? `${event.server_name}/${event.tool}` : '',
+      };
       const read = state.read;
-      // Events from different processes (one proxy per server) may arrive out of time order: an
-      // egress that happened before the read is not one that followed it.
-      if (
-        read === null ||
-        ms < read.ms ||
-        ms - read.ms > cfg.window_ms ||
-        event.source_event_id === read.event_id
-      )
-        return [];
-      return [
-        {
-          rule: 'exfil_chain',
-          severity: cfg.severity,
-          key: [event.session_id, read.event_id],
-          evidence: [read.event_id, event.source_event_id, event.event_id].filter((id) => id !== ''),
-          host: event.dest_host,
-          summary: `Sensitive read by ${read.tool} (${read.what}) followed ${Math.round((ms - read.ms) / 1000)} s later by an outbound ${event.channel.replace('_', ' ')} to ${event.dest_host}${event.tool !== '' ? ` via ${event.server_name}/${event.tool}` : ''}.`,
-          details: {
-            read_event: read.event_id,
-            read: read.what,
-            sink_channel: event.channel,
-            sink_host: event.dest_host,
-          },
-        },
-      ];
+      if (read !== null && follows(read, sink)) return [chain(read, sink)];
+      if (read === null || ms < read.ms) {
+        const waiting = (state.sinks ?? []).filter((s) => ms - s.ms <= cfg.window_ms);
+        state.sinks = [...waiting, sink].slice(-MAX_WAITING_SINKS);
+      }
+      return [];
     }
     if (event.kind === 'tool_call' || event.kind === 'content_read') {
       const what = sensitiveRead(event, ctx);
-      if (what !== null) {
-        state.read = {
-          event_id: event.event_id,
-          ms,
-          what,
-          tool: `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`,
-        };
+      if (what === null) return [];
+      const read: Read = {
+        event_id: event.event_id,
+        ms,
+        what,
+        tool: `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`,
+      };
+      state.read = read;
+      const waited = (state.sinks ?? []).find((sink) => follows(read, sink));
+      if (waited !== undefined) {
+        state.sinks = (state.sinks ?? []).filter((sink) => sink !== waited);
+        return [chain(read, waited)];
       }
     }
     return [];

@@ -12,6 +12,7 @@ import {
   serviceLifetime,
   type EnvVarSpec,
 } from '../../platform/index.js';
+import { ALERT_LINK_ENV, alertLinksFromEnv } from '../alerting/alert-links.js';
 import { AlertNotifier } from '../alerting/alert-notifier.js';
 import { RULES_ENV, rulesFromEnv, rulesPath as resolveRulesPath } from '../config/rules-source.js';
 import { createDetectorsMetrics } from './detectors-metrics.js';
@@ -45,6 +46,8 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
     description:
       "host:port of the detectors' /metrics, /healthz and /readyz (503 while writes to Kafka fail); `off` for none; if the address is taken, the detectors run without them and log an error",
   },
+  ALERT_LINK_ENV.consoleUrl,
+  ALERT_LINK_ENV.runbookUrl,
 ];
 
 const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec] = DETECTORS_ENV as [
@@ -93,6 +96,7 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
       resendIntervalMs: resendMs,
       logger,
       posts: metrics.alertmanagerPosts,
+      links: alertLinksFromEnv(env),
     }),
     metrics,
     logger,

@@ -12,6 +12,8 @@ import {
   buildDashboards,
   CLICKHOUSE_DATASOURCE_UID,
   CLICKHOUSE_PLUGIN_ID,
+  DATASOURCE_INPUT,
+  DATASOURCE_VARIABLE,
   dashboardDrift,
   writeDashboards,
 } from '../../dashboards/index.js';
@@ -50,11 +52,15 @@ interface JsonPanel {
   }[];
 }
 interface JsonDashboard {
+  __inputs: { name: string; type: string; pluginId: string }[];
+  __requires: { type: string; id: string }[];
   uid: string;
   title: string;
   schemaVersion: number;
   panels: JsonPanel[];
-  templating: { list: { name: string; query?: unknown }[] };
+  templating: {
+    list: { name: string; type: string; query?: unknown; current?: { value?: unknown } }[];
+  };
 }
 
 async function committed(): Promise<JsonDashboard[]> {
@@ -117,17 +123,38 @@ describe('generated dashboards', () => {
         assert.ok((panel.description ?? '').length >= 30, `${name}: description`);
         assert.ok(panel.fieldConfig?.defaults.unit, `${name}: unit`);
         assert.ok((panel.fieldConfig?.defaults.thresholds?.steps.length ?? 0) >= 1, `${name}: thresholds`);
-        assert.deepEqual(
-          panel.datasource,
-          { type: CLICKHOUSE_PLUGIN_ID, uid: CLICKHOUSE_DATASOURCE_UID },
-          name,
-        );
+        const datasource = { type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_VARIABLE}}` };
+        assert.deepEqual(panel.datasource, datasource, name);
         assert.equal(panel.targets?.length, 1, name);
         const [query] = panel.targets!;
+        assert.deepEqual(query!.datasource, datasource, name);
         assert.equal(query!.editorType, 'sql', name);
+        // The plugin's v4 query types (src/types/queryBuilder.ts) and the format each maps to.
+        assert.equal(query!.queryType, panel.type === 'timeseries' ? 'timeseries' : 'table', name);
         assert.equal(query!.format, panel.type === 'timeseries' ? 0 : 1, name);
         assert.match(query!.rawSql, /^SELECT /, name);
       }
+    }
+  });
+
+  it('import through the UI (a ClickHouse data source input) and by provisioning (its uid)', async () => {
+    for (const d of await committed()) {
+      assert.deepEqual(
+        d.__inputs.map((i) => [i.name, i.type, i.pluginId]),
+        [[DATASOURCE_INPUT, 'datasource', CLICKHOUSE_PLUGIN_ID]],
+        d.uid,
+      );
+      assert.ok(d.__requires.some((r) => r.type === 'datasource' && r.id === CLICKHOUSE_PLUGIN_ID));
+      const variable = d.templating.list.find((v) => v.name === DATASOURCE_VARIABLE);
+      assert.equal(variable?.type, 'datasource', d.uid);
+      assert.equal(variable?.query, CLICKHOUSE_PLUGIN_ID, d.uid);
+      assert.equal(variable?.current?.value, CLICKHOUSE_DATASOURCE_UID, d.uid);
+      for (const v of d.templating.list.filter((v) => v.type === 'query'))
+        assert.equal(
+          JSON.stringify((v as { datasource?: unknown }).datasource),
+          JSON.stringify({ type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_VARIABLE}}` }),
+          `${d.uid} / $${v.name}`,
+        );
     }
   });
 

@@ -177,6 +177,22 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
       { timeoutMs: 30_000, intervalMs: 500, description: 'the Alertmanager notification' },
     );
     assert.ok(notified);
+    // The alert leads somewhere: the console's view of its session, its runbook section, its evidence.
+    const posted = (
+      notified.body as {
+        alerts: {
+          labels: Record<string, string>;
+          annotations: Record<string, string>;
+          generatorURL: string;
+        }[];
+      }
+    ).alerts.find((a) => a.labels.session === attack && a.labels.alertname === 'ssrf_target');
+    assert.ok(posted);
+    assert.equal(posted.generatorURL, `http://127.0.0.1:4319/#/sessions/${encodeURIComponent(attack)}`);
+    assert.equal(posted.annotations.runbook_url, 'detectors/RUNBOOKS.md#ssrf_target');
+    assert.match(posted.annotations.summary ?? '', /^ssrf_target: /);
+    assert.match(posted.annotations.description ?? '', /Evidence events: \S+/);
+    assert.ok(!JSON.stringify(notified.body).includes(SECRET), 'no secret reaches Alertmanager');
   });
 
   it('mcptap status shows what is watched', async () => {
