@@ -1,5 +1,6 @@
 import { RULES_ENV } from '../detectors/index.js';
 import { envInt, envString, parseListen, type EnvVarSpec } from '../platform/index.js';
+import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { LOCAL_DEFAULT_LISTEN, SHIM_ENV } from '../shim/index.js';
 
 /** Every knob of `mcptap local`, read once at start-up; command-line flags win. */
@@ -63,6 +64,7 @@ export const LOCAL_ENV_TABLE: readonly EnvVarSpec[] = [
   SHIM_ENV.dataDir,
   ...Object.values(LOCAL_ENV),
   RULES_ENV,
+  SECRETS_UNMASKED_ENV,
 ];
 
 export interface QueueSettings {

@@ -9,3 +9,13 @@ export {
   type SecretEncoding,
 } from './find-secrets.js';
 export { SECRET_RULES, shannonEntropy, type SecretRule } from './secret-rules.js';
+export {
+  maskRecord,
+  maskSerialised,
+  maskSecretsInText,
+  maskStrings,
+  RECORD_IDENTITY_FIELDS,
+  SECRETS_UNMASKED_ENV,
+  type MaskContext,
+  type SecretMasker,
+} from './mask-record.js';

@@ -1,6 +1,6 @@
 import { parseAlert, parseEvent } from '../model/index.js';
+import { maskRecord, type SecretMasker } from '../secrets/index.js';
 import { jsonEachRow, recordToRow, type Row, type StoredRecord } from './row-codec.js';
-import { maskRecord, type SecretMasker } from './secret-masking.js';
 import type { Store } from './store.js';
 import { TABLE_FOR_KIND, TABLE_SPECS, type StoreTable } from './tables.js';
 

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskSecrets } from '../../../secrets/index.js';
-import { maskRecord } from '../../../storage/secret-masking.js';
+import { maskRecord, maskSecrets } from '../../../secrets/index.js';
 import { scriptedSession } from '../../storage/scenario.js';
 
 describe('maskRecord', () => {
