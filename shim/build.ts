@@ -14,7 +14,13 @@ const SHIM_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = join(SHIM_DIR, '..');
 const OUT_DIR = join(SHIM_DIR, 'dist');
 /** Repository sources the shim may bundle, relative to the repository root. */
-const BUNDLED_SOURCES = [/^shim\//, /^extract\//, /^model\//, /^platform\/(env-config|log|metrics)\.ts$/];
+const BUNDLED_SOURCES = [
+  /^shim\//,
+  /^extract\//,
+  /^model\//,
+  /^secrets\//,
+  /^platform\/(env-config|log|metrics)\.ts$/,
+];
 
 function packageName(specifier: string): string {
   const parts = specifier.split('/');
@@ -56,7 +62,7 @@ export async function buildShimPackage(): Promise<void> {
   if (problems.length > 0) {
     throw new Error(
       `@mcptap/shim would pull more than the shim:\n  ${[...new Set(problems)].join('\n  ')}\n` +
-        'Keep shim/ importing only model/, platform/{env-config,log,metrics} and its declared packages.',
+        'Keep shim/ importing only extract/, model/, secrets/, platform/{env-config,log,metrics} and its declared packages.',
     );
   }
 

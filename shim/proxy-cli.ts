@@ -20,7 +20,9 @@ Options:
   --name NAME        the server's name in the host's config (required)
   --session ID       session id for the events (default: random per proxy process); behind --url,
                      each MCP session the server opens is ID/<its Mcp-Session-Id>
-  --record FILE      append the transcript (JSONL) to FILE
+  --record FILE      append the transcript (JSONL) to FILE, created private (0600), secrets masked
+                     ([SECRET:<type>:<fingerprint>], which \`mcptap replay\` still alerts on)
+  --record-unmasked  with --record: write secrets as they crossed the wire
   --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
                      configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)
 
@@ -56,6 +58,7 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       session: { type: 'string' },
       record: { type: 'string' },
+      'record-unmasked': { type: 'boolean' },
       collector: { type: 'string' },
       url: { type: 'string' },
       listen: { type: 'string' },
@@ -78,6 +81,21 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  if (values['record-unmasked'] && values.record === undefined) {
+    console.error(`mcptap proxy: --record-unmasked needs --record FILE\n\n${USAGE}`);
+    return 2;
+  }
+  let recorder: TranscriptRecorder | null;
+  try {
+    recorder =
+      values.record === undefined
+        ? null
+        : createTranscriptRecorder(values.record, { unmasked: values['record-unmasked'] });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`mcptap proxy: ${error.message}`);
+    return 2;
+  }
   const config = readShimConfig();
   const upstream = httpMode ? parseUrl(values.url ?? '') : null;
   const listen = httpMode ? parseListen(values.listen ?? '') : null;
@@ -92,8 +110,6 @@ export async function main(argv: string[]): Promise<number> {
     maxQueueSize: config.exportQueueSize,
     registerGlobal: false,
   });
-  const recorder: TranscriptRecorder | null =
-    values.record === undefined ? null : createTranscriptRecorder(values.record);
   const telemetry = new McpHostTelemetry({
     tracer: mcptap.tracer,
     metrics: mcptap.metrics,

@@ -31,7 +31,7 @@ export type WriteResult = Partial<Record<StoreTable, number>>;
 export class StoreWriter {
   constructor(
     readonly store: Store,
-    private readonly options: StoreWriterOptions,
+    readonly options: StoreWriterOptions,
   ) {}
 
   /** A record's table and its row, masked, ready to insert. */
