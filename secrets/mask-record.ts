@@ -1,5 +1,5 @@
 import type { EnvVarSpec } from '../platform/env-config.js';
-import { maskSecrets } from './find-secrets.js';
+import { findMaskedSecrets, findSecrets, secretMask, type SecretMatch } from './find-secrets.js';
 
 /**
  * Secrets leave the process that received them masked: every string of a record (an event, an
@@ -16,8 +16,31 @@ export interface MaskContext {
 
 export type SecretMasker = (text: string, context: MaskContext) => string;
 
-/** `maskSecrets` on every string (the default everywhere unless the operator opted in to raw storage). */
-export const maskSecretsInText: SecretMasker = (text) => maskSecrets(text);
+/** A match's mask, with the encoding it was written in when not plain (`findMaskedSecrets` reads it back). */
+function maskOf(match: SecretMatch): string {
+  const mask = secretMask(match);
+  return match.encoding === 'plain' ? mask : `${mask.slice(0, -1)}:${match.encoding}]`;
+}
+
+/**
+ * `text` with every secret replaced by `[SECRET:<type>:<fingerprint>]` (`:<encoding>` added for a
+ * base64-, hex- or URL-encoded one), so that detectors downstream find in the mask all they would
+ * have found in the secret. Masks already in the text are left as they are: records are masked
+ * again on their way (the collector, then the sink), and a mask must not be taken for a new secret.
+ */
+export const maskSecretsInText: SecretMasker = (text) => {
+  const found = findSecrets(text);
+  if (found.length === 0) return text;
+  const masked = findMaskedSecrets(text);
+  let out = '';
+  let at = 0;
+  for (const match of found) {
+    if (masked.some((mask) => mask.start < match.end && match.start < mask.end)) continue;
+    out += text.slice(at, match.start) + maskOf(match);
+    at = match.end;
+  }
+  return at === 0 ? text : out + text.slice(at);
+};
 
 /**
  * Identity fields of records, left as they are: ids correlate events, and the `sha256` of capped
@@ -40,7 +63,12 @@ const NOTHING_KEPT: ReadonlySet<string> = new Set();
 const WHOLE: MaskContext = { truncated: false };
 const CUT: MaskContext = { truncated: true };
 
-function maskValue(value: unknown, mask: SecretMasker, keep: ReadonlySet<string>, context: MaskContext): unknown {
+function maskValue(
+  value: unknown,
+  mask: SecretMasker,
+  keep: ReadonlySet<string>,
+  context: MaskContext,
+): unknown {
   if (typeof value === 'string') return mask(value, context);
   if (typeof value !== 'object' || value === null) return value;
   if (Array.isArray(value)) {

@@ -55,7 +55,7 @@ function looksPlaceholder(value: string): boolean {
   // Our own mask (`[SECRET:type:fingerprint]`) must not be found again when masked text is re-scanned.
   return (
     PLACEHOLDER.test(value) ||
-    /^[a-z0-9_]+:[0-9a-f]{8}\]?$/.test(value) ||
+    /^(?:\[SECRET:)?[a-z0-9_]+:[0-9a-f]{8}(?::[a-z0-9_]+)?\]?$/.test(value) ||
     /^(?:https?|file):\/\//i.test(value)
   );
 }

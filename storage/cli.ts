@@ -13,7 +13,7 @@ import {
 import { ALL_STORAGE_ENV, storageSettingsFromEnv } from './config.js';
 import { migrate } from './migrations.js';
 import { enforceRetention } from './retention.js';
-import { maskSecrets } from '../secrets/index.js';
+import { maskSecretsInText } from '../secrets/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
@@ -80,7 +80,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
   const kafka = createKafka(kafkaSettings, { logger, retries: 10 });
   const { topics } = kafkaSettings;
   await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
-  const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecrets : null });
+  const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecretsInText : null });
   const lifetime = serviceLifetime();
   const metrics = createSinkMetrics();
   const sink = await startSink({
