@@ -13,7 +13,7 @@ import {
 import { ALL_STORAGE_ENV, storageSettingsFromEnv } from './config.js';
 import { migrate } from './migrations.js';
 import { enforceRetention } from './retention.js';
-import { maskSecretsInText } from '../secrets/index.js';
+import { maskSecretsInText, SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
@@ -81,6 +81,11 @@ export async function sinkMain(argv: string[]): Promise<number> {
   const { topics } = kafkaSettings;
   await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
   const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecretsInText : null });
+  if (!settings.maskSecrets) {
+    logger.warn(
+      `${SECRETS_UNMASKED_ENV.name}=true: secrets found in records are stored and dead-lettered raw; unset it to mask them`,
+    );
+  }
   const lifetime = serviceLifetime();
   const metrics = createSinkMetrics();
   const sink = await startSink({

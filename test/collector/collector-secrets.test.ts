@@ -15,7 +15,7 @@ import {
   startKafkaCollector,
   type RunningCollector,
 } from '../../collector/index.js';
-import { silentLogger } from '../../platform/index.js';
+import { createLogger } from '../../platform/index.js';
 import { ensureInfra, uniqueName, waitFor } from '../support/infra.js';
 import { emitEvents } from './otel-sdk.js';
 import { sessionWithSecrets } from './secret-events.js';
@@ -46,6 +46,7 @@ describe('collector with Kafka (scripts/infra.sh kafka): secrets masked before t
   async function produced(env: Record<string, string>) {
     const prefix = uniqueName('collector_secrets');
     const topics = topicNames(prefix);
+    const logs: string[] = [];
     const collector = await startKafkaCollector(
       collectorConfigFromEnv({
         MCPTAP_KAFKA_BROKERS: brokers.join(','),
@@ -55,7 +56,7 @@ describe('collector with Kafka (scripts/infra.sh kafka): secrets masked before t
         MCPTAP_COLLECTOR_FORWARD_RAW_SPANS: 'true',
         ...env,
       }),
-      silentLogger,
+      createLogger('collector', { level: 'info', write: (line) => logs.push(line) }),
     );
     const recorder = await recordTopics(brokers, [
       topics.events,
@@ -86,14 +87,15 @@ describe('collector with Kafka (scripts/infra.sh kafka): secrets masked before t
       () => (recorder.messages.length >= session.events.length + 1 ? recorder.messages : undefined),
       { timeoutMs: 20_000, description: `${session.events.length + 1} records on the topics` },
     );
-    return { session, topics, messages };
+    return { session, topics, messages, logs };
   }
 
   const byTopic = (messages: readonly RecordedMessage[], topic: string) =>
     messages.filter((m) => m.topic === topic).map((m) => m.value);
 
   it('produces every record with its secrets masked: events, catalogs, prompts and raw spans', async () => {
-    const { session, topics, messages } = await produced({});
+    const { session, topics, messages, logs } = await produced({});
+    assert.ok(!logs.some((line) => line.includes('MCPTAP_STORE_SECRETS_UNMASKED')), logs.join('\n'));
     assert.equal(messages.length, session.events.length + 1);
     for (const message of messages) {
       for (const fragment of session.fragments) {
@@ -109,7 +111,16 @@ describe('collector with Kafka (scripts/infra.sh kafka): secrets masked before t
   });
 
   it('produces them raw when the operator opted in (MCPTAP_STORE_SECRETS_UNMASKED=true)', async () => {
-    const { session, messages } = await produced({ MCPTAP_STORE_SECRETS_UNMASKED: 'true' });
+    const { session, messages, logs } = await produced({ MCPTAP_STORE_SECRETS_UNMASKED: 'true' });
+    const warning = logs.map((line) => JSON.parse(line) as { level: string; msg: string });
+    assert.ok(
+      warning.some(
+        (line) => line.level === 'warn' && line.msg.startsWith('MCPTAP_STORE_SECRETS_UNMASKED=true'),
+      ),
+      'a warning at start',
+    );
+    for (const fragment of session.fragments)
+      assert.ok(!logs.join('\n').includes(fragment), 'no secret in the logs');
     const all = messages.map((m) => m.value).join('\n');
     for (const fragment of session.fragments) assert.ok(all.includes(fragment), `${fragment} produced raw`);
     assert.ok(!all.includes('[SECRET:'));
