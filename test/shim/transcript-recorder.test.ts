@@ -80,6 +80,24 @@ describe('transcript recorder (--record)', () => {
     for (const secret of planted) assert.ok(written.includes(secret), secret);
   });
 
+  it('mcptap proxy refuses --record-unmasked without --record, and a --record file it cannot open, with the reason', async () => {
+    const proxy = (...args: string[]) =>
+      promisify(execFile)(process.execPath, [MCPTAP_BIN, 'proxy', '--name', 'x', ...args, '--', 'true'], {
+        cwd: REPO_ROOT,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+    const lone = await proxy('--record-unmasked');
+    assert.equal(lone.code, 2);
+    assert.match(lone.stderr, /--record-unmasked needs --record FILE/);
+    const blocked = join(dir, 'a-file');
+    writeFileSync(blocked, '');
+    const unopenable = await proxy('--record', join(blocked, 'session.jsonl'));
+    assert.equal(unopenable.code, 2);
+    assert.match(unopenable.stderr, /--record .*session\.jsonl: cannot open it for appending/);
+  });
+
   it('mcptap replay of the masked transcript raises the same secret alerts as of the raw one', async () => {
     const path = join(dir, 'replayed.jsonl');
     await record(path, raw);
