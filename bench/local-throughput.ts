@@ -5,15 +5,15 @@
 //  - event → alert latency: an SSRF probe session posted every PROBE_MS, timed from the POST to its
 //    alert line on the process's stdout, at rest and under a background load;
 //  - resident memory at rest, and the peak under load;
-//  - where the CPU of the throughput phase went, by thread: the main thread (collector decoding,
-//    detectors), the busiest other JS thread (the store worker: masking, rows, insert calls), the
+//  - where the CPU of the throughput phase went, by thread: the main thread (collector decoding and
+//    masking, detectors), the busiest other JS thread (the store worker: rows, insert calls), the
 //    rest of Node's threads (GC, libuv), and chdb's threads by name (inserts, merges).
 // Each phase starts once the previous one's queue has drained (the control API's /status), so the
 // at-rest latency is not measured behind the throughput phase's backlog.
 //
 //   node --import tsx bench/local-throughput.ts
 //   BENCH_SECONDS=20 BENCH_CONCURRENCY=4 BENCH_SPANS_PER_REQUEST=512 BENCH_LOAD_RPS=20 node --import tsx bench/local-throughput.ts
-//   BENCH_MASK=off (store secrets unmasked)  BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+//   BENCH_MASK=off (secrets kept unmasked)  BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

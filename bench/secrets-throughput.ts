@@ -6,9 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultRules, replayTranscript } from '../detectors/index.js';
-import { findSecrets, maskSecrets } from '../secrets/index.js';
+import { findSecrets, maskRecord, maskSecrets } from '../secrets/index.js';
 import type { CappedContent, McpEvent } from '../model/index.js';
-import { maskRecord } from '../storage/secret-masking.js';
 import { mcpSizedToolCall, sampleEvents } from '../test/collector/sample-events.js';
 import { scriptedSession } from '../test/storage/scenario.js';
 import { formatSpread, spread } from './process-stats.js';

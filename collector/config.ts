@@ -14,6 +14,7 @@ import {
   type ProducerClient,
   type TopicSettings,
 } from '../platform/index.js';
+import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 import type { ContentCaps } from './normalise-spans.js';
 import type { RateLimit } from './rate-limiter.js';
@@ -113,6 +114,7 @@ export const COLLECTOR_ENV = {
     description:
       'spans of other instrumentations go to the raw-spans topic (true) or are counted and dropped (false)',
   },
+  secretsUnmasked: SECRETS_UNMASKED_ENV,
   kafkaClient: {
     name: 'MCPTAP_COLLECTOR_KAFKA_CLIENT',
     default: 'platformatic',
@@ -150,6 +152,8 @@ export interface CollectorConfig {
   retryAfterSeconds: number;
   readyTtlMs: number;
   forwardRawSpans: boolean;
+  /** Mask secrets in every record before it leaves the receiver (false: the operator opted in to raw). */
+  maskSecrets: boolean;
   shutdownGraceMs: number;
   /** Receiver processes; the limits above are already this process's share when it is a worker. */
   workers: number;
@@ -245,6 +249,7 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
     retryAfterSeconds: envInt(env, e.retryAfterSeconds, 1, 3600),
     readyTtlMs: envInt(env, e.readyTtlMs, 1000),
     forwardRawSpans: envBool(env, e.forwardRawSpans),
+    maskSecrets: !envBool(env, e.secretsUnmasked),
     shutdownGraceMs: envInt(env, e.shutdownGraceMs, 0),
     workers: parseWorkers(envString(env, e.workers)),
     kafka: {

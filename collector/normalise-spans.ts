@@ -6,13 +6,15 @@ import {
   type CappedContent,
   type McpEvent,
 } from '../model/index.js';
+import { maskRecord, type SecretMasker } from '../secrets/index.js';
 import type { DecodedSpan } from './decoded-span.js';
 import type { PublishItem } from './event-publisher.js';
 
 /**
  * Turns a request's decoded spans into records: mcptap spans become validated events (the tenant is
- * the authenticated one), content is re-capped to the collector's caps, spans of other
- * instrumentations are dropped or kept as raw spans. Pure: no I/O.
+ * the authenticated one), content is re-capped to the collector's caps and every string masked
+ * (secrets never leave the receiving process raw unless the operator opted in), spans of other
+ * instrumentations are dropped or kept as raw spans, masked alike. Pure: no I/O.
  */
 
 export interface ContentCaps {
@@ -30,6 +32,8 @@ export interface NormaliseOptions {
   maxRecordBytes: number;
   /** Keep spans that are not mcptap's as raw-span records instead of dropping them. */
   forwardRawSpans: boolean;
+  /** Masks secrets in every string of a record (after capping); null keeps them raw (the operator's opt-in). */
+  mask: SecretMasker | null;
 }
 
 export type RejectReason = 'invalid_event' | 'record_too_large';
@@ -88,8 +92,8 @@ function recapEvent(event: McpEvent, caps: ContentCaps): McpEvent {
   return event;
 }
 
-function rawSpanRecord(span: DecodedSpan, tenant: string): string {
-  return JSON.stringify({
+function rawSpanRecord(span: DecodedSpan, tenant: string) {
+  return {
     tenant,
     trace_id: span.traceId,
     span_id: span.spanId,
@@ -101,7 +105,7 @@ function rawSpanRecord(span: DecodedSpan, tenant: string): string {
     scope: span.scope,
     resource: span.resource,
     attributes: span.attributes,
-  });
+  };
 }
 
 export function normaliseSpans(
@@ -119,7 +123,8 @@ export function normaliseSpans(
     if (!isMcptapSpan(span.attributes)) {
       out.notOurs++;
       if (!options.forwardRawSpans) continue;
-      const value = rawSpanRecord(span, tenant);
+      const record = rawSpanRecord(span, tenant);
+      const value = JSON.stringify(options.mask === null ? record : maskRecord(record, options.mask));
       const bytes = Buffer.byteLength(value, 'utf8');
       if (bytes > options.maxRecordBytes) {
         reject(
@@ -135,6 +140,8 @@ export function normaliseSpans(
     let event: McpEvent;
     try {
       event = recapEvent(decodeSpanAsEvent(span, tenant), options.caps);
+      // Masked after capping: a secret cut by the cap is masked as far as it goes.
+      if (options.mask !== null) event = maskRecord(event, options.mask);
     } catch (error) {
       if (!(error instanceof EventValidationError)) throw error;
       reject('invalid_event', span, error.message);

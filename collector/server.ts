@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../platform/index.js';
+import { maskSecretsInText, SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { ApiKeyAuthenticator, presentedApiKey } from './api-keys.js';
 import { createCollectorMetrics, type CollectorMetrics } from './collector-metrics.js';
 import type { CollectorConfig } from './config.js';
@@ -95,7 +96,13 @@ export async function startCollector(
     caps: config.caps,
     maxRecordBytes: config.maxRecordBytes,
     forwardRawSpans: config.forwardRawSpans,
+    mask: config.maskSecrets ? maskSecretsInText : null,
   };
+  if (!config.maskSecrets) {
+    logger.warn(
+      `${SECRETS_UNMASKED_ENV.name}=true: secrets found in traffic are passed on raw to ${publisher.destination} and stored raw; unset it to mask them`,
+    );
+  }
   let shuttingDown = false;
   let active = 0;
   let idle: (() => void) | undefined;

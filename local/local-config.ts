@@ -7,6 +7,7 @@ import {
   type EnvVarSpec,
   type ListenAddress,
 } from '../platform/index.js';
+import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { LOCAL_DEFAULT_LISTEN, SHIM_ENV } from '../shim/index.js';
 
 /** Every knob of `mcptap local`, read once at start-up; command-line flags win. */
@@ -78,6 +79,7 @@ export const LOCAL_ENV_TABLE: readonly EnvVarSpec[] = [
   RULES_ENV,
   { ...ALERT_LINK_ENV.consoleUrl, default: 'http://$MCPTAP_LOCAL_CONSOLE_LISTEN' },
   ALERT_LINK_ENV.runbookUrl,
+  SECRETS_UNMASKED_ENV,
 ];
 
 export interface QueueSettings {

@@ -9,7 +9,7 @@ import type { LocalStats } from './local-stats.js';
  * request enters the queue (in arrival order, so per session in order) and reports alerts at once;
  * `store` later writes the events and alerts, then the detector state those events produced — in
  * that order, so persisted state never claims events the store lacks. The records are handed to
- * the store to be prepared (masked, encoded) as soon as they are accepted, so that work overlaps
+ * the store to be prepared (encoded) as soon as they are accepted, so that work overlaps
  * the insert of earlier batches; `store` then only inserts what its batch prepared. Alerts and
  * state that could not be written are kept and written with the next batch: the sender retries the
  * events, but the detectors have already seen them and would not raise their alerts again.

@@ -64,7 +64,7 @@ export interface LocalOptions {
   tickIntervalMs?: number;
   alertResendMs?: number;
   logger?: Logger;
-  /** Environment for the collector's caps and the store's retention and masking. */
+  /** Environment for the collector's caps and masking, and the store's retention. */
   env?: Readonly<Record<string, string | undefined>>;
   /** Address of the forensic console (console/); none when omitted or null. */
   consoleListen?: ListenAddress | null;
@@ -174,7 +174,6 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     const threadStarting = StoreThread.start({
       storeDir: storeDir(dataDir),
       database: LOCAL_DATABASE,
-      maskSecrets: storage.maskSecrets,
     });
     const threadStarted = threadStarting.catch(() => undefined);
     cleanups.push(async () => (await threadStarted)?.close());

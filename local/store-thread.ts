@@ -2,11 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { Alert } from '../model/index.js';
 
 /**
- * The store's writes on a thread of their own. Masking, row encoding and handing a batch to chdb
- * cost hundreds of milliseconds of CPU per batch: on the event loop that receives requests and runs
+ * The store's writes on a thread of their own. Row encoding and handing a batch to chdb cost
+ * hundreds of milliseconds of CPU per batch: on the event loop that receives requests and runs
  * the detectors, every alert raised meanwhile would wait behind them, and the two cores would not
- * both be used. Records go over in two steps: `prepare` as a request is accepted (the worker masks
- * and encodes them while chdb inserts earlier batches), `write` when their batch is due (one insert
+ * both be used. Records go over in two steps: `prepare` as a request is accepted (the worker encodes
+ * them while chdb inserts earlier batches; they were masked by the receiver), `write` when their batch is due (one insert
  * for every prepared part of the batch). Events travel as the JSON the collector already made of
  * them: copying a string to the worker costs far less than cloning the objects.
  *
@@ -23,7 +23,6 @@ import type { Alert } from '../model/index.js';
 export interface StoreWorkerData {
   storeDir: string;
   database: string;
-  maskSecrets: boolean;
 }
 
 export type ToStoreWorker =

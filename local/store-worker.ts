@@ -1,12 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { McpEvent } from '../model/index.js';
 import { openEmbeddedStore, StoreWriter, type StoredRecord, type StoreTable } from '../storage/index.js';
-import { maskSecrets } from '../secrets/index.js';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-thread.js';
 
 /**
- * The store thread's side (see store-thread.ts). A part is masked and encoded into JSONEachRow
- * bytes as soon as it arrives — on this thread, while chdb inserts earlier ones on its own — and
+ * The store thread's side (see store-thread.ts). A part is encoded into JSONEachRow bytes as soon
+ * as it arrives — on this thread, while chdb inserts earlier ones on its own — and
  * kept until a write names it; a write hands its parts' bytes, joined by table, to chdb as they
  * are. Writes are inserted one after the other, in the order they came.
  */
@@ -22,7 +21,9 @@ const firstLine = (error: unknown) =>
 
 async function serve(): Promise<void> {
   const store = await openEmbeddedStore(data.storeDir, data.database);
-  const writer = new StoreWriter(store, { mask: data.maskSecrets ? maskSecrets : null });
+  // Records arrive masked: the receiver masks every event once (collector/normalise-spans.ts),
+  // unless the operator opted in to raw secrets, and alerts are made from those events.
+  const writer = new StoreWriter(store, { mask: null });
   const prepared = new Map<number, Part>();
 
   const insert = async (parts: ReadonlyArray<Part | undefined>) => {

@@ -18,6 +18,7 @@ const BUNDLED_SOURCES = [
   /^shim\//,
   /^extract\//,
   /^model\//,
+  /^secrets\//,
   /^platform\/(env-config|log|metrics|duration-format)\.ts$/,
 ];
 
@@ -61,7 +62,7 @@ export async function buildShimPackage(): Promise<void> {
   if (problems.length > 0) {
     throw new Error(
       `@mcptap/shim would pull more than the shim:\n  ${[...new Set(problems)].join('\n  ')}\n` +
-        'Keep shim/ importing only model/, platform/{env-config,log,metrics,duration-format} and its declared packages.',
+        'Keep shim/ importing only extract/, model/, secrets/, platform/{env-config,log,metrics,duration-format} and its declared packages.',
     );
   }
 

@@ -25,7 +25,9 @@ Options:
   --session ID       session id for the events (default: the host process that started the proxy,
                      so that every server of one host conversation shares it; behind --url, random
                      per proxy, and each MCP session the server opens is ID/<its Mcp-Session-Id>)
-  --record FILE      append the transcript (JSONL) to FILE
+  --record FILE      append the transcript (JSONL) to FILE, created private (0600), secrets masked
+                     ([SECRET:<type>:<fingerprint>], which \`mcptap replay\` still alerts on)
+  --record-unmasked  with --record: write secrets as they crossed the wire
   --collector URL    collector OTLP/HTTP base URL (default $MCPTAP_COLLECTOR_URL; with no collector
                      configured, the \`mcptap local\` of $MCPTAP_DATA_DIR, key from that directory)
 
@@ -63,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       session: { type: 'string' },
       record: { type: 'string' },
+      'record-unmasked': { type: 'boolean' },
       collector: { type: 'string' },
       url: { type: 'string' },
       listen: { type: 'string' },
@@ -83,6 +86,21 @@ export async function main(argv: string[]): Promise<number> {
     console.error(
       `mcptap proxy: ${name ? (httpMode ? '--listen HOST:PORT is required with --url' : 'no server command after --') : '--name is required'}\n\n${USAGE}`,
     );
+    return 2;
+  }
+  if (values['record-unmasked'] && values.record === undefined) {
+    console.error(`mcptap proxy: --record-unmasked needs --record FILE\n\n${USAGE}`);
+    return 2;
+  }
+  let recorder: TranscriptRecorder | null;
+  try {
+    recorder =
+      values.record === undefined
+        ? null
+        : createTranscriptRecorder(values.record, { unmasked: values['record-unmasked'] });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`mcptap proxy: ${error.message}`);
     return 2;
   }
   const config = readShimConfig();
@@ -131,8 +149,6 @@ export async function main(argv: string[]): Promise<number> {
   void heartbeat();
   const heartbeatTimer = setInterval(() => void heartbeat(), HEARTBEAT_INTERVAL_MS);
   heartbeatTimer.unref();
-  const recorder: TranscriptRecorder | null =
-    values.record === undefined ? null : createTranscriptRecorder(values.record);
   const telemetry = new McpHostTelemetry({
     tracer: mcptap.tracer,
     metrics: mcptap.metrics,

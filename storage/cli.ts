@@ -16,7 +16,7 @@ import { ALL_STORAGE_ENV, STORAGE_ENV, storageSettingsFromEnv, type StorageSetti
 import { migrate, type TenantReadersOutcome } from './migrations.js';
 import { grafanaTenantProvisioning } from './tenant-readers.js';
 import { enforceRetention } from './retention.js';
-import { maskSecrets } from '../secrets/index.js';
+import { maskSecretsInText, SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
@@ -145,7 +145,12 @@ export async function sinkMain(argv: string[]): Promise<number> {
   const kafka = createKafka(kafkaSettings, { logger, retries: 10 });
   const { topics } = kafkaSettings;
   await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
-  const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecrets : null });
+  const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecretsInText : null });
+  if (!settings.maskSecrets) {
+    logger.warn(
+      `${SECRETS_UNMASKED_ENV.name}=true: secrets found in records are stored and dead-lettered raw; unset it to mask them`,
+    );
+  }
   const lifetime = serviceLifetime();
   const metrics = createSinkMetrics();
   const sink = await startSink({

@@ -8,6 +8,7 @@ import {
   type ListenAddress,
 } from '../platform/index.js';
 import { readFileSync } from 'node:fs';
+import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { STORE_TABLES, type StoreTable } from './tables.js';
 import { parseTenantReaders, type TenantReader } from './tenant-readers.js';
 
@@ -86,12 +87,7 @@ export const STORAGE_ENV = {
     default: '3600',
     description: 'how often the sink drops expired partitions on servers without TTL; 0 never',
   },
-  unmasked: {
-    name: 'MCPTAP_STORE_SECRETS_UNMASKED',
-    default: 'false',
-    description:
-      'true stores secrets found in traffic as they are; by default they are masked (type + fingerprint)',
-  },
+  unmasked: SECRETS_UNMASKED_ENV,
 } satisfies Record<string, EnvVarSpec>;
 
 const DEFAULT_RETENTION_DAYS: Record<StoreTable, number> = {

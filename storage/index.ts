@@ -26,7 +26,6 @@ export {
   type RecordSource,
 } from './store-writer.js';
 export type { StoredRecord } from './row-codec.js';
-export type { SecretMasker } from './secret-masking.js';
 export { startSink, DEAD_LETTER_HEADERS, type SinkOptions, type RunningSink } from './sink.js';
 export { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';

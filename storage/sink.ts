@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { TopicNames } from '../model/index.js';
+import { maskSerialised, type SecretMasker } from '../secrets/index.js';
 import { lagAfterBatch, whenConsumerGivesUp, type Logger } from '../platform/index.js';
 import { valuesRefused } from './insert-errors.js';
 import type { Row, StoredRecord } from './row-codec.js';
@@ -19,7 +20,7 @@ import type { StoreTable } from './tables.js';
  * While ClickHouse cannot be reached, consumption pauses and the insert is retried with backoff:
  * nothing is skipped. A message that is not a valid event or alert, or a row that ClickHouse
  * refuses to read (found by halving the insert until it stands alone), goes to the dead-letter
- * topic with the reason in its headers.
+ * topic with the reason in its headers, both masked as the writer masks records.
  */
 
 export interface SinkOptions {
@@ -106,6 +107,21 @@ export function decodeMessage(value: Buffer | null, source: RecordSource): Decod
       reason: `not a valid ${source}: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+}
+
+/** A poison message's value and reason as they go to the dead-letter topic: masked unless `mask` is null. */
+export function deadLetterPayload(
+  value: Buffer | null,
+  reason: string,
+  mask: SecretMasker | null,
+): { value: Buffer | null; reason: string } {
+  if (mask === null) return { value, reason };
+  const text = value?.toString('utf8');
+  const masked = text === undefined ? undefined : maskSerialised(text, mask);
+  return {
+    value: masked === undefined || masked === text ? value : Buffer.from(masked, 'utf8'),
+    reason: mask(reason, { truncated: false }),
+  };
 }
 
 function firstLine(error: unknown): string {
@@ -246,26 +262,26 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     poison: readonly Poison[],
     cause: 'invalid_record' | 'refused_by_clickhouse',
   ): Promise<boolean> {
+    const { mask } = writer.options;
+    const letters = poison.map(({ topic, partition, message, reason }) => {
+      const payload = deadLetterPayload(message.value, reason, mask);
+      return {
+        key: message.key,
+        value: payload.value,
+        headers: {
+          [DEAD_LETTER_HEADERS.reason]: payload.reason.slice(0, 1000),
+          [DEAD_LETTER_HEADERS.topic]: topic,
+          [DEAD_LETTER_HEADERS.partition]: String(partition),
+          [DEAD_LETTER_HEADERS.offset]: message.offset,
+          [DEAD_LETTER_HEADERS.component]: 'sink',
+        },
+      };
+    });
     const sent = await untilDone(
       'sending to the dead-letter topic',
       'dead_letter_topic',
       { messages: poison.length },
-      () =>
-        producer.send({
-          topic: topics.deadLetter,
-          acks: -1,
-          messages: poison.map(({ topic, partition, message, reason }) => ({
-            key: message.key,
-            value: message.value,
-            headers: {
-              [DEAD_LETTER_HEADERS.reason]: reason.slice(0, 1000),
-              [DEAD_LETTER_HEADERS.topic]: topic,
-              [DEAD_LETTER_HEADERS.partition]: String(partition),
-              [DEAD_LETTER_HEADERS.offset]: message.offset,
-              [DEAD_LETTER_HEADERS.component]: 'sink',
-            },
-          })),
-        }),
+      () => producer.send({ topic: topics.deadLetter, acks: -1, messages: letters }),
     );
     if (sent === false) return false;
     metrics.deadLettered.inc({ cause }, poison.length);
@@ -274,8 +290,8 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
         topic,
         partition,
         offset: message.offset,
-        // ClickHouse quotes the row after ` before: `, and a row may hold an unmasked secret.
-        reason: reason.split(' before: ')[0]!.slice(0, 300),
+        // ClickHouse quotes the row after ` before: `: logs never carry it, masked or not.
+        reason: deadLetterPayload(null, reason.split(' before: ')[0]!.slice(0, 300), mask).reason,
       });
     }
     return true;

@@ -1,6 +1,6 @@
 import { parseAlert, parseEvent } from '../model/index.js';
+import { maskRecord, type SecretMasker } from '../secrets/index.js';
 import { jsonEachRow, recordToRow, type Row, type StoredRecord } from './row-codec.js';
-import { maskRecord, type SecretMasker } from './secret-masking.js';
 import type { Store } from './store.js';
 import { TABLE_FOR_KIND, TABLE_SPECS, type StoreTable } from './tables.js';
 
@@ -31,7 +31,7 @@ export type WriteResult = Partial<Record<StoreTable, number>>;
 export class StoreWriter {
   constructor(
     readonly store: Store,
-    private readonly options: StoreWriterOptions,
+    readonly options: StoreWriterOptions,
   ) {}
 
   /** A record's table and its row, masked, ready to insert. */

@@ -227,9 +227,10 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
     ...file,
     source,
     compiled: {
-      // <tag …>, </tag>, <|tag|>, [tag …], [[[tag …]]], {{tag}}
+      // <tag …>, </tag>, <|tag|>, [tag …], [[[tag …]]], {{tag}}; not the mask of a secret that a
+      // receiver upstream masked (`[SECRET:<type>:<fingerprint>]`), which is no text from a server.
       pseudoTag: new RegExp(
-        String.raw`<\|?\s*/?\s*(?:${tags})\b[^<>]{0,80}\|?>|\[{1,3}\s*(?:${tags})\b[^\]]{0,60}\]{1,3}|\{\{\s*(?:${tags})\s*\}\}`,
+        String.raw`<\|?\s*/?\s*(?:${tags})\b[^<>]{0,80}\|?>|\[{1,3}(?!SECRET:[a-z0-9_]+:[0-9a-f]{8}(?::[a-z0-9_]+)?\])\s*(?:${tags})\b[^\]]{0,60}\]{1,3}|\{\{\s*(?:${tags})\s*\}\}`,
         'gi',
       ),
       modelDirective: alternation(file.text_shapes.model_directives),

@@ -17,6 +17,7 @@ import {
   type Logger,
   type TopicSettings,
 } from '../../platform/index.js';
+import { maskSecrets } from '../../secrets/index.js';
 import type { AlertNotifier } from '../alerting/alert-notifier.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 import { createDetectorEngine } from '../engine/create-engine.js';
@@ -256,7 +257,8 @@ export class DetectorsRuntime {
     try {
       event = parseEvent(JSON.parse(value.toString('utf8')));
     } catch (error) {
-      const reason = error instanceof EventValidationError ? error.message : 'not JSON';
+      // A validation message may quote a value of the record: it never carries a secret raw.
+      const reason = error instanceof EventValidationError ? maskSecrets(error.message) : 'not JSON';
       this.deadLetters.push({ topic, partition, offset, reason });
       return;
     }

@@ -1,5 +1,8 @@
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, fchmodSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { TranscriptLine } from '../../extract/index.js';
+import { ConfigError } from '../../platform/env-config.js';
+import { maskSecretsInText, maskStrings } from '../../secrets/index.js';
 
 /** Lines beyond this many buffered bytes are dropped (a stuck disk must not grow the proxy). */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
@@ -11,9 +14,37 @@ export interface TranscriptRecorder {
   close(): Promise<void>;
 }
 
-/** Appends transcript lines (JSONL) to a file, asynchronously. */
-export function createTranscriptRecorder(path: string): TranscriptRecorder {
-  const stream = createWriteStream(path, { flags: 'a' });
+export interface TranscriptRecorderOptions {
+  /** Write secrets as they crossed the wire (`--record-unmasked`); by default each is masked. */
+  unmasked?: boolean;
+}
+
+/**
+ * Opens `path` for appending, private to its owner whether or not it existed (0600; a directory
+ * created for it 0700): a transcript holds whatever crossed the wire.
+ */
+function openPrivate(path: string): number {
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const fd = openSync(path, 'a', 0o600);
+    fchmodSync(fd, 0o600);
+    return fd;
+  } catch (error) {
+    throw new ConfigError(
+      `--record ${path}: cannot open it for appending (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+}
+
+/**
+ * Appends transcript lines (JSONL) to a file, asynchronously, every string masked (`[SECRET:<type>:
+ * <fingerprint>]`, which replay's detectors read as the secret) unless `unmasked`.
+ */
+export function createTranscriptRecorder(
+  path: string,
+  options: TranscriptRecorderOptions = {},
+): TranscriptRecorder {
+  const stream = createWriteStream(path, { fd: openPrivate(path) });
   let failed = false;
   let dropped = 0;
   stream.on('error', () => {
@@ -25,7 +56,8 @@ export function createTranscriptRecorder(path: string): TranscriptRecorder {
         dropped++;
         return;
       }
-      stream.write(JSON.stringify(line) + '\n');
+      const recorded = options.unmasked ? line : maskStrings(line, maskSecretsInText);
+      stream.write(JSON.stringify(recorded) + '\n');
     },
     dropped: () => dropped,
     close: () => new Promise((resolve) => (failed ? resolve() : stream.end(resolve))),

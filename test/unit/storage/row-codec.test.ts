@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ToolCallEventSchema } from '../../../model/index.js';
 import { columnsOf } from '../../../storage/columns.js';
 import { recordToRow, rowToRecord, TIME_MS_ALIAS } from '../../../storage/row-codec.js';
-import { maskRecord } from '../../../storage/secret-masking.js';
+import { maskRecord } from '../../../secrets/index.js';
 import { TABLE_SPECS, TABLE_FOR_KIND } from '../../../storage/tables.js';
 import { scriptedSession } from '../../storage/scenario.js';
 

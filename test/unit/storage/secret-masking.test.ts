@@ -1,7 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { maskSecrets } from '../../../secrets/index.js';
-import { maskRecord } from '../../../storage/secret-masking.js';
+import {
+  findSecrets,
+  findSecretsOrMasks,
+  maskRecord,
+  maskSecrets,
+  maskSecretsInText,
+  type SecretMatch,
+} from '../../../secrets/index.js';
 import { scriptedSession } from '../../storage/scenario.js';
 
 describe('maskRecord', () => {
@@ -26,5 +32,31 @@ describe('maskRecord', () => {
     for (const secret of scenario.secrets) assert.ok(!JSON.stringify(masked).includes(secret));
     assert.equal(masked.arguments, event.arguments);
     assert.equal(masked.result.sha256, event.result.sha256);
+  });
+});
+
+describe('maskSecretsInText (the masker of the collector, the sink, dead letters and transcripts)', () => {
+  const token = 'ghp_' + 'R8x2Kq9LmZ4vT7wYb3Nc6Hd1Jf5Gp0Se8Ua2';
+  const mask = (text: string) => maskSecretsInText(text, { truncated: false });
+  const texts = [
+    `token=${token}`,
+    `https://x.example/?t=${encodeURIComponent(`token=${token} x`)}`,
+    `body ${Buffer.from(`token=${token}`).toString('base64')}`,
+    `echo ${Buffer.from(`token=${token}`).toString('hex')}`,
+    'https://deploy:hunter2horse@git.example/repo.git',
+    'password: Tr0ub4dor&3xyz',
+  ];
+
+  it('keeps in the mask the type, fingerprint and encoding that detectors find in the raw text', () => {
+    for (const text of texts) {
+      const masked = mask(text);
+      assert.notEqual(masked, text);
+      const strip = ({ type, fingerprint, encoding }: SecretMatch) => ({ type, fingerprint, encoding });
+      assert.deepEqual(findSecretsOrMasks(masked).map(strip), findSecrets(text).map(strip), text);
+    }
+  });
+
+  it('leaves masks alone: masking masked text again changes nothing', () => {
+    for (const text of texts) assert.equal(mask(mask(text)), mask(text), text);
   });
 });
