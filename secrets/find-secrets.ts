@@ -344,8 +344,11 @@ function blankedOut(text: string, spans: readonly Span[]): string {
 
 /** A match found in a decoded layer, placed at `start`–`end` of the text the layer was decoded from. */
 function placed(inner: RawMatch, start: number, end: number, encoding: SecretEncoding): RawMatch {
-  return { ...inner, start, end, encoding, priority: 0 };
+  return { ...inner, start, end, encoding };
 }
+
+/** Rules below this priority match a value by the key it is assigned to (`password=`, `token:`). */
+const GENERIC_PRIORITY = 50;
 
 /**
  * Secrets under an encoding layer of `text`, outside the spans already `taken`. With `unescape`, the
@@ -438,6 +441,28 @@ function cutEdgeMatch(text: string): RawMatch | undefined {
   return undefined;
 }
 
+/** A URL's password cut off at the end of a text, before the `@host` that would show it is one. */
+const CUT_URL_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s:/@"'<>]{1,64}:([^\s@/"'<>\\]{4,128})\\*$/di;
+const CUT_URL_TAIL = 256;
+
+function cutUrlPasswordMatch(text: string): RawMatch | undefined {
+  const tailStart = Math.max(0, text.length - CUT_URL_TAIL);
+  const tail = text.slice(tailStart);
+  if (!tail.includes('://')) return undefined;
+  const m = CUT_URL_PASSWORD.exec(tail);
+  const span = m?.indices?.[1];
+  // A port (`host:8080`) at the cut is not a password.
+  if (m === null || span === undefined || !/[A-Za-z]/.test(m[1]!)) return undefined;
+  return {
+    type: 'url_credentials',
+    start: tailStart + span[0],
+    end: tailStart + span[1],
+    fingerprint: secretFingerprint(m[1]!),
+    encoding: 'plain',
+    priority: 0,
+  };
+}
+
 /** Specific rules win over generic ones on overlapping text; then the longer match. */
 function byStrength(a: RawMatch, b: RawMatch): number {
   return b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start;
@@ -457,11 +482,21 @@ function scan(written: string, depth: number, cut: boolean): readonly RawMatch[]
   const unescape =
     depth < MAX_DEPTH && text.includes('\\') && (rules.length > 0 || layered || hasHidingJsonEscape(text));
   if (direct.length === 0 && !layered && !unescape && !cut) return NO_MATCHES;
-  const kept: RawMatch[] = [];
+  let kept: RawMatch[] = [];
   for (const match of direct.toSorted(byStrength)) if (!overlapsAny(match, kept)) kept.push(match);
-  if (layered || unescape) kept.push(...encodedMatches(text, depth, kept, runs, unescape));
+  if (layered || unescape) {
+    // A key-value match (`private_key=…`) does not hide what its value holds under a layer (a
+    // URL-encoded PEM key): the stronger of the two is kept, as between direct matches.
+    const specific = kept.filter((match) => match.priority >= GENERIC_PRIORITY);
+    const generic = kept.filter((match) => match.priority < GENERIC_PRIORITY);
+    const encoded = encodedMatches(text, depth, specific, runs, unescape);
+    kept = specific;
+    for (const match of [...generic, ...encoded].sort(byStrength)) {
+      if (!overlapsAny(match, kept)) kept.push(match);
+    }
+  }
   if (cut) {
-    const edge = cutEdgeMatch(text);
+    const edge = cutEdgeMatch(text) ?? cutUrlPasswordMatch(text);
     if (edge !== undefined && !overlapsAny(edge, kept)) kept.push(edge);
   }
   return kept.sort(byStart);
