@@ -80,6 +80,8 @@ export const DetectorRulesSchema = z
       min_alert_severity: Severity,
       exfil_param_names: Words,
       schema_keys: Words,
+      tool_keys: Words,
+      annotation_keys: Words,
       instructions_ignore: z.array(z.enum(LINT_RULES)),
     }),
     injected_result: z.strictObject({

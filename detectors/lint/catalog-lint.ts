@@ -24,23 +24,6 @@ export interface LintFinding {
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const TOOL_KEYS = new Set([
-  'name',
-  'title',
-  'description',
-  'inputSchema',
-  'outputSchema',
-  'annotations',
-  '_meta',
-  'icons',
-]);
-const ANNOTATION_KEYS = new Set([
-  'title',
-  'readOnlyHint',
-  'destructiveHint',
-  'idempotentHint',
-  'openWorldHint',
-]);
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
 function isObject(value: unknown): value is JsonObject {
@@ -149,7 +132,7 @@ function lintAnnotations(sink: FindingSink, rules: DetectorRules, tool: JsonObje
   const annotations = tool.annotations;
   if (!isObject(annotations)) return;
   for (const [key, value] of Object.entries(annotations)) {
-    if (!ANNOTATION_KEYS.has(key)) {
+    if (!rules.catalog_lint.annotation_keys.includes(key)) {
       sink.add(`annotations.${key}`, 'extra_schema_key', `non-standard annotation '${key}'`);
     }
     if (typeof value !== 'boolean') sink.strings(`annotations.${key}`, value);
@@ -181,7 +164,7 @@ export function lintTool(tool: unknown, rules: DetectorRules): LintFinding[] {
     if (key === 'inputSchema' || key === 'outputSchema') lintSchema(sink, rules, key, value, 0);
     else if (key === 'annotations') lintAnnotations(sink, rules, tool);
     else if (key === 'title' || key === 'description') sink.strings(key, value);
-    else if (!TOOL_KEYS.has(key)) {
+    else if (!rules.catalog_lint.tool_keys.includes(key)) {
       sink.add(key, 'extra_schema_key', `non-standard tool key '${key}'`);
       sink.strings(key, value);
     }
