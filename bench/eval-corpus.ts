@@ -163,11 +163,18 @@ export async function evaluateCatalogs(
       const tune = tallies.get(`${corpus}|${kind}|tune`);
       const holdout = tallies.get(`${corpus}|${kind}|holdout`);
       if (tune === undefined && holdout === undefined) continue;
-      rows.push([corpus, kind === 'attack' ? 'recall (attacks)' : 'false positives (benign)', cell(tune), cell(holdout)]);
+      rows.push([
+        corpus,
+        kind === 'attack' ? 'recall (attacks)' : 'false positives (benign)',
+        cell(tune),
+        cell(holdout),
+      ]);
     }
   }
   for (const corpus of corpora) {
-    const techniques = [...new Set(cases.filter((c) => c.corpus === corpus && c.attack).map((c) => c.technique))];
+    const techniques = [
+      ...new Set(cases.filter((c) => c.corpus === corpus && c.attack).map((c) => c.technique)),
+    ];
     for (const technique of techniques.sort()) {
       rows.push([
         corpus,
@@ -191,7 +198,11 @@ export function formatTable(table: Table): string {
   const widths = table.columns.map((column, i) =>
     Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)),
   );
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [table.title, line(table.columns), ...table.rows.map(line), ...table.notes].join('\n');
 }
 

@@ -1,0 +1,357 @@
+import type { DetectorRules, SentenceLexicon, SentenceRule } from '../config/detector-rules.js';
+import { nameTokens } from './tool-capabilities.js';
+
+/**
+ * Catalog text judged by what each sentence does rather than which stock phrases it has: a
+ * sentence addressed to the model or giving an order (a directive) is harmless while it is about the
+ * tool's own job, and suspicious when it steers another tool, chains a second action, hides
+ * something from the user, asks for the conversation or secrets, or carries a destination. Every
+ * finding names the sentence and the concepts that made it.
+ */
+
+export interface Sentence {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface SentenceFinding {
+  rule: SentenceRule;
+  start: number;
+  end: number;
+  /** The concepts found, e.g. `directive ('should') · another tool's action ('message') · routing ('also')`. */
+  why: string;
+}
+
+/** Where the text sits: whose tool it describes, and whether it is a parameter's text. */
+export interface SentenceContext {
+  /** The tool's own name: its own actions are not another tool's. */
+  ownName: string;
+  /** The server's own tools and the product words of their names (`shopify`): see `serverVocabulary`. */
+  server: ServerVocabulary;
+  /** The parameter the text belongs to (its description, default or enum), if any. */
+  parameter?: string;
+}
+
+export interface SentenceFeatures {
+  addressed: string | null;
+  obligation: string | null;
+  imperative: string | null;
+  directive: boolean;
+}
+
+// A sentence ends at . ! ? followed by a space and a capital, quote, tag or digit; at a line break;
+// or at a closing tag. Abbreviations (e.g., i.e.) are followed by lower case and do not split.
+const SENTENCE_END = /[.!?]+(?=\s+[^a-z\s])|\n+|<\/[^>]{1,40}>/g;
+const QUOTED = /"[^"\n]{3,120}"|“[^”\n]{3,120}”|'[^'\n]{3,120}'(?!\w)|`[^`\n]{3,120}`/g;
+// A leading clause that sets a condition or time ("When you send mail, …"): the order follows it.
+const LEADING_CLAUSE =
+  /^\W*(?:when|whenever|if|once|after|before|prior to|each|every|any|for|while|until|as soon as|during|then|also|and|so|now|next|finally|please)\b[^,;:]{0,120}[,;:]\s*/i;
+// The first word, when a sentence goes on after it (not a `name (type): …` parameter list entry).
+const FIRST_WORD = /^[^A-Za-z]*([A-Za-z]+(?:\s+on)?)(?=\s+[^(\s])/;
+// Words of tool names that name no product or server: they never make a mention "our own".
+const GENERIC_NAME_WORDS = new Set(
+  'get list create update delete remove search read write add set run fetch find new tool tools api data query info by to for of and in on with all any other id item items'.split(
+    ' ',
+  ),
+);
+const CREDENTIAL_PARAMETER = /key|token|secret|passw|auth|credential|cookie|otp/i;
+const ROUTING_PARAMETER =
+  /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
+
+interface Compiled {
+  global: Map<SentenceLexicon, RegExp>;
+  /** Each alternative of `actions` and `chained_actions` alone, to tell a tool's own action from another's. */
+  alternatives: Map<SentenceLexicon, RegExp[]>;
+  concealOrder: RegExp[];
+  negatedTelling: RegExp;
+}
+const compiledFor = new WeakMap<DetectorRules, Compiled>();
+
+function lexiconSources(rules: DetectorRules, name: SentenceLexicon): string {
+  return rules.text_shapes.sentence_functions[name].map((s) => `(?:${s})`).join('|') || '(?!)';
+}
+
+function compiled(rules: DetectorRules): Compiled {
+  let c = compiledFor.get(rules);
+  if (c !== undefined) return c;
+  const src = (name: SentenceLexicon) => `(?<![\\w@.+-])(?:${lexiconSources(rules, name)})(?![\\w@-])`;
+  const gap = '[^.;!?\\n]{0,60}?';
+  c = {
+    global: new Map(),
+    alternatives: new Map(
+      (['actions', 'chained_actions'] as const).map((name) => [
+        name,
+        rules.text_shapes.sentence_functions[name].map((s) => new RegExp(`^(?:${s})$`, 'i')),
+      ]),
+    ),
+    concealOrder: [
+      new RegExp(`${src('negations')}${gap}${src('communications')}${gap}${src('users')}`, 'i'),
+      new RegExp(`${src('users')}${gap}${src('negations')}${gap}${src('communications')}`, 'i'),
+    ],
+    negatedTelling: new RegExp(
+      `(?:^|[,;:]\\s*|\\band\\s+)(?:do not|don.t|never|no need to|there.s no need to)\\s+(?:${lexiconSources(rules, 'communications')})\\s+(?:it|this|that|these|them|anything)\\b`,
+      'i',
+    ),
+  };
+  for (const name of Object.keys(rules.compiled.sentence) as SentenceLexicon[]) {
+    c.global.set(name, new RegExp(rules.compiled.sentence[name].source, 'gi'));
+  }
+  compiledFor.set(rules, c);
+  return c;
+}
+
+/** Sentences of a text, with their offsets. */
+export function splitSentences(text: string): Sentence[] {
+  const sentences: Sentence[] = [];
+  let from = 0;
+  const push = (to: number) => {
+    const raw = text.slice(from, to);
+    const lead = raw.length - raw.trimStart().length;
+    const body = raw.trim();
+    if (body !== '') sentences.push({ start: from + lead, end: from + lead + body.length, text: body });
+  };
+  SENTENCE_END.lastIndex = 0;
+  for (let m = SENTENCE_END.exec(text); m !== null; m = SENTENCE_END.exec(text)) {
+    push(m.index + (m[0].startsWith('<') ? 0 : m[0].length));
+    from = m.index + m[0].length;
+  }
+  push(text.length);
+  return sentences;
+}
+
+/** The sentence holding `index`. */
+export function sentenceAt(text: string, index: number): Sentence {
+  return (
+    splitSentences(text).find((s) => index >= s.start && index < s.end) ?? {
+      start: 0,
+      end: text.length,
+      text,
+    }
+  );
+}
+
+function match(rules: DetectorRules, name: SentenceLexicon, text: string): string | null {
+  const m = rules.compiled.sentence[name].exec(text);
+  return m === null ? null : m[0];
+}
+
+function matches(rules: DetectorRules, name: SentenceLexicon, text: string): RegExpExecArray[] {
+  const re = compiled(rules).global.get(name) as RegExp;
+  re.lastIndex = 0;
+  const out: RegExpExecArray[] = [];
+  for (let m = re.exec(text); m !== null && out.length < 12; m = re.exec(text)) {
+    if (m[0].length === 0) re.lastIndex++;
+    else out.push(m);
+  }
+  re.lastIndex = 0;
+  return out;
+}
+
+/** A quoted span in a sentence that talks about phrases (a scanner, a phishing analyser) is mentioned, not used. */
+function withoutMentions(rules: DetectorRules, text: string): string {
+  if (!text.match(QUOTED) || match(rules, 'mention_markers', text) === null) return text;
+  return text.replace(QUOTED, (q) => ' '.repeat(q.length));
+}
+
+/** Whether a sentence speaks to the model or gives an order, and the words that show it. */
+export function sentenceFeatures(text: string, rules: DetectorRules): SentenceFeatures {
+  const addressed = match(rules, 'addressees', text);
+  const obligation = match(rules, 'obligations', text);
+  let imperative: string | null = null;
+  for (const part of [text, text.replace(LEADING_CLAUSE, '')]) {
+    const first = FIRST_WORD.exec(part)?.[1];
+    if (first !== undefined && rules.compiled.sentence.imperatives.test(first) && !/s$/i.test(first)) {
+      imperative = first;
+    }
+  }
+  return { addressed, obligation, imperative, directive: !!(addressed ?? obligation ?? imperative) };
+}
+
+export interface ServerVocabulary {
+  tools: ReadonlySet<string>;
+  words: ReadonlySet<string>;
+}
+
+/**
+ * A server's own tool names and the product words in them: a sentence that routes work to the
+ * server's own tools ("then call firecrawl_search_feedback", "before any other Shopify tool") is
+ * workflow guidance, not steering of another server.
+ */
+export function serverVocabulary(toolNames: readonly string[], rules: DetectorRules): ServerVocabulary {
+  const actions = compiled(rules).alternatives.get('actions') as RegExp[];
+  const words = new Set<string>();
+  for (const name of toolNames) {
+    for (const token of nameTokens(name)) {
+      if (token.length >= 3 && !GENERIC_NAME_WORDS.has(token) && !actions.some((a) => a.test(token))) {
+        words.add(token);
+      }
+    }
+  }
+  return { tools: new Set(toolNames.filter((n) => n !== '')), words };
+}
+
+const NAME_RUN = /[A-Za-z0-9][A-Za-z0-9_.-]*[A-Za-z0-9]/g;
+
+/** Whether a sentence names one of the server's own tools. */
+function namesOwnTool(text: string, server: ServerVocabulary): boolean {
+  if (server.tools.size === 0) return false;
+  for (const m of text.matchAll(NAME_RUN)) if (server.tools.has(m[0])) return true;
+  return false;
+}
+
+/** A matched action counts as another tool's when no word of the tool's own name is that action. */
+function otherActions(
+  rules: DetectorRules,
+  lexicon: 'actions' | 'chained_actions',
+  text: string,
+  own: readonly string[],
+): string[] {
+  const alternatives = compiled(rules).alternatives.get(lexicon) as RegExp[];
+  return matches(rules, lexicon, text)
+    .map((m) => m[0])
+    .filter((word) => {
+      const concept = alternatives.find((alt) => alt.test(word.toLowerCase()));
+      return concept === undefined || !own.some((token) => concept.test(token));
+    });
+}
+
+function otherToolMention(rules: DetectorRules, text: string, context: SentenceContext): string | null {
+  for (const m of matches(rules, 'other_tools', text)) {
+    const words = m[0].toLowerCase();
+    if (/\b(this|that|same|own)\b/.test(words) || words.includes(context.ownName.toLowerCase())) continue;
+    if (nameTokens(words).some((w) => context.server.words.has(w)) || namesOwnTool(m[0], context.server))
+      continue;
+    return m[0];
+  }
+  return null;
+}
+
+/** Destinations in a sentence that are not given as an example of a format. */
+function destinations(rules: DetectorRules, text: string): string[] {
+  return matches(rules, 'destinations', text)
+    .filter((m) => match(rules, 'example_markers', text.slice(Math.max(0, m.index - 40), m.index)) === null)
+    .map((m) => m[0].trim());
+}
+
+const quote = (words: readonly string[]) => words.map((w) => `'${w}'`).join(', ');
+
+function directiveWhy(f: SentenceFeatures): string {
+  const word = f.addressed ?? f.obligation ?? f.imperative;
+  const kind =
+    f.addressed !== null ? 'addressed to the model' : f.obligation !== null ? 'obligation' : 'imperative';
+  return `directive (${kind} '${word}')`;
+}
+
+/** What each sentence of `text` does that a catalog should not. */
+export function findSentenceFunctions(
+  text: string,
+  rules: DetectorRules,
+  context: SentenceContext,
+): SentenceFinding[] {
+  const c = compiled(rules);
+  const own = nameTokens(context.ownName);
+  const out: SentenceFinding[] = [];
+  const inParameter = context.parameter !== undefined;
+  for (const sentence of splitSentences(text)) {
+    const body = withoutMentions(rules, sentence.text);
+    const f = sentenceFeatures(body, rules);
+    const add = (rule: SentenceRule, why: string) =>
+      out.push({ rule, start: sentence.start, end: sentence.end, why });
+
+    const concealed = c.concealOrder.map((re) => re.exec(body)?.[0]).find((m) => m !== undefined);
+    const negated = c.negatedTelling.exec(body)?.[0];
+    const concealWord = concealmentInActiveVoice(rules, body);
+    if (concealed !== undefined || negated !== undefined) {
+      add('concealment', `keeps the user uninformed ('${(concealed ?? negated ?? '').trim()}')`);
+    } else if (concealWord !== null && f.directive) {
+      add('concealment', `${directiveWhy(f)} with concealment ('${concealWord}')`);
+    }
+
+    const supply = match(rules, 'supply_verbs', body);
+    const conversation = match(rules, 'conversation_objects', body);
+    const secret = match(rules, 'secret_objects', body);
+    const source = secret !== null ? match(rules, 'secret_sources', body) : null;
+    const ownCredential = context.parameter !== undefined && CREDENTIAL_PARAMETER.test(context.parameter);
+    const asks = supply !== null || (inParameter && f.directive);
+    if (asks && conversation !== null) {
+      add(
+        'context_harvest',
+        `asks for ${supply !== null ? `('${supply}') ` : ''}the conversation ('${conversation}')`,
+      );
+    } else if (asks && secret !== null && source !== null && !ownCredential) {
+      add(
+        'context_harvest',
+        `asks for secrets ('${secret}', '${source}')${supply !== null ? ` ('${supply}')` : ''}`,
+      );
+    }
+
+    const places = destinations(rules, body);
+    // Guidance that routes work to the server's own tools is workflow, unless it names a destination.
+    if (namesOwnTool(body, context.server) && places.length === 0) continue;
+    const actions = otherActions(rules, 'actions', body, own);
+    const otherTool = otherToolMention(rules, body, context);
+    const routing = match(rules, 'routings', body) ?? match(rules, 'user_overrides', body);
+    const addition = places.length > 0 ? match(rules, 'additions', body) : null;
+    const trigger = match(rules, 'triggers', body);
+    const steersOther = actions.length > 0 || otherTool !== null;
+    const otherWhy =
+      otherTool !== null ? `another tool ('${otherTool}')` : `another tool's action (${quote(actions)})`;
+    let steering = false;
+    const change = routing ?? addition;
+    if (steersOther && change !== null && (f.directive || trigger !== null)) {
+      steering = true;
+      add(
+        'cross_tool_directive',
+        `${f.directive ? directiveWhy(f) : `trigger ('${trigger}')`} about ${otherWhy} that changes where it goes ('${change}')${places.length > 0 ? `; destination ${quote(places)}` : ''}`,
+      );
+    }
+
+    const chained = otherActions(rules, 'chained_actions', body, own);
+    const calls = otherTool !== null ? match(rules, 'call_verbs', body) : null;
+    if (!steering && trigger !== null && f.directive && (chained.length > 0 || calls !== null)) {
+      steering = true;
+      add(
+        'action_chain',
+        `${directiveWhy(f)}: on ('${trigger}') also ${chained.length > 0 ? quote(chained) : `${calls} ${otherWhy}`}`,
+      );
+    }
+
+    const disparaged = match(rules, 'disparagements', body);
+    const ahead = match(rules, 'precedence', body);
+    const precedence =
+      ahead !== null && !nameTokens(ahead).some((w) => context.server.words.has(w)) ? ahead : null;
+    if (f.directive && ((otherTool !== null && disparaged !== null) || precedence !== null)) {
+      add(
+        'tool_preference',
+        precedence !== null
+          ? `${directiveWhy(f)} to run ahead of other tools ('${precedence}')`
+          : `${directiveWhy(f)} running down ${otherWhy} ('${disparaged}')`,
+      );
+    }
+
+    const sends = routing ?? match(rules, 'additions', body) ?? supply ?? trigger;
+    if (!steering && places.length > 0 && f.directive && sends !== null) {
+      add(
+        'embedded_destination',
+        `${directiveWhy(f)} sends to a fixed destination ${quote(places)} ('${sends}')`,
+      );
+    }
+  }
+  return out;
+}
+
+// "silently truncated" describes what the tool does; "silently add" is an order to hide an action.
+const PASSIVE_AFTER = /^\s+\w+ed\b/i;
+function concealmentInActiveVoice(rules: DetectorRules, text: string): string | null {
+  for (const m of matches(rules, 'concealments', text)) {
+    if (!PASSIVE_AFTER.test(text.slice(m.index + m[0].length))) return m[0];
+  }
+  return null;
+}
+
+/** A routing parameter (bcc, payee_account, webhook_url …) whose default is a concrete destination. */
+export function defaultDestination(parameter: string, value: string, rules: DetectorRules): string | null {
+  if (!ROUTING_PARAMETER.test(parameter)) return null;
+  return destinations(rules, ` ${value}`)[0] ?? null;
+}
