@@ -55,6 +55,9 @@ const GENERIC_NAME_WORDS = new Set(
     ' ',
   ),
 );
+const MARKUP = /<\/?[^<>]{1,40}>|\[\/?[A-Za-z_ ]{1,30}\]/g;
+// "Do not include any API keys": a supply verb under negation asks for nothing.
+const NEGATED_BEFORE = /\b(not|\w+n't|never|avoid|without|no)\s+(\w+\s+)?$/i;
 const CREDENTIAL_PARAMETER = /key|token|secret|passw|auth|credential|cookie|otp/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
@@ -88,6 +91,8 @@ function compiled(rules: DetectorRules): Compiled {
     concealOrder: [
       new RegExp(`${src('negations')}${gap}${src('communications')}${gap}${src('users')}`, 'i'),
       new RegExp(`${src('users')}${gap}${src('negations')}${gap}${src('communications')}`, 'i'),
+      // "nobody needs to be informed": the user and the negation in one word.
+      new RegExp(`\\b(?:nobody|no one|no-one)\\b${gap}${src('communications')}`, 'i'),
     ],
     negatedTelling: new RegExp(
       `(?:^|[,;:]\\s*|\\band\\s+)(?:do not|don.t|never|no need to|there.s no need to)\\s+(?:${lexiconSources(rules, 'communications')})\\s+(?:it|this|that|these|them|anything)\\b`,
@@ -148,6 +153,14 @@ function matches(rules: DetectorRules, name: SentenceLexicon, text: string): Reg
   return out;
 }
 
+/** The first match not under a negation just before it. */
+function affirmed(rules: DetectorRules, name: SentenceLexicon, text: string): string | null {
+  for (const m of matches(rules, name, text)) {
+    if (!NEGATED_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index))) return m[0];
+  }
+  return null;
+}
+
 /** A quoted span in a sentence that talks about phrases (a scanner, a phishing analyser) is mentioned, not used. */
 function withoutMentions(rules: DetectorRules, text: string): string {
   if (!text.match(QUOTED) || match(rules, 'mention_markers', text) === null) return text;
@@ -155,7 +168,9 @@ function withoutMentions(rules: DetectorRules, text: string): string {
 }
 
 /** Whether a sentence speaks to the model or gives an order, and the words that show it. */
-export function sentenceFeatures(text: string, rules: DetectorRules): SentenceFeatures {
+export function sentenceFeatures(sentence: string, rules: DetectorRules): SentenceFeatures {
+  // Markup around an order (<IMPORTANT>Read …) does not change what the order is.
+  const text = sentence.replace(MARKUP, ' ');
   const addressed = match(rules, 'addressees', text);
   const obligation = match(rules, 'obligations', text);
   let imperative: string | null = null;
@@ -268,7 +283,7 @@ export function findSentenceFunctions(
       add('concealment', `${directiveWhy(f)} with concealment ('${concealWord}')`);
     }
 
-    const supply = match(rules, 'supply_verbs', body);
+    const supply = affirmed(rules, 'supply_verbs', body);
     const conversation = match(rules, 'conversation_objects', body);
     const secret = match(rules, 'secret_objects', body);
     const source = secret !== null ? match(rules, 'secret_sources', body) : null;
@@ -330,7 +345,7 @@ export function findSentenceFunctions(
       );
     }
 
-    const sends = routing ?? match(rules, 'additions', body) ?? supply ?? trigger;
+    const sends = routing ?? trigger ?? match(rules, 'chained_actions', body);
     if (!steering && places.length > 0 && f.directive && sends !== null) {
       add(
         'embedded_destination',
@@ -341,11 +356,15 @@ export function findSentenceFunctions(
   return out;
 }
 
-// "silently truncated" describes what the tool does; "silently add" is an order to hide an action.
+// "values are silently truncated", "guessing will silently return wrong data" describe what happens;
+// "silently add" and "quietly put … on the list" are orders to hide an action.
 const PASSIVE_AFTER = /^\s+\w+ed\b/i;
+const PREDICTION_BEFORE = /\b(will|would|may|might|can|could|is|are|be|was|were|gets?|otherwise)\s+$/i;
 function concealmentInActiveVoice(rules: DetectorRules, text: string): string | null {
   for (const m of matches(rules, 'concealments', text)) {
-    if (!PASSIVE_AFTER.test(text.slice(m.index + m[0].length))) return m[0];
+    const before = text.slice(Math.max(0, m.index - 20), m.index);
+    if (!PASSIVE_AFTER.test(text.slice(m.index + m[0].length)) && !PREDICTION_BEFORE.test(before))
+      return m[0];
   }
   return null;
 }
