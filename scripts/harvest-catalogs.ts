@@ -69,6 +69,16 @@ const SERVERS: ServerSpec[] = [
     env: { AWS_ACCESS_KEY_ID: DUMMY, AWS_SECRET_ACCESS_KEY: DUMMY, AWS_REGION: 'us-east-1' },
   },
   { pkg: 'mcp-obsidian', args: [tmpdir()] },
+  { pkg: '@azure-devops/mcp', args: ['example'] },
+  { pkg: '@pandacss/mcp' },
+  { pkg: 'nx-mcp' },
+  { pkg: 'next-devtools-mcp' },
+  { pkg: '@eslint/mcp' },
+  { pkg: '@mastra/mcp-docs-server' },
+  { pkg: '@winor30/mcp-server-datadog', env: { DATADOG_API_KEY: DUMMY, DATADOG_APP_KEY: DUMMY } },
+  { pkg: 'n8n-mcp' },
+  { pkg: '@dynatrace-oss/dynatrace-mcp-server', env: { DT_ENVIRONMENT: 'https://example.invalid' } },
+  { pkg: '@bytebase/dbhub', args: ['--dsn', 'postgres://u:p@127.0.0.1:1/db'] },
 ];
 
 function excluded(): Set<string> {

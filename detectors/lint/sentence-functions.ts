@@ -47,8 +47,10 @@ const QUOTED = /"[^"\n]{3,120}"|“[^”\n]{3,120}”|'[^'\n]{3,120}'(?!\w)|`[^`
 // A leading clause that sets a condition or time ("When you send mail, …"): the order follows it.
 const LEADING_CLAUSE =
   /^\W*(?:when|whenever|if|once|after|before|prior to|each|every|any|for|while|until|as soon as|during|then|also|and|so|now|next|finally|please)\b[^,;:]{0,120}[,;:]\s*/i;
-// The first word, when a sentence goes on after it (not a `name (type): …` parameter list entry).
-const FIRST_WORD = /^[^A-Za-z]*([A-Za-z]+(?:\s+on)?)(?=\s+[^(\s])/;
+// The first word, when a sentence goes on after it: not a `name (type): …` parameter list entry,
+// nor a noun phrase ("List of reviewers").
+const CLAUSE_BREAK = /[,;:—–]\s+|\s+-\s+|\s+and then\s+/;
+const FIRST_WORD = /^[^A-Za-z]*([A-Za-z]+(?:\s+on)?)(?=\s+(?!of\b)[^(\s])/;
 // Words of tool names that name no product or server: they never make a mention "our own".
 const GENERIC_NAME_WORDS = new Set(
   'get list create update delete remove search read write add set run fetch find new tool tools api data query info by to for of and in on with all any other id item items'.split(
@@ -58,6 +60,7 @@ const GENERIC_NAME_WORDS = new Set(
 const MARKUP = /<\/?[^<>]{1,40}>|\[\/?[A-Za-z_ ]{1,30}\]/g;
 // "Do not include any API keys": a supply verb under negation asks for nothing.
 const NEGATED_BEFORE = /\b(not|\w+n't|never|avoid|without|no)\s+(\w+\s+)?$/i;
+const PROSE = /\S+\s+\S+\s+\S+/;
 const CREDENTIAL_PARAMETER = /key|token|secret|passw|auth|credential|cookie|otp/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
@@ -79,6 +82,8 @@ function compiled(rules: DetectorRules): Compiled {
   let c = compiledFor.get(rules);
   if (c !== undefined) return c;
   const src = (name: SentenceLexicon) => `(?<![\\w@.+-])(?:${lexiconSources(rules, name)})(?![\\w@-])`;
+  // The negation must govern the verb of telling (close by); the user may come a little later.
+  const near = '[^.;!?,\\n]{0,25}?';
   const gap = '[^.;!?\\n]{0,60}?';
   c = {
     global: new Map(),
@@ -89,8 +94,8 @@ function compiled(rules: DetectorRules): Compiled {
       ]),
     ),
     concealOrder: [
-      new RegExp(`${src('negations')}${gap}${src('communications')}${gap}${src('users')}`, 'i'),
-      new RegExp(`${src('users')}${gap}${src('negations')}${gap}${src('communications')}`, 'i'),
+      new RegExp(`${src('negations')}${near}${src('communications')}${gap}${src('users')}`, 'i'),
+      new RegExp(`${src('users')}${gap}${src('negations')}${near}${src('communications')}`, 'i'),
       // "nobody needs to be informed": the user and the negation in one word.
       new RegExp(`\\b(?:nobody|no one|no-one)\\b${gap}${src('communications')}`, 'i'),
     ],
@@ -174,10 +179,13 @@ export function sentenceFeatures(sentence: string, rules: DetectorRules): Senten
   const addressed = match(rules, 'addressees', text);
   const obligation = match(rules, 'obligations', text);
   let imperative: string | null = null;
-  for (const part of [text, text.replace(LEADING_CLAUSE, '')]) {
+  // An order may open the sentence, follow a leading condition, or open a later clause.
+  const clauses = text.split(CLAUSE_BREAK);
+  for (const part of [text, text.replace(LEADING_CLAUSE, ''), ...clauses.slice(1)]) {
     const first = FIRST_WORD.exec(part)?.[1];
     if (first !== undefined && rules.compiled.sentence.imperatives.test(first) && !/s$/i.test(first)) {
       imperative = first;
+      break;
     }
   }
   return { addressed, obligation, imperative, directive: !!(addressed ?? obligation ?? imperative) };
@@ -294,7 +302,13 @@ export function findSentenceFunctions(
         'context_harvest',
         `asks for ${supply !== null ? `('${supply}') ` : ''}the conversation ('${conversation}')`,
       );
-    } else if (asks && secret !== null && source !== null && !ownCredential) {
+    } else if (
+      (asks || (inParameter && PROSE.test(body))) &&
+      secret !== null &&
+      source !== null &&
+      !ownCredential
+    ) {
+      // A parameter described (in prose) as a secret from somewhere asks the model for that secret.
       add(
         'context_harvest',
         `asks for secrets ('${secret}', '${source}')${supply !== null ? ` ('${supply}')` : ''}`,
