@@ -60,6 +60,11 @@ const GENERIC_NAME_WORDS = new Set(
 const MARKUP = /<\/?[^<>]{1,40}>|\[\/?[A-Za-z_ ]{1,30}\]/g;
 // "Do not include any API keys": a supply verb under negation asks for nothing.
 const NEGATED_BEFORE = /\b(not|\w+n't|never|avoid|without|no)\s+(\w+\s+)?$/i;
+const TOOL_BEHAVIOUR_BEFORE =
+  /\b(it|this (tool|function|one)|the (tool|function|server|system|call))\s+(will|would|does|did|can|may)\s*(not|never|n.t)\b/i;
+// "the user doesn't know X" states a fact; "the user needn't / mustn't / is not to know" keeps them out.
+const KEPT_OUT =
+  /\b(must|should|shall|need|needs|needn.t|has|have|is to|are to|ought|won.t|will|may|mustn.t|shouldn.t|be|made)\b/i;
 const PROSE = /\S+\s+\S+\s+\S+/;
 const CREDENTIAL_PARAMETER = /key|token|secret|passw|auth|credential|cookie|otp/i;
 const ROUTING_PARAMETER =
@@ -282,7 +287,15 @@ export function findSentenceFunctions(
     const add = (rule: SentenceRule, why: string) =>
       out.push({ rule, start: sentence.start, end: sentence.end, why });
 
-    const concealed = c.concealOrder.map((re) => re.exec(body)?.[0]).find((m) => m !== undefined);
+    // "it will not notify them" says what the tool does, not what the model should keep back.
+    const concealed = c.concealOrder
+      .map((re) => re.exec(body))
+      .find(
+        (m, order) =>
+          m !== null &&
+          !TOOL_BEHAVIOUR_BEFORE.test(body.slice(Math.max(0, m.index - 30), m.index + 12)) &&
+          (order !== 1 || KEPT_OUT.test(m[0])),
+      )?.[0];
     const negated = c.negatedTelling.exec(body)?.[0];
     const concealWord = concealmentInActiveVoice(rules, body);
     if (concealed !== undefined || negated !== undefined) {
@@ -296,14 +309,16 @@ export function findSentenceFunctions(
     const secret = match(rules, 'secret_objects', body);
     const source = secret !== null ? match(rules, 'secret_sources', body) : null;
     const ownCredential = context.parameter !== undefined && CREDENTIAL_PARAMETER.test(context.parameter);
-    const asks = supply !== null || (inParameter && f.directive);
+    // "Do not include any API keys" forbids what it names.
+    const forbids = supply === null && match(rules, 'supply_verbs', body) !== null;
+    const asks = !forbids && (supply !== null || (inParameter && f.directive));
     if (asks && conversation !== null) {
       add(
         'context_harvest',
         `asks for ${supply !== null ? `('${supply}') ` : ''}the conversation ('${conversation}')`,
       );
     } else if (
-      (asks || (inParameter && PROSE.test(body))) &&
+      (asks || (!forbids && inParameter && PROSE.test(body))) &&
       secret !== null &&
       source !== null &&
       !ownCredential
