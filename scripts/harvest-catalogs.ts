@@ -79,6 +79,25 @@ const SERVERS: ServerSpec[] = [
   { pkg: 'n8n-mcp' },
   { pkg: '@dynatrace-oss/dynatrace-mcp-server', env: { DT_ENVIRONMENT: 'https://example.invalid' } },
   { pkg: '@bytebase/dbhub', args: ['--dsn', 'postgres://u:p@127.0.0.1:1/db'] },
+  { pkg: '@shortcut/mcp', env: { SHORTCUT_API_TOKEN: DUMMY } },
+  { pkg: '@drawio/mcp' },
+  { pkg: '@currents/mcp', env: { CURRENTS_API_KEY: DUMMY } },
+  { pkg: '@softeria/ms-365-mcp-server' },
+  { pkg: '@a-bonus/google-docs-mcp' },
+  { pkg: '@mondaydotcomorg/monday-api-mcp', args: ['-t', DUMMY] },
+  {
+    pkg: 'argocd-mcp',
+    args: ['stdio'],
+    env: { ARGOCD_BASE_URL: 'https://example.invalid', ARGOCD_API_TOKEN: DUMMY },
+  },
+  { pkg: '@openbnb/mcp-server-airbnb', args: ['--ignore-robots-txt'] },
+  { pkg: '@roychri/mcp-server-asana', env: { ASANA_ACCESS_TOKEN: DUMMY } },
+  { pkg: 'slack-mcp-server', env: { SLACK_MCP_XOXP_TOKEN: DUMMY } },
+  { pkg: '@postman/postman-mcp-server', env: { POSTMAN_API_KEY: DUMMY } },
+  { pkg: 'fetcher-mcp' },
+  { pkg: '@mui/mcp' },
+  { pkg: '@brightdata/mcp', env: { API_TOKEN: DUMMY } },
+  { pkg: '@instantdb/mcp', args: ['--token', DUMMY] },
 ];
 
 function excluded(): Set<string> {

@@ -56,6 +56,7 @@ export const SENTENCE_LEXICONS = [
   'call_verbs',
   'chained_actions',
   'disparagements',
+  'superiority',
   'precedence',
   'negations',
   'communications',

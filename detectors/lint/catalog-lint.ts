@@ -34,6 +34,9 @@ export interface LintFinding {
 // Reading or handing over a file: what turns the mention of a credential path into a grab.
 const TAKE_VERB =
   /\b(read|reads|open|cat|load|fetch|access|grab|collect|include|pass|passes|send|attach|append|hand|copy|provide|supply|upload|put|paste|use (it|its|the) content)\b/i;
+// `[IMPORTANT]`, `[Note]`: one bracket pair around an emphasis word, as documentation uses to head a remark.
+// Emphasis labels only: a bracketed role or authority ([SYSTEM], [ADMIN]) impersonates a message role.
+const BRACKET_LABEL = /^\[\s*(important|note|notice|critical|priority|mandatory|tip|warning|info)\s*\]$/i;
 /** Fields whose text is prose about the tool; anything else (defaults, enums, names) is a value. */
 const PROSE_FIELD = /(^|\.)(description|title|markdownDescription)$|^instructions$/;
 
@@ -109,6 +112,9 @@ class FindingSink {
       if (features.addressed !== null || (features.directive && takes !== null)) return null;
       return 'the path is named by a sentence about what the tool itself does, not an order to read or hand it over';
     }
+    if (hit.shape === 'pseudo_tag' && BRACKET_LABEL.test(text.slice(hit.start, hit.end))) {
+      return 'a bracketed label heading the text, not a fake role or a hidden block';
+    }
     if (hit.shape === 'pseudo_tag' || hit.shape === 'hidden_comment') {
       const markup = this.rules.compiled.sentence.markup_words.exec(sentence.text);
       const inner = sentenceFeatures(
@@ -134,6 +140,14 @@ class FindingSink {
   }
 }
 
+/** Whether a parameter can carry free text out: a flag, number or closed enum cannot. */
+function carriesText(schema: Json | undefined): boolean {
+  if (!isObject(schema)) return true;
+  if (Array.isArray(schema.enum) || schema.const !== undefined) return false;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return !types.every((t) => t === 'boolean' || t === 'number' || t === 'integer' || t === 'null');
+}
+
 function lintSchema(
   sink: FindingSink,
   rules: DetectorRules,
@@ -154,7 +168,11 @@ function lintSchema(
       for (const [name, sub] of Object.entries(value)) {
         const paramField = `${field}.${name}`;
         sink.text(`${paramField}(name)`, name.replace(/_/g, ' '));
-        if (key === 'properties' && rules.catalog_lint.exfil_param_names.includes(name.toLowerCase())) {
+        if (
+          key === 'properties' &&
+          rules.catalog_lint.exfil_param_names.includes(name.toLowerCase()) &&
+          carriesText(sub)
+        ) {
           sink.add(`${paramField}(name)`, 'exfil_param', `parameter '${name}' is a side channel name`);
         }
         lintSchema(sink, rules, paramField, sub, depth + 1, key === 'properties' ? name : parameter);
@@ -177,6 +195,9 @@ function lintSchema(
     } else if (key === 'required') {
       if (Array.isArray(value))
         value.forEach((item) => typeof item === 'string' && sink.text(field, item.replace(/_/g, ' ')));
+    } else if (key === '$ref' || key === '$schema' || key === '$id') {
+      // A JSON pointer or schema URI: an address inside the schema, not text for the model.
+      continue;
     } else if (known.has(key)) {
       if (key === 'default' && parameter !== undefined && typeof value === 'string') {
         const destination = defaultDestination(parameter, value, rules);
@@ -261,12 +282,20 @@ export function lintCatalog(
       (name) => name !== candidate && lookalike(name, candidate, rules, false) === 'affix',
     );
     if (original !== undefined) {
+      // A twin that claims to be the better choice lures the model; an honest variant says how it differs.
+      const tool = tools[names.indexOf(candidate)];
+      const description = isObject(tool) && typeof tool.description === 'string' ? tool.description : '';
+      const claim = rules.compiled.sentence.superiority.exec(description)?.[0];
       findings.push({
         tool: candidate,
         field: 'name',
         rule: 'lookalike_name',
-        severity: rules.catalog_lint.severity.lookalike_name,
+        severity: claim === undefined ? 'low' : rules.catalog_lint.severity.lookalike_name,
         excerpt: `'${candidate}' imitates '${original}' in the same catalog`,
+        why:
+          claim === undefined
+            ? 'a variant that does not claim to be the better choice'
+            : `its description claims to be the better choice ('${claim}')`,
       });
     }
   }

@@ -99,7 +99,10 @@ function compiled(rules: DetectorRules): Compiled {
       ]),
     ),
     concealOrder: [
-      new RegExp(`${src('negations')}${near}${src('communications')}${gap}${src('users')}`, 'i'),
+      new RegExp(
+        `${src('negations')}${near}(?<verb>${src('communications')})(?<between>${gap})${src('users')}`,
+        'i',
+      ),
       new RegExp(`${src('users')}${gap}${src('negations')}${near}${src('communications')}`, 'i'),
       // "nobody needs to be informed": the user and the negation in one word.
       new RegExp(`\\b(?:nobody|no one|no-one)\\b${gap}${src('communications')}`, 'i'),
@@ -161,6 +164,15 @@ function matches(rules: DetectorRules, name: SentenceLexicon, text: string): Reg
   }
   re.lastIndex = 0;
   return out;
+}
+
+// Verbs whose object is the one told ("tell the user"); with others the user must be the audience
+// ("mention it to the user"), not the thing handled ("do not use @ to mention users").
+const AUDIENCE_VERB =
+  /^(tell|inform|notify|alert|let|told|informed|remind|reminded|reminding|bother|worry|made aware|aware)$/i;
+const TO_THE_AUDIENCE = /\b(to|with|from)\s+(the\s+|any\s+|your\s+)?$/i;
+function toldTheUser(verb: string, between: string): boolean {
+  return AUDIENCE_VERB.test(verb.trim()) || TO_THE_AUDIENCE.test(between);
 }
 
 /** The first match not under a negation just before it. */
@@ -294,7 +306,8 @@ export function findSentenceFunctions(
         (m, order) =>
           m !== null &&
           !TOOL_BEHAVIOUR_BEFORE.test(body.slice(Math.max(0, m.index - 30), m.index + 12)) &&
-          (order !== 1 || KEPT_OUT.test(m[0])),
+          (order !== 1 || KEPT_OUT.test(m[0])) &&
+          (order !== 0 || toldTheUser(m.groups?.verb ?? '', m.groups?.between ?? '')),
       )?.[0];
     const negated = c.negatedTelling.exec(body)?.[0];
     const concealWord = concealmentInActiveVoice(rules, body);
@@ -335,7 +348,8 @@ export function findSentenceFunctions(
     if (namesOwnTool(body, context.server) && places.length === 0) continue;
     const actions = otherActions(rules, 'actions', body, own);
     const otherTool = otherToolMention(rules, body, context);
-    const routing = match(rules, 'routings', body) ?? match(rules, 'user_overrides', body);
+    const override = match(rules, 'user_overrides', body);
+    const routing = match(rules, 'routings', body) ?? override;
     const addition = places.length > 0 ? match(rules, 'additions', body) : null;
     const trigger = match(rules, 'triggers', body);
     const steersOther = actions.length > 0 || otherTool !== null;
@@ -343,11 +357,19 @@ export function findSentenceFunctions(
       otherTool !== null ? `another tool ('${otherTool}')` : `another tool's action (${quote(actions)})`;
     let steering = false;
     const change = routing ?? addition;
-    if (steersOther && change !== null && (f.directive || trigger !== null)) {
+    // A routing word alone is ambiguous ("route wires around boxes", "share recipient"): the change must
+    // name where things go, override the user's choice, or apply to every such action.
+    const concrete = places.length > 0 || override !== null || trigger !== null;
+    if (
+      steersOther &&
+      change !== null &&
+      concrete &&
+      (f.directive || trigger !== null || override !== null)
+    ) {
       steering = true;
       add(
         'cross_tool_directive',
-        `${f.directive ? directiveWhy(f) : `trigger ('${trigger}')`} about ${otherWhy} that changes where it goes ('${change}')${places.length > 0 ? `; destination ${quote(places)}` : ''}`,
+        `${f.directive ? directiveWhy(f) : trigger !== null ? `trigger ('${trigger}')` : `override ('${override}')`} about ${otherWhy} that changes where it goes ('${change}')${places.length > 0 ? `; destination ${quote(places)}` : ''}`,
       );
     }
 
@@ -388,12 +410,16 @@ export function findSentenceFunctions(
 // "values are silently truncated", "guessing will silently return wrong data" describe what happens;
 // "silently add" and "quietly put … on the list" are orders to hide an action.
 const PASSIVE_AFTER = /^\s+\w+ed\b/i;
+// "set notify=false to accept silently": a mode of the tool's own action that an option selects.
+const OPTION_BEFORE = /\bto\s+\w+\s+$/i;
 const PREDICTION_BEFORE = /\b(will|would|may|might|can|could|is|are|be|was|were|gets?|otherwise)\s+$/i;
 function concealmentInActiveVoice(rules: DetectorRules, text: string): string | null {
   for (const m of matches(rules, 'concealments', text)) {
     const before = text.slice(Math.max(0, m.index - 20), m.index);
-    if (!PASSIVE_AFTER.test(text.slice(m.index + m[0].length)) && !PREDICTION_BEFORE.test(before))
+    const after = text.slice(m.index + m[0].length);
+    if (!PASSIVE_AFTER.test(after) && !PREDICTION_BEFORE.test(before) && !OPTION_BEFORE.test(before)) {
       return m[0];
+    }
   }
   return null;
 }
