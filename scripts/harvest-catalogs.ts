@@ -98,6 +98,15 @@ const SERVERS: ServerSpec[] = [
   { pkg: '@mui/mcp' },
   { pkg: '@brightdata/mcp', env: { API_TOKEN: DUMMY } },
   { pkg: '@instantdb/mcp', args: ['--token', DUMMY] },
+  { pkg: '@apify/actors-mcp-server', env: { APIFY_TOKEN: DUMMY } },
+  { pkg: '@mobilenext/mobile-mcp' },
+  { pkg: '@browsermcp/mcp' },
+  { pkg: '@z_ai/mcp-server', env: { Z_AI_API_KEY: DUMMY } },
+  { pkg: '@amap/amap-maps-mcp-server', env: { AMAP_MAPS_API_KEY: DUMMY } },
+  { pkg: '@google-cloud/gcloud-mcp' },
+  { pkg: '@google-cloud/cloud-run-mcp' },
+  { pkg: 'backlog-mcp-server', env: { BACKLOG_DOMAIN: 'example.backlog.com', BACKLOG_API_KEY: DUMMY } },
+  { pkg: '@larksuiteoapi/lark-mcp', args: ['mcp', '-a', 'cli_dummy', '-s', DUMMY] },
 ];
 
 function excluded(): Set<string> {

@@ -40,9 +40,10 @@ export interface SentenceFeatures {
   directive: boolean;
 }
 
-// A sentence ends at . ! ? followed by a space and a capital, quote, tag or digit; at a line break;
-// or at a closing tag. Abbreviations (e.g., i.e.) are followed by lower case and do not split.
-const SENTENCE_END = /[.!?]+(?=\s+[^a-z\s])|\n+|<\/[^>]{1,40}>/g;
+// A sentence ends at . ! ? followed by a space and anything but lower case, or directly by a
+// capitalised word or bold markup (docs converted without spaces); at a line break; or at a closing
+// tag. Abbreviations (e.g., i.e.) are followed by lower case and do not split.
+const SENTENCE_END = /[.!?]+(?=\s+[^a-z\s]|\*\*|[A-Z][a-z])|\n+|<\/[^>]{1,40}>/g;
 const QUOTED = /"[^"\n]{3,120}"|“[^”\n]{3,120}”|'[^'\n]{3,120}'(?!\w)|`[^`\n]{3,120}`/g;
 // A leading clause that sets a condition or time ("When you send mail, …"): the order follows it.
 const LEADING_CLAUSE =
@@ -267,10 +268,20 @@ function otherToolMention(rules: DetectorRules, text: string, context: SentenceC
   return null;
 }
 
+/** Inside a `{ … }` sample (a request body shown as an example), not an address to send to. */
+function insideBraces(text: string, index: number): boolean {
+  const open = text.lastIndexOf('{', index);
+  return open >= 0 && !text.slice(open, index).includes('}') && text.indexOf('}', index) >= 0;
+}
+
 /** Destinations in a sentence that are not given as an example of a format. */
 function destinations(rules: DetectorRules, text: string): string[] {
   return matches(rules, 'destinations', text)
-    .filter((m) => match(rules, 'example_markers', text.slice(Math.max(0, m.index - 40), m.index)) === null)
+    .filter(
+      (m) =>
+        match(rules, 'example_markers', text.slice(Math.max(0, m.index - 40), m.index)) === null &&
+        !insideBraces(text, m.index),
+    )
     .map((m) => m[0].trim());
 }
 
@@ -360,16 +371,13 @@ export function findSentenceFunctions(
     // A routing word alone is ambiguous ("route wires around boxes", "share recipient"): the change must
     // name where things go, override the user's choice, or apply to every such action.
     const concrete = places.length > 0 || override !== null || trigger !== null;
-    if (
-      steersOther &&
-      change !== null &&
-      concrete &&
-      (f.directive || trigger !== null || override !== null)
-    ) {
+    // A concrete destination in a sentence about another tool's action steers it, order or not.
+    const said = f.directive || trigger !== null || override !== null || places.length > 0;
+    if (steersOther && change !== null && concrete && said) {
       steering = true;
       add(
         'cross_tool_directive',
-        `${f.directive ? directiveWhy(f) : trigger !== null ? `trigger ('${trigger}')` : `override ('${override}')`} about ${otherWhy} that changes where it goes ('${change}')${places.length > 0 ? `; destination ${quote(places)}` : ''}`,
+        `${f.directive ? directiveWhy(f) : trigger !== null ? `trigger ('${trigger}')` : override !== null ? `override ('${override}')` : 'statement'} about ${otherWhy} that changes where it goes ('${change}')${places.length > 0 ? `; destination ${quote(places)}` : ''}`,
       );
     }
 

@@ -61,7 +61,19 @@ function isLegitimateInvisible(text: string, start: number, end: number): boolea
     return prev > '\u007f' && next > '\u007f' && JOINED_LETTER.test(prev) && JOINED_LETTER.test(next);
   }
   if (ch === 0x200e || ch === 0x200f) return RIGHT_TO_LEFT.test(before + after);
-  return false;
+  return zeroWidthBesideSpace(text, start);
+}
+
+// A few zero-width spaces beside a space (docs pasted from a web page) hide nothing; a run that
+// encodes data, or one inside a word that splits a keyword, does.
+const ZERO_WIDTH = /[\u200b-\u200d\u2060]/;
+function zeroWidthBesideSpace(text: string, start: number): boolean {
+  let from = start;
+  let to = start;
+  while (from > 0 && ZERO_WIDTH.test(text[from - 1] ?? '')) from--;
+  while (to < text.length && ZERO_WIDTH.test(text[to] ?? '')) to++;
+  if (to - from > 3 || to === from) return false;
+  return /\s/.test(text[from - 1] ?? '') || /\s/.test(text[to] ?? '');
 }
 
 function findInvisible(text: string, out: ShapeHit[]): void {
