@@ -107,6 +107,14 @@ const SERVERS: ServerSpec[] = [
   { pkg: '@google-cloud/cloud-run-mcp' },
   { pkg: 'backlog-mcp-server', env: { BACKLOG_DOMAIN: 'example.backlog.com', BACKLOG_API_KEY: DUMMY } },
   { pkg: '@larksuiteoapi/lark-mcp', args: ['mcp', '-a', 'cli_dummy', '-s', DUMMY] },
+  { pkg: '@google-cloud/observability-mcp' },
+  { pkg: '@piotr-agier/google-drive-mcp' },
+  { pkg: '@forestadmin/mcp-server' },
+  { pkg: '@ivotoby/openapi-mcp-server', env: { API_BASE_URL: 'https://example.invalid', OPENAPI_SPEC_PATH: 'https://example.invalid/openapi.json' } },
+  { pkg: '@kimuson/modular-mcp' },
+  { pkg: 'xcodebuildmcp' },
+  { pkg: '@morphllm/morphmcp', env: { MORPH_API_KEY: DUMMY } },
+  { pkg: '@storybook/mcp' },
 ];
 
 function excluded(): Set<string> {
