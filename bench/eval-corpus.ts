@@ -1,68 +1,223 @@
 /**
- * Evaluates catalog lint against the published external corpus (a development set, never copied
- * into the repo): recall per technique on the attack catalogs, findings on the benign ones.
- * Usage: node --import tsx bench/eval-corpus.ts [--verbose]   (MCPTAP_EVAL_CORPUS overrides the path)
+ * The evaluation of catalog analysis: every catalog corpus — the published external one (read in
+ * place, never copied into the repo), our own (`test/corpus/catalogs`) and the captured catalogs of
+ * real servers (`test/corpus/real-servers`) — linted with the shipped rules; recall on attack
+ * catalogs and false positives on benign ones at medium or above, per corpus and threat class, the
+ * `tune` and `holdout` split of `eval-split.ts` apart, and the time per text.
+ *
+ * Usage: node --import tsx bench/eval-corpus.ts [--verbose]
+ *   --verbose lists what each TUNE case raised (holdout cases are counted, never shown).
+ *   MCPTAP_EVAL_CORPUS overrides the published corpus path.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAtLeast } from '../model/index.js';
 import { defaultRules, lintCatalog, toolsOf, type LintFinding } from '../detectors/index.js';
+import { evalSplit, type EvalSplit } from './eval-split.js';
 
-const root =
-  process.env.MCPTAP_EVAL_CORPUS ??
-  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'corpora', 'published', 'catalogs');
-const verbose = process.argv.includes('--verbose');
-const labels = JSON.parse(readFileSync(join(root, 'labels.json'), 'utf8')) as Record<
-  string,
-  { technique: string; tool?: string | null }
->;
-const rules = defaultRules();
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const perTechnique = new Map<string, { total: number; hit: number; missed: string[] }>();
-let benignFiles = 0;
-let benignTools = 0;
-const benignFindings: Array<{ file: string; finding: LintFinding }> = [];
+export interface CatalogCase {
+  corpus: string;
+  /** Path relative to the corpus root, as the split hashes it. */
+  path: string;
+  split: EvalSplit;
+  attack: boolean;
+  /** Threat class of an attack, `benign` otherwise. */
+  technique: string;
+  tools: unknown[];
+  instructions: string;
+}
 
-for (const kind of ['attack', 'benign'] as const) {
-  for (const file of readdirSync(join(root, kind))
-    .filter((f) => f.endsWith('.json'))
-    .sort()) {
-    const tools = toolsOf(JSON.parse(readFileSync(join(root, kind, file), 'utf8'))) ?? [];
-    const findings = lintCatalog(tools, rules).filter((f) => isAtLeast(f.severity, 'medium'));
-    if (kind === 'benign') {
-      benignFiles++;
-      benignTools += tools.length;
-      for (const finding of findings) benignFindings.push({ file, finding });
-      continue;
+/** A printable table; the session evaluation returns the same shape so one command can join both. */
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: string[][];
+  notes: string[];
+}
+
+interface Labels {
+  [path: string]: { technique?: string };
+}
+
+function readJson(path: string): unknown {
+  return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+}
+
+function instructionsOf(value: unknown): string {
+  return typeof value === 'object' && value !== null && 'instructions' in value
+    ? String((value as { instructions: unknown }).instructions ?? '')
+    : '';
+}
+
+/** A labelled corpus laid out as `attack/*.json`, `benign/*.json` and `labels.json`. */
+function labelledCorpus(corpus: string, root: string): CatalogCase[] {
+  if (!existsSync(join(root, 'labels.json'))) return [];
+  const labels = readJson(join(root, 'labels.json')) as Labels;
+  const cases: CatalogCase[] = [];
+  for (const kind of ['attack', 'benign'] as const) {
+    for (const file of readdirSync(join(root, kind))
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
+      const path = `${kind}/${file}`;
+      const value = readJson(join(root, path));
+      cases.push({
+        corpus,
+        path,
+        split: evalSplit(path),
+        attack: kind === 'attack',
+        technique:
+          kind === 'attack' ? (labels[path]?.technique ?? labels[file]?.technique ?? 'unlabelled') : 'benign',
+        tools: toolsOf(value) ?? [],
+        instructions: instructionsOf(value),
+      });
     }
-    const technique = labels[file]?.technique ?? 'unlabelled';
-    const stat = perTechnique.get(technique) ?? { total: 0, hit: 0, missed: [] };
-    stat.total++;
-    if (findings.length > 0) stat.hit++;
-    else stat.missed.push(file);
-    perTechnique.set(technique, stat);
-    if (verbose)
-      console.log(`${file}: ${findings.map((f) => `${f.tool}.${f.field}:${f.rule}`).join(', ') || 'MISSED'}`);
   }
+  return cases;
 }
 
-let total = 0;
-let hit = 0;
-console.log('technique               recall');
-for (const [technique, stat] of [...perTechnique].sort()) {
-  total += stat.total;
-  hit += stat.hit;
-  console.log(
-    `${technique.padEnd(24)}${stat.hit}/${stat.total}${stat.missed.length ? `  missed: ${stat.missed.join(', ')}` : ''}`,
-  );
+/** Captured `tools/list` of real servers (`scripts/harvest-catalogs.ts`): benign by construction. */
+function realServerCorpus(root: string): CatalogCase[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const value = readJson(join(root, file));
+      return {
+        corpus: 'real-servers',
+        path: file,
+        split: evalSplit(file),
+        attack: false,
+        technique: 'benign',
+        tools: toolsOf(value) ?? [],
+        instructions: instructionsOf(value),
+      };
+    });
 }
-console.log(`${'all attacks'.padEnd(24)}${hit}/${total} (${((100 * hit) / total).toFixed(1)}%)`);
-console.log(
-  `benign: ${benignFiles} catalogs, ${benignTools} tools, ${benignFindings.length} findings ≥ medium (false positives)`,
-);
-for (const { file, finding } of benignFindings) {
-  console.log(
-    `  FP ${file} ${finding.tool}.${finding.field} ${finding.rule} ${finding.severity}: ${finding.excerpt}`,
+
+export function catalogCases(): CatalogCase[] {
+  const published =
+    process.env.MCPTAP_EVAL_CORPUS ?? join(repo, '..', 'shared', 'corpora', 'published', 'catalogs');
+  return [
+    ...labelledCorpus('published', published),
+    ...labelledCorpus('own', join(repo, 'test', 'corpus', 'catalogs')),
+    ...realServerCorpus(join(repo, 'test', 'corpus', 'real-servers')),
+  ];
+}
+
+function countTexts(value: unknown): number {
+  if (typeof value === 'string') return 1;
+  if (Array.isArray(value)) return value.reduce((n: number, item) => n + countTexts(item), 0);
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).reduce((n, [, item]) => n + countTexts(item), 0);
+  }
+  return 0;
+}
+
+interface Tally {
+  cases: number;
+  flagged: number;
+}
+
+const percent = (t: Tally) => (t.cases === 0 ? '-' : `${((100 * t.flagged) / t.cases).toFixed(0)} %`);
+const cell = (t: Tally | undefined) => (t === undefined ? '-' : `${t.flagged}/${t.cases} (${percent(t)})`);
+
+/**
+ * Lints every case and tabulates recall (attacks flagged) and false positives (benign catalogs
+ * flagged) at medium or above. `onCase` sees each TUNE case with its findings (never a holdout one).
+ */
+export async function evaluateCatalogs(
+  onCase?: (c: CatalogCase, findings: LintFinding[]) => void,
+): Promise<Table> {
+  const rules = defaultRules();
+  const cases = catalogCases();
+  const tallies = new Map<string, Tally>();
+  const bump = (key: string, flagged: boolean) => {
+    const t = tallies.get(key) ?? { cases: 0, flagged: 0 };
+    t.cases++;
+    if (flagged) t.flagged++;
+    tallies.set(key, t);
+  };
+  let texts = 0;
+  const started = process.hrtime.bigint();
+  for (const c of cases) {
+    const findings = lintCatalog(c.tools, rules, c.instructions).filter((f) =>
+      isAtLeast(f.severity, 'medium'),
+    );
+    texts += countTexts(c.tools) + (c.instructions === '' ? 0 : 1);
+    const flagged = findings.length > 0;
+    const kind = c.attack ? 'attack' : 'benign';
+    bump(`${c.corpus}|${kind}|${c.split}`, flagged);
+    bump(`all|${kind}|${c.split}`, flagged);
+    if (c.attack) bump(`${c.corpus}|${c.technique}|${c.split}`, flagged);
+    if (c.split === 'tune') onCase?.(c, findings);
+  }
+  const micros = Number(process.hrtime.bigint() - started) / 1000;
+  const corpora = [...new Set(cases.map((c) => c.corpus))];
+  const rows: string[][] = [];
+  for (const corpus of [...corpora, 'all']) {
+    for (const kind of ['attack', 'benign']) {
+      const tune = tallies.get(`${corpus}|${kind}|tune`);
+      const holdout = tallies.get(`${corpus}|${kind}|holdout`);
+      if (tune === undefined && holdout === undefined) continue;
+      rows.push([
+        corpus,
+        kind === 'attack' ? 'recall (attacks)' : 'false positives (benign)',
+        cell(tune),
+        cell(holdout),
+      ]);
+    }
+  }
+  for (const corpus of corpora) {
+    const techniques = [
+      ...new Set(cases.filter((c) => c.corpus === corpus && c.attack).map((c) => c.technique)),
+    ];
+    for (const technique of techniques.sort()) {
+      rows.push([
+        corpus,
+        `  recall: ${technique}`,
+        cell(tallies.get(`${corpus}|${technique}|tune`)),
+        cell(tallies.get(`${corpus}|${technique}|holdout`)),
+      ]);
+    }
+  }
+  return {
+    title: 'Catalog analysis (findings at medium or above)',
+    columns: ['corpus', 'measure', 'tune', 'holdout'],
+    rows,
+    notes: [
+      `${cases.length} catalogs, ${texts} texts, ${(micros / Math.max(texts, 1)).toFixed(1)} µs per text (whole lint, one pass, includes warm-up)`,
+    ],
+  };
+}
+
+export function formatTable(table: Table): string {
+  const widths = table.columns.map((column, i) =>
+    Math.max(column.length, ...table.rows.map((row) => (row[i] ?? '').length)),
   );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [table.title, line(table.columns), ...table.rows.map(line), ...table.notes].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const verbose = process.argv.includes('--verbose');
+  const table = await evaluateCatalogs(
+    verbose
+      ? (c, findings) => {
+          const wrong = c.attack ? findings.length === 0 : findings.length > 0;
+          const what = findings.map((f) => `${f.tool}.${f.field}:${f.rule}(${f.severity}) ${f.excerpt}`);
+          console.log(
+            `${wrong ? '✗' : '✓'} ${c.corpus}/${c.path} [${c.technique}] ${what.length > 0 ? `\n    ${what.join('\n    ')}` : '(nothing)'}`,
+          );
+        }
+      : undefined,
+  );
+  console.log(formatTable(table));
 }

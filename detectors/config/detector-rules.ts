@@ -39,9 +39,53 @@ export const TEXT_SHAPES = [
   'encoded_blob',
 ] as const;
 export type TextShape = (typeof TEXT_SHAPES)[number];
+/**
+ * Concept lexicons of sentence functions (`text_shapes.sentence_functions`): what a sentence does
+ * is judged from combinations of these, see `lint/sentence-functions.ts`.
+ */
+export const SENTENCE_LEXICONS = [
+  'addressees',
+  'obligations',
+  'imperatives',
+  'actions',
+  'other_tools',
+  'routings',
+  'additions',
+  'user_overrides',
+  'triggers',
+  'call_verbs',
+  'chained_actions',
+  'disparagements',
+  'superiority',
+  'precedence',
+  'negations',
+  'communications',
+  'users',
+  'concealments',
+  'supply_verbs',
+  'conversation_objects',
+  'secret_objects',
+  'secret_sources',
+  'destinations',
+  'example_markers',
+  'mention_markers',
+  'markup_words',
+] as const;
+export type SentenceLexicon = (typeof SENTENCE_LEXICONS)[number];
+/** What a sentence does that a catalog should not: findings of sentence-function analysis. */
+export const SENTENCE_RULES = [
+  'cross_tool_directive',
+  'action_chain',
+  'concealment',
+  'context_harvest',
+  'tool_preference',
+  'embedded_destination',
+] as const;
+export type SentenceRule = (typeof SENTENCE_RULES)[number];
 /** Catalog lint findings: every text shape, plus what only a tool definition can show. */
 export const LINT_RULES = [
   ...TEXT_SHAPES,
+  ...SENTENCE_RULES,
   'annotation_lie',
   'lookalike_name',
   'exfil_param',
@@ -61,6 +105,12 @@ export const DetectorRulesSchema = z
       tool_instructions: Regexes,
       sensitive_paths: Regexes,
       credential_words: Regexes,
+      sentence_functions: z.strictObject(
+        Object.fromEntries(SENTENCE_LEXICONS.map((name) => [name, Regexes])) as Record<
+          SentenceLexicon,
+          typeof Regexes
+        >,
+      ),
       encoded_blob_min_length: z.number().int().min(16),
     }),
     capabilities: z.strictObject({
@@ -80,6 +130,8 @@ export const DetectorRulesSchema = z
       min_alert_severity: Severity,
       exfil_param_names: Words,
       schema_keys: Words,
+      tool_keys: Words,
+      annotation_keys: Words,
       instructions_ignore: z.array(z.enum(LINT_RULES)),
     }),
     injected_result: z.strictObject({
@@ -184,6 +236,8 @@ export interface DetectorRules extends DetectorRulesFile {
     credentialWord: RegExp;
     execDescription: RegExp;
     personRequest: RegExp;
+    /** Each lexicon as one pattern of whole words (`\b(?:a|b)\b`, case-insensitive, not global). */
+    sentence: Record<SentenceLexicon, RegExp>;
     allow: AllowEntry[];
   };
   /** Where the rules came from (a path, or `defaults`). */
@@ -201,6 +255,12 @@ export class RulesError extends Error {
 function alternation(sources: readonly string[], flags = 'gi'): RegExp {
   // A pattern that never matches keeps an empty list valid.
   return new RegExp(sources.length === 0 ? '(?!)' : sources.map((s) => `(?:${s})`).join('|'), flags);
+}
+
+/** Alternatives matched as whole words; an alternative that starts or ends with a non-word character keeps that edge. */
+function wholeWords(sources: readonly string[]): RegExp {
+  if (sources.length === 0) return /(?!)/;
+  return new RegExp(`(?<![\\w@.+-])(?:${sources.map((s) => `(?:${s})`).join('|')})(?![\\w@-])`, 'i');
 }
 
 function escapeRegExp(text: string): string {
@@ -240,6 +300,9 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       credentialWord: alternation(file.text_shapes.credential_words),
       execDescription: alternation(file.capabilities.exec_description, 'i'),
       personRequest: personRequestPattern(file.injected_result),
+      sentence: Object.fromEntries(
+        SENTENCE_LEXICONS.map((name) => [name, wholeWords(file.text_shapes.sentence_functions[name])]),
+      ) as Record<SentenceLexicon, RegExp>,
       allow: file.allow.map((entry) => ({
         rule: globToRegExp(entry.rule),
         server: globToRegExp(entry.server),

@@ -1,6 +1,14 @@
 import type { Severity } from '../../model/index.js';
 import type { DetectorRules, LintRule } from '../config/detector-rules.js';
-import { excerptAround, findTextShapes } from './text-shapes.js';
+import { excerptAround, findTextShapes, type ShapeHit } from './text-shapes.js';
+import {
+  defaultDestination,
+  findSentenceFunctions,
+  sentenceAt,
+  sentenceFeatures,
+  serverVocabulary,
+  type ServerVocabulary,
+} from './sentence-functions.js';
 import { lookalike } from './lookalike-names.js';
 import { toolCapabilities } from './tool-capabilities.js';
 
@@ -19,28 +27,22 @@ export interface LintFinding {
   severity: Severity;
   /** Masked, single-line. */
   excerpt: string;
+  /** What the flagged sentence does, when the rule judged it by function. */
+  why?: string;
 }
+
+// Reading or handing over a file: what turns the mention of a credential path into a grab.
+const TAKE_VERB =
+  /\b(read|reads|open|cat|load|fetch|access|grab|collect|include|pass|passes|send|attach|append|hand|copy|provide|supply|upload|put|paste|use (it|its|the) content)\b/i;
+// `[IMPORTANT]`, `[Note]`: one bracket pair around an emphasis word, as documentation uses to head a remark.
+// Emphasis labels only: a bracketed role or authority ([SYSTEM], [ADMIN]) impersonates a message role.
+const BRACKET_LABEL = /^\[\s*(important|note|notice|critical|priority|mandatory|tip|warning|info)\s*\]$/i;
+/** Fields whose text is prose about the tool; anything else (defaults, enums, names) is a value. */
+const PROSE_FIELD = /(^|\.)(description|title|markdownDescription)$|^instructions$/;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
-const TOOL_KEYS = new Set([
-  'name',
-  'title',
-  'description',
-  'inputSchema',
-  'outputSchema',
-  'annotations',
-  '_meta',
-  'icons',
-]);
-const ANNOTATION_KEYS = new Set([
-  'title',
-  'readOnlyHint',
-  'destructiveHint',
-  'idempotentHint',
-  'openWorldHint',
-]);
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
 
 function isObject(value: unknown): value is JsonObject {
@@ -62,8 +64,9 @@ class FindingSink {
   constructor(
     private readonly rules: DetectorRules,
     private readonly tool: string,
+    private readonly server: ServerVocabulary,
   ) {}
-  add(field: string, rule: LintRule, excerpt: string): void {
+  add(field: string, rule: LintRule, excerpt: string, why?: string, severity?: Severity): void {
     const key = `${field}\u0000${rule}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -71,26 +74,78 @@ class FindingSink {
       tool: this.tool,
       field,
       rule,
-      severity: this.rules.catalog_lint.severity[rule],
+      severity: severity ?? this.rules.catalog_lint.severity[rule],
       excerpt,
+      ...(why === undefined ? {} : { why }),
     });
   }
-  text(field: string, text: string): void {
+  /** `parameter`: the parameter whose description, default or enum this text is. */
+  text(field: string, text: string, parameter?: string): void {
     for (const hit of findTextShapes(text, this.rules)) {
-      this.add(field, hit.shape, excerptAround(text, hit.start, hit.end));
+      const demoted = PROSE_FIELD.test(field) ? this.mentionOnly(text, hit) : null;
+      this.add(
+        field,
+        hit.shape,
+        excerptAround(text, hit.start, hit.end),
+        demoted ?? undefined,
+        demoted === null ? undefined : 'low',
+      );
+    }
+    const context = {
+      ownName: this.tool,
+      server: this.server,
+      ...(parameter === undefined ? {} : { parameter }),
+    };
+    for (const found of findSentenceFunctions(text, this.rules, context)) {
+      this.add(field, found.rule, excerptAround(text, found.start, found.end, 0), found.why);
     }
   }
+  /**
+   * Why a credential path, tag or comment in prose is only mentioned — a cloud CLI naming the file
+   * it reads, a sanitiser naming the comments it strips — or null when the sentence acts on it.
+   */
+  private mentionOnly(text: string, hit: ShapeHit): string | null {
+    const sentence = sentenceAt(text, hit.start);
+    const features = sentenceFeatures(sentence.text, this.rules);
+    if (hit.shape === 'sensitive_path') {
+      const takes = TAKE_VERB.exec(sentence.text);
+      if (features.addressed !== null || (features.directive && takes !== null)) return null;
+      return 'the path is named by a sentence about what the tool itself does, not an order to read or hand it over';
+    }
+    if (hit.shape === 'pseudo_tag' && BRACKET_LABEL.test(text.slice(hit.start, hit.end))) {
+      return 'a bracketed label heading the text, not a fake role or a hidden block';
+    }
+    if (hit.shape === 'pseudo_tag' || hit.shape === 'hidden_comment') {
+      const markup = this.rules.compiled.sentence.markup_words.exec(sentence.text);
+      const inner = sentenceFeatures(
+        text.slice(hit.start, hit.end).replace(/<[^>]*>|[[\]{}]/g, ' '),
+        this.rules,
+      );
+      if (markup === null || inner.directive || features.addressed !== null) return null;
+      return `the ${hit.shape === 'pseudo_tag' ? 'tag' : 'comment'} is documented as markup ('${markup[0]}'), not used to give orders`;
+    }
+    return null;
+  }
   /** Every string inside a value (keys too), e.g. an unexpected annotation or schema key. */
-  strings(field: string, value: Json | undefined): void {
-    if (typeof value === 'string') this.text(field, value);
-    else if (Array.isArray(value)) value.forEach((item, i) => this.strings(`${field}[${i}]`, item));
+  strings(field: string, value: Json | undefined, parameter?: string): void {
+    if (typeof value === 'string') this.text(field, value, parameter);
+    else if (Array.isArray(value))
+      value.forEach((item, i) => this.strings(`${field}[${i}]`, item, parameter));
     else if (isObject(value)) {
       for (const [key, item] of Object.entries(value)) {
-        this.text(`${field}.${key}`, key.replace(/_/g, ' '));
-        this.strings(`${field}.${key}`, item);
+        this.text(`${field}.${key}`, key.replace(/_/g, ' '), parameter);
+        this.strings(`${field}.${key}`, item, parameter);
       }
     }
   }
+}
+
+/** Whether a parameter can carry free text out: a flag, number or closed enum cannot. */
+function carriesText(schema: Json | undefined): boolean {
+  if (!isObject(schema)) return true;
+  if (Array.isArray(schema.enum) || schema.const !== undefined) return false;
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return !types.every((t) => t === 'boolean' || t === 'number' || t === 'integer' || t === 'null');
 }
 
 function lintSchema(
@@ -99,9 +154,10 @@ function lintSchema(
   path: string,
   schema: Json | undefined,
   depth: number,
+  parameter?: string,
 ): void {
   if (!isObject(schema) || depth > 8) {
-    if (typeof schema === 'string') sink.text(path, schema);
+    if (typeof schema === 'string') sink.text(path, schema, parameter);
     return;
   }
   const known = new Set(rules.catalog_lint.schema_keys);
@@ -112,10 +168,14 @@ function lintSchema(
       for (const [name, sub] of Object.entries(value)) {
         const paramField = `${field}.${name}`;
         sink.text(`${paramField}(name)`, name.replace(/_/g, ' '));
-        if (key === 'properties' && rules.catalog_lint.exfil_param_names.includes(name.toLowerCase())) {
+        if (
+          key === 'properties' &&
+          rules.catalog_lint.exfil_param_names.includes(name.toLowerCase()) &&
+          carriesText(sub)
+        ) {
           sink.add(`${paramField}(name)`, 'exfil_param', `parameter '${name}' is a side channel name`);
         }
-        lintSchema(sink, rules, paramField, sub, depth + 1);
+        lintSchema(sink, rules, paramField, sub, depth + 1, key === 'properties' ? name : parameter);
       }
     } else if (
       key === 'items' ||
@@ -125,18 +185,32 @@ function lintSchema(
       key === 'then' ||
       key === 'else'
     ) {
-      lintSchema(sink, rules, field, value, depth + 1);
+      lintSchema(sink, rules, field, value, depth + 1, parameter);
     } else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'prefixItems') {
       if (Array.isArray(value))
-        value.forEach((sub, i) => lintSchema(sink, rules, `${field}[${i}]`, sub, depth + 1));
+        value.forEach((sub, i) => lintSchema(sink, rules, `${field}[${i}]`, sub, depth + 1, parameter));
     } else if (key === 'type') {
       const types = Array.isArray(value) ? value : [value];
       for (const t of types) if (typeof t === 'string' && !JSON_TYPES.has(t)) sink.text(field, t);
     } else if (key === 'required') {
       if (Array.isArray(value))
         value.forEach((item) => typeof item === 'string' && sink.text(field, item.replace(/_/g, ' ')));
+    } else if (key === '$ref' || key === '$schema' || key === '$id') {
+      // A JSON pointer or schema URI: an address inside the schema, not text for the model.
+      continue;
     } else if (known.has(key)) {
-      sink.strings(field, value);
+      if (key === 'default' && parameter !== undefined && typeof value === 'string') {
+        const destination = defaultDestination(parameter, value, rules);
+        if (destination !== null) {
+          sink.add(
+            field,
+            'embedded_destination',
+            `parameter '${parameter}' defaults to '${destination}'`,
+            'a routing parameter whose default sends to a fixed destination the model and user may never see',
+          );
+        }
+      }
+      sink.strings(field, value, parameter);
     } else {
       sink.add(field, 'extra_schema_key', `non-standard schema key '${key}'`);
       sink.text(`${field}(key)`, key.replace(/_/g, ' '));
@@ -149,7 +223,7 @@ function lintAnnotations(sink: FindingSink, rules: DetectorRules, tool: JsonObje
   const annotations = tool.annotations;
   if (!isObject(annotations)) return;
   for (const [key, value] of Object.entries(annotations)) {
-    if (!ANNOTATION_KEYS.has(key)) {
+    if (!rules.catalog_lint.annotation_keys.includes(key)) {
       sink.add(`annotations.${key}`, 'extra_schema_key', `non-standard annotation '${key}'`);
     }
     if (typeof value !== 'boolean') sink.strings(`annotations.${key}`, value);
@@ -170,18 +244,22 @@ function lintAnnotations(sink: FindingSink, rules: DetectorRules, tool: JsonObje
   }
 }
 
-/** Lints one tool definition. */
-export function lintTool(tool: unknown, rules: DetectorRules): LintFinding[] {
+/** Lints one tool definition; `server`: its catalog's own tools (see `serverVocabulary`). */
+export function lintTool(
+  tool: unknown,
+  rules: DetectorRules,
+  server: ServerVocabulary = serverVocabulary([], rules),
+): LintFinding[] {
   if (!isObject(tool)) return [];
   const name = typeof tool.name === 'string' ? tool.name : '(unnamed)';
-  const sink = new FindingSink(rules, name);
+  const sink = new FindingSink(rules, name, server);
   sink.text('name', name.replace(/_/g, ' '));
   for (const [key, value] of Object.entries(tool)) {
     if (key === 'name') continue;
     if (key === 'inputSchema' || key === 'outputSchema') lintSchema(sink, rules, key, value, 0);
     else if (key === 'annotations') lintAnnotations(sink, rules, tool);
     else if (key === 'title' || key === 'description') sink.strings(key, value);
-    else if (!TOOL_KEYS.has(key)) {
+    else if (!rules.catalog_lint.tool_keys.includes(key)) {
       sink.add(key, 'extra_schema_key', `non-standard tool key '${key}'`);
       sink.strings(key, value);
     }
@@ -195,25 +273,34 @@ export function lintCatalog(
   rules: DetectorRules,
   instructions = '',
 ): LintFinding[] {
-  const findings = tools.flatMap((tool) => lintTool(tool, rules));
-  // A lure twin in the same catalog (add_numbers next to add_numbers_secure) competes for the model's choice.
   const names = tools.map((tool) => (isObject(tool) && typeof tool.name === 'string' ? tool.name : ''));
+  const server = serverVocabulary(names, rules);
+  const findings = tools.flatMap((tool) => lintTool(tool, rules, server));
+  // A lure twin in the same catalog (add_numbers next to add_numbers_secure) competes for the model's choice.
   for (const candidate of names) {
     const original = names.find(
       (name) => name !== candidate && lookalike(name, candidate, rules, false) === 'affix',
     );
     if (original !== undefined) {
+      // A twin that claims to be the better choice lures the model; an honest variant says how it differs.
+      const tool = tools[names.indexOf(candidate)];
+      const description = isObject(tool) && typeof tool.description === 'string' ? tool.description : '';
+      const claim = rules.compiled.sentence.superiority.exec(description)?.[0];
       findings.push({
         tool: candidate,
         field: 'name',
         rule: 'lookalike_name',
-        severity: rules.catalog_lint.severity.lookalike_name,
+        severity: claim === undefined ? 'low' : rules.catalog_lint.severity.lookalike_name,
         excerpt: `'${candidate}' imitates '${original}' in the same catalog`,
+        why:
+          claim === undefined
+            ? 'a variant that does not claim to be the better choice'
+            : `its description claims to be the better choice ('${claim}')`,
       });
     }
   }
   if (instructions !== '') {
-    const sink = new FindingSink(rules, '(server instructions)');
+    const sink = new FindingSink(rules, '(server instructions)', server);
     sink.text('instructions', instructions);
     const ignored = new Set(rules.catalog_lint.instructions_ignore);
     findings.push(...sink.findings.filter((finding) => !ignored.has(finding.rule)));

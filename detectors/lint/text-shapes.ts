@@ -41,6 +41,60 @@ function collect(pattern: RegExp, text: string, shape: TextShape, out: ShapeHit[
   pattern.lastIndex = 0;
 }
 
+// Legitimate uses of invisible characters: a joiner inside an emoji sequence (👩‍💻) or between
+// letters of a script that needs it (Persian, Indic), a direction mark beside right-to-left letters,
+// and the tag characters of a subdivision flag (🏴 + tags + cancel tag).
+const EMOJI_BEFORE_JOINER = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\uFE0F]$/u;
+const EMOJI_AFTER_JOINER = /^\p{Extended_Pictographic}/u;
+const JOINED_LETTER = /[\p{L}\p{M}]/u;
+const RIGHT_TO_LEFT = /[\p{Script=Hebrew}\p{Script=Arabic}\p{Script=Syriac}\p{Script=Thaana}]/u;
+const FLAG_TAGS = /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{2,6}\u{E007F}/gu;
+
+function isLegitimateInvisible(text: string, start: number, end: number): boolean {
+  const ch = text.charCodeAt(start);
+  const before = text.slice(Math.max(0, start - 2), start);
+  const after = text.slice(end, end + 2);
+  if (ch === 0x200d || ch === 0x200c) {
+    if (EMOJI_BEFORE_JOINER.test(before) && EMOJI_AFTER_JOINER.test(after)) return true;
+    const prev = before.slice(-1);
+    const next = after.slice(0, 1);
+    return prev > '\u007f' && next > '\u007f' && JOINED_LETTER.test(prev) && JOINED_LETTER.test(next);
+  }
+  if (ch === 0x200e || ch === 0x200f) return RIGHT_TO_LEFT.test(before + after);
+  return zeroWidthBesideSpace(text, start);
+}
+
+// A few zero-width spaces beside a space (docs pasted from a web page) hide nothing; a run that
+// encodes data, or one inside a word that splits a keyword, does.
+const ZERO_WIDTH = /[\u200b-\u200d\u2060]/;
+function zeroWidthBesideSpace(text: string, start: number): boolean {
+  let from = start;
+  let to = start;
+  while (from > 0 && ZERO_WIDTH.test(text[from - 1] ?? '')) from--;
+  while (to < text.length && ZERO_WIDTH.test(text[to] ?? '')) to++;
+  if (to - from > 3 || to === from) return false;
+  return /\s/.test(text[from - 1] ?? '') || /\s/.test(text[to] ?? '');
+}
+
+function findInvisible(text: string, out: ShapeHit[]): void {
+  INVISIBLE.lastIndex = 0;
+  if (!INVISIBLE.test(text)) return;
+  const flags: Array<[number, number]> = [];
+  if (text.includes('\u{1F3F4}')) {
+    for (const m of text.matchAll(FLAG_TAGS)) flags.push([m.index, m.index + m[0].length]);
+  }
+  INVISIBLE.lastIndex = 0;
+  for (let m = INVISIBLE.exec(text); m !== null; m = INVISIBLE.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (flags.some(([from, to]) => start >= from && end <= to)) continue;
+    if (isLegitimateInvisible(text, start, end)) continue;
+    out.push({ shape: 'invisible_unicode', start, end });
+    break;
+  }
+  INVISIBLE.lastIndex = 0;
+}
+
 const byStart = (a: ShapeHit, b: ShapeHit): number => a.start - b.start;
 
 /** Every shape found in `text` (a few hits per shape), in text order. */
@@ -66,7 +120,7 @@ export function findTextShapes(
   if (want('tool_instruction')) collect(c.toolInstruction, text, 'tool_instruction', hits);
   if (want('sensitive_path')) collect(c.sensitivePath, text, 'sensitive_path', hits);
   if (want('credential_word')) collect(c.credentialWord, text, 'credential_word', hits, 1);
-  if (want('invisible_unicode')) collect(INVISIBLE, text, 'invisible_unicode', hits, 1);
+  if (want('invisible_unicode')) findInvisible(text, hits);
   if (want('encoded_blob')) {
     for (const m of text.matchAll(LONG_RUN)) {
       if (isEncodedBlob(m[0], rules.text_shapes.encoded_blob_min_length)) {

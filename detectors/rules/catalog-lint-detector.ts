@@ -57,9 +57,10 @@ export const catalogLintDetector = defineDetector<null>({
         key: [event.server_name, event.catalog_kind, first.tool, first.rule],
         evidence: [event.event_id],
         tool: first.tool,
-        summary: `Server '${event.server_name}' lists ${event.catalog_kind} item '${first.tool}' with ${first.rule.replace(/_/g, ' ')} in ${fields.join(', ')}: ${first.excerpt}`,
+        summary: `Server '${event.server_name}' lists ${event.catalog_kind} item '${first.tool}' with ${first.rule.replace(/_/g, ' ')} in ${fields.join(', ')}: ${first.excerpt}${first.why === undefined ? '' : ` — ${first.why}`}`,
         details: {
           lint_rule: first.rule,
+          ...(first.why === undefined ? {} : { why: first.why }),
           fields: fields.join(', '),
           excerpt: first.excerpt,
           catalog_hash: event.hash,

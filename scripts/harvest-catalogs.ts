@@ -1,0 +1,192 @@
+/**
+ * Captures the catalogs of real MCP servers from npm as benign evaluation data
+ * (`test/corpus/real-servers/`, read by `bench/eval-corpus.ts`): installs each package into a
+ * temporary directory outside the repository, starts it over stdio with the MCP SDK client with
+ * dummy credentials and no network use of ours, and records `initialize` instructions, `tools/list`,
+ * `prompts/list` and `resources/list` with package@version provenance. Packages kept for independent
+ * evaluation (`shared/corpora/holdout-exclude.txt`) are refused.
+ *
+ * Usage: node --import tsx scripts/harvest-catalogs.ts [PACKAGE ...]   (default: the list below)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(repo, 'test', 'corpus', 'real-servers');
+const EXCLUDE = join(repo, '..', 'shared', 'corpora', 'holdout-exclude.txt');
+const START_TIMEOUT_MS = 30_000;
+
+interface ServerSpec {
+  pkg: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+// Servers that list their catalog without reaching their service (each captured on 2026-12-06);
+// env values and arguments are dummies.
+const DUMMY = 'harvest-dummy-not-a-secret';
+const SERVERS: ServerSpec[] = [
+  { pkg: '@zereight/mcp-gitlab', env: { GITLAB_PERSONAL_ACCESS_TOKEN: DUMMY } },
+  {
+    pkg: '@aashari/mcp-server-atlassian-jira',
+    env: {
+      ATLASSIAN_SITE_NAME: 'example',
+      ATLASSIAN_USER_EMAIL: 'a@example.com',
+      ATLASSIAN_API_TOKEN: DUMMY,
+    },
+  },
+  { pkg: '@perplexity-ai/mcp-server', env: { PERPLEXITY_API_KEY: DUMMY } },
+  { pkg: '@launchdarkly/mcp-server', args: ['start', '--api-key', DUMMY] },
+  { pkg: 'airtable-mcp-server', env: { AIRTABLE_API_KEY: DUMMY } },
+  { pkg: '@mapbox/mcp-server', env: { MAPBOX_ACCESS_TOKEN: DUMMY } },
+  { pkg: '@cyanheads/git-mcp-server' },
+  { pkg: '@pinecone-database/mcp' },
+  { pkg: '@elastic/mcp-server-elasticsearch', env: { ES_URL: 'http://127.0.0.1:1', ES_API_KEY: DUMMY } },
+  { pkg: '@kazuph/mcp-taskmanager' },
+  { pkg: 'mcp-server-code-runner' },
+  {
+    pkg: '@tiberriver256/mcp-server-azure-devops',
+    env: {
+      AZURE_DEVOPS_ORG_URL: 'https://dev.azure.com/example',
+      AZURE_DEVOPS_AUTH_METHOD: 'pat',
+      AZURE_DEVOPS_PAT: DUMMY,
+    },
+  },
+  { pkg: '@translated/lara-mcp', env: { LARA_ACCESS_KEY_ID: DUMMY, LARA_ACCESS_KEY_SECRET: DUMMY } },
+  { pkg: '@agentdeskai/browser-tools-mcp' },
+  { pkg: 'todoist-mcp', env: { API_KEY: DUMMY, TODOIST_API_KEY: DUMMY } },
+  { pkg: '@neondatabase/mcp-server-neon', args: ['start', DUMMY] },
+  {
+    pkg: '@modelcontextprotocol/server-aws-kb-retrieval',
+    env: { AWS_ACCESS_KEY_ID: DUMMY, AWS_SECRET_ACCESS_KEY: DUMMY, AWS_REGION: 'us-east-1' },
+  },
+  { pkg: 'mcp-obsidian', args: [tmpdir()] },
+  { pkg: 'nx-mcp' },
+  { pkg: 'next-devtools-mcp' },
+  { pkg: '@eslint/mcp' },
+  { pkg: '@mastra/mcp-docs-server' },
+  { pkg: '@winor30/mcp-server-datadog', env: { DATADOG_API_KEY: DUMMY, DATADOG_APP_KEY: DUMMY } },
+  { pkg: 'n8n-mcp' },
+  { pkg: '@shortcut/mcp', env: { SHORTCUT_API_TOKEN: DUMMY } },
+  { pkg: '@drawio/mcp' },
+  { pkg: '@currents/mcp', env: { CURRENTS_API_KEY: DUMMY } },
+  { pkg: '@softeria/ms-365-mcp-server' },
+  { pkg: '@mondaydotcomorg/monday-api-mcp', args: ['-t', DUMMY] },
+  {
+    pkg: 'argocd-mcp',
+    args: ['stdio'],
+    env: { ARGOCD_BASE_URL: 'https://example.invalid', ARGOCD_API_TOKEN: DUMMY },
+  },
+  { pkg: '@openbnb/mcp-server-airbnb', args: ['--ignore-robots-txt'] },
+  { pkg: '@roychri/mcp-server-asana', env: { ASANA_ACCESS_TOKEN: DUMMY } },
+  { pkg: '@postman/postman-mcp-server', env: { POSTMAN_API_KEY: DUMMY } },
+  { pkg: 'fetcher-mcp' },
+  { pkg: '@mui/mcp' },
+  { pkg: '@brightdata/mcp', env: { API_TOKEN: DUMMY } },
+  { pkg: '@instantdb/mcp', args: ['--token', DUMMY] },
+  { pkg: '@mobilenext/mobile-mcp' },
+  { pkg: '@browsermcp/mcp' },
+  { pkg: '@z_ai/mcp-server', env: { Z_AI_API_KEY: DUMMY } },
+  { pkg: '@amap/amap-maps-mcp-server', env: { AMAP_MAPS_API_KEY: DUMMY } },
+  { pkg: '@google-cloud/gcloud-mcp' },
+  { pkg: '@google-cloud/cloud-run-mcp' },
+  { pkg: 'backlog-mcp-server', env: { BACKLOG_DOMAIN: 'example.backlog.com', BACKLOG_API_KEY: DUMMY } },
+  { pkg: '@larksuiteoapi/lark-mcp', args: ['mcp', '-a', 'cli_dummy', '-s', DUMMY] },
+  { pkg: '@google-cloud/observability-mcp' },
+  { pkg: '@piotr-agier/google-drive-mcp' },
+  { pkg: '@morphllm/morphmcp', env: { MORPH_API_KEY: DUMMY } },
+];
+
+function excluded(): Set<string> {
+  return new Set(
+    readFileSync(EXCLUDE, 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#')),
+  );
+}
+
+function binOf(prefix: string, pkg: string): { path: string; version: string } {
+  const dir = join(prefix, 'node_modules', pkg);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    version: string;
+    bin?: string | Record<string, string>;
+    main?: string;
+  };
+  const bin =
+    typeof manifest.bin === 'string' ? manifest.bin : (Object.values(manifest.bin ?? {})[0] ?? manifest.main);
+  if (bin === undefined) throw new Error(`${pkg} declares no bin or main`);
+  return { path: join(dir, bin), version: manifest.version };
+}
+
+async function capture(prefix: string, spec: ServerSpec): Promise<Record<string, unknown>> {
+  const { path, version } = binOf(prefix, spec.pkg);
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [path, ...(spec.args ?? [])],
+    env: { PATH: process.env.PATH ?? '', HOME: prefix, ...spec.env },
+    stderr: 'ignore',
+  });
+  const client = new Client({ name: 'mcptap-harvest', version: '1.0.0' });
+  const timeout = new Promise<never>((_, reject) =>
+    setTimeout(() => reject(new Error(`no catalog within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS).unref(),
+  );
+  try {
+    await Promise.race([client.connect(transport), timeout]);
+    const caps = client.getServerCapabilities() ?? {};
+    const tools = caps.tools ? (await Promise.race([client.listTools(), timeout])).tools : [];
+    const prompts = caps.prompts ? (await Promise.race([client.listPrompts(), timeout])).prompts : [];
+    const resources = caps.resources
+      ? (await Promise.race([client.listResources(), timeout]).catch(() => ({ resources: [] }))).resources
+      : [];
+    return {
+      package: `${spec.pkg}@${version}`,
+      harvested: new Date().toISOString().slice(0, 10),
+      how: 'tools/list, prompts/list, resources/list over stdio with the MCP SDK client, dummy credentials',
+      instructions: client.getInstructions() ?? '',
+      tools,
+      prompts,
+      resources,
+    };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+const wanted = process.argv.slice(2);
+const specs =
+  wanted.length > 0 ? wanted.map((pkg) => SERVERS.find((s) => s.pkg === pkg) ?? { pkg }) : SERVERS;
+const refused = excluded();
+const prefix = mkdtempSync(join(tmpdir(), 'mcptap-harvest-'));
+try {
+  const allowed = specs.filter((spec) => {
+    if (!refused.has(spec.pkg)) return true;
+    console.error(`skip ${spec.pkg}: kept for independent evaluation (holdout-exclude.txt)`);
+    return false;
+  });
+  for (const spec of allowed) {
+    try {
+      execFileSync(
+        'npm',
+        ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', spec.pkg],
+        {
+          stdio: 'ignore',
+          timeout: 300_000,
+        },
+      );
+      const catalog = await capture(prefix, spec);
+      const file = `${spec.pkg.replace(/^@/, '').replace(/\//g, '__')}.json`;
+      writeFileSync(join(OUT, file), `${JSON.stringify(catalog, null, 2)}\n`);
+      console.log(`${catalog.package}: ${(catalog.tools as unknown[]).length} tools → ${file}`);
+    } catch (error) {
+      console.error(`skip ${spec.pkg}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+} finally {
+  rmSync(prefix, { recursive: true, force: true });
+}
