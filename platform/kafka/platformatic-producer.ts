@@ -27,6 +27,12 @@ interface PartitionBatch {
 
 type ClusterMetadata = Awaited<ReturnType<Producer['metadata']>>;
 
+/** A producer id and epoch, with the sequence numbers of the batches sent under them. */
+interface IdempotentSession {
+  identity: ProducerIdentity;
+  sequences: ProducerSequences;
+}
+
 /** Whether @platformatic/kafka marks the error (or every error of an aggregate) retriable. */
 function canRetry(error: unknown): boolean {
   if (error instanceof AggregateError) return error.errors.length > 0 && error.errors.every(canRetry);
@@ -37,14 +43,17 @@ function canRetry(error: unknown): boolean {
  * @platformatic/kafka for the connections, the cluster metadata and the idempotent producer id;
  * the record batches and the produce requests are written here (one buffer per partition instead
  * of a dozen per record). One produce round at a time, a request per partition leader; a round
- * whose errors the protocol marks retriable is resent as it was, any other error fails the round,
- * and the publisher replaces the producer (a new producer id), as before.
+ * whose errors the protocol marks retriable is resent as it was, any other error (or retries run
+ * out) fails the round. The broker may have appended a failed round's batches, so the next round
+ * takes a new producer id and numbers its sequences from 0: under the old id, a batch reusing the
+ * failed one's sequence numbers would be acknowledged as its duplicate and dropped.
  */
 export class PlatformaticRecordProducer implements RecordProducer {
   readonly client = 'platformatic';
   private readonly producer: Producer;
-  private identity: ProducerIdentity | undefined;
-  private readonly sequences = new ProducerSequences();
+  private connected = false;
+  /** Undefined once a round failed: the next round starts a new one. */
+  private session: IdempotentSession | undefined;
   /**
    * A key's bytes and partition hash, computed once (Java's partitioner: murmur2 & 0x7fffffff, as
    * kafkajs's DefaultPartitioner), modulo the topic's partition count at send time.
@@ -69,15 +78,20 @@ export class PlatformaticRecordProducer implements RecordProducer {
 
   async connect(): Promise<void> {
     await this.producer.metadata({ topics: [] });
-    const info = await this.producer.initIdempotentProducer({});
-    this.identity = { id: info.producerId, epoch: info.producerEpoch };
+    this.session = await this.newSession();
+    this.connected = true;
+  }
+
+  private async newSession(): Promise<IdempotentSession> {
+    const { producerId, producerEpoch } = await this.producer.initIdempotentProducer({});
+    return { identity: { id: producerId, epoch: producerEpoch }, sequences: new ProducerSequences() };
   }
 
   async send(records: readonly OutgoingRecord[], timeoutMs: number): Promise<void> {
-    const identity = this.identity;
-    if (identity === undefined) throw new Error('the Kafka producer is not connected');
+    if (!this.connected) throw new Error('the Kafka producer is not connected');
+    const { identity, sequences } = (this.session ??= await this.newSession());
     const topicNames = [...new Set(records.map((record) => record.topic))];
-    let metadata = await this.producer.metadata({ topics: topicNames });
+    const metadata = await this.producer.metadata({ topics: topicNames });
     const byPartition = new Map<string, { topic: string; partition: number; records: EncodedRecord[] }>();
     for (const record of records) {
       const topic = metadata.topics.get(record.topic);
@@ -100,20 +114,33 @@ export class PlatformaticRecordProducer implements RecordProducer {
       topic,
       partition,
       count: batch.length,
-      bytes: encodeRecordBatch(batch, identity, this.sequences.next(key), now),
+      bytes: encodeRecordBatch(batch, identity, sequences.next(key), now),
     }));
+    try {
+      await this.produceWithRetries(batches, topicNames, metadata, timeoutMs);
+    } catch (error) {
+      this.session = undefined;
+      throw error;
+    }
+    for (const { key, count } of batches) sequences.acknowledged(key, count);
+  }
+
+  private async produceWithRetries(
+    batches: readonly PartitionBatch[],
+    topicNames: readonly string[],
+    metadata: ClusterMetadata,
+    timeoutMs: number,
+  ): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.produceRound(batches, metadata, timeoutMs);
-        break;
+        return await this.produceRound(batches, metadata, timeoutMs);
       } catch (error) {
         // A partition just created or moved answers "not leader" until the metadata catches up.
         if (attempt >= SEND_RETRIES || !canRetry(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * 2 ** attempt));
-        metadata = await this.producer.metadata({ topics: topicNames, forceUpdate: true });
+        metadata = await this.producer.metadata({ topics: [...topicNames], forceUpdate: true });
       }
     }
-    for (const { key, count } of batches) this.sequences.acknowledged(key, count);
   }
 
   /** One produce request per partition leader, at once; rejects if any partition failed. */
