@@ -42,7 +42,8 @@ function canRetry(error: unknown): boolean {
 /**
  * @platformatic/kafka for the connections, the cluster metadata and the idempotent producer id;
  * the record batches and the produce requests are written here (one buffer per partition instead
- * of a dozen per record). One produce round at a time, a request per partition leader; a round
+ * of a dozen per record). One produce round at a time (a send waits for the one before it), a
+ * request per partition leader; a round
  * whose errors the protocol marks retriable is resent as it was, any other error (or retries run
  * out) fails the round. The broker may have appended a failed round's batches, so the next round
  * takes a new producer id and numbers its sequences from 0: under the old id, a batch reusing the
@@ -54,6 +55,11 @@ export class PlatformaticRecordProducer implements RecordProducer {
   private connected = false;
   /** Undefined once a round failed: the next round starts a new one. */
   private session: IdempotentSession | undefined;
+  /**
+   * The round under way: concurrent sends wait their turn, since two batches numbered from the same
+   * next sequence would be one batch and its "duplicate" to the broker, which drops the second.
+   */
+  private lastRound: Promise<void> = Promise.resolve();
   /**
    * A key's bytes and partition hash, computed once (Java's partitioner: murmur2 & 0x7fffffff, as
    * kafkajs's DefaultPartitioner), modulo the topic's partition count at send time.
@@ -87,7 +93,13 @@ export class PlatformaticRecordProducer implements RecordProducer {
     return { identity: { id: producerId, epoch: producerEpoch }, sequences: new ProducerSequences() };
   }
 
-  async send(records: readonly OutgoingRecord[], timeoutMs: number): Promise<void> {
+  send(records: readonly OutgoingRecord[], timeoutMs: number): Promise<void> {
+    const round = this.lastRound.then(() => this.sendRound(records, timeoutMs));
+    this.lastRound = round.catch(() => undefined);
+    return round;
+  }
+
+  private async sendRound(records: readonly OutgoingRecord[], timeoutMs: number): Promise<void> {
     if (!this.connected) throw new Error('the Kafka producer is not connected');
     const { identity, sequences } = (this.session ??= await this.newSession());
     const topicNames = [...new Set(records.map((record) => record.topic))];

@@ -133,6 +133,31 @@ describe('idempotent platformatic producer with Kafka (scripts/infra.sh kafka)',
     assert.deepEqual(await logValues(topic), ALL_ROUNDS);
   });
 
+  for (const faults of [[], ['drop-request'], ['drop-response']] satisfies ProduceFault[][]) {
+    it(`writes every record of concurrent sends once${faults.length > 0 ? `, the first request meeting ${faults[0]}` : ''}`, async () => {
+      const topic = await newTopic('idempotent_concurrent');
+      const producer = await platformaticProducer(proxy.brokers);
+      try {
+        proxy.plan(faults);
+        await Promise.all(
+          ['a', 'b', 'c', 'd'].map((label) => producer.send(round(topic, label), TIMEOUT_MS)),
+        );
+      } finally {
+        await producer.disconnect();
+      }
+      const values = await logValues(topic);
+      assert.deepEqual([...values].sort(), ALL_ROUNDS);
+      for (const label of ['a', 'b', 'c', 'd']) {
+        const ofRound = values.filter((value) => value.startsWith(`${label}.`));
+        assert.deepEqual(
+          ofRound,
+          [0, 1, 2].map((i) => `${label}.${i}`),
+          'a round in its order',
+        );
+      }
+    });
+  }
+
   it('refuses a batch that skips sequence numbers with OUT_OF_ORDER_SEQUENCE_NUMBER and appends none of it', async () => {
     const topic = await newTopic('idempotent_sequence_gap');
     const client = new Producer({ clientId: 'test', bootstrapBrokers: brokers, retries: 0 });
