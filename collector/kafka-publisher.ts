@@ -28,7 +28,7 @@ import { nextBatchLength } from './record-batches.js';
 export interface KafkaPublisherOptions {
   /** For topic creation and reachability probes (kafkajs admin). */
   kafka: Kafka;
-  /** A new idempotent producer (platform/kafka-producer.ts); called again after a failure. */
+  /** A new idempotent producer (platform/kafka/platformatic-producer.ts); called again after a failure. */
   newProducer: () => RecordProducer;
   topics: TopicNames;
   /** Byte budget of one produce request (sum of values plus per-record overhead). */
