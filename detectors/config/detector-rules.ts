@@ -313,6 +313,29 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
   };
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `over` laid on `base`: objects merge key by key, anything else (lists too) replaces. */
+function layered(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = layered(base[key], value);
+  return out;
+}
+
+let shippedFile: unknown;
+/**
+ * An operator's rule file over the shipped one: a key it leaves out keeps the shipped default, so
+ * a file holding only what it changes stays valid when a release adds rules. Unknown keys are
+ * still refused.
+ */
+function overDefaults(value: unknown): unknown {
+  shippedFile ??= parseYaml(readFileSync(DEFAULT_RULES_PATH, 'utf8')) as unknown;
+  return layered(shippedFile, value ?? {});
+}
+
 /** Parses and validates rule-file text; throws RulesError naming each problem and the file. */
 export function parseRules(text: string, source: string): DetectorRules {
   let value: unknown;
@@ -323,7 +346,7 @@ export function parseRules(text: string, source: string): DetectorRules {
       `${source}: not valid YAML (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-  const result = DetectorRulesSchema.safeParse(value);
+  const result = DetectorRulesSchema.safeParse(source === DEFAULT_RULES_PATH ? value : overDefaults(value));
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new RulesError(

@@ -51,3 +51,17 @@ test('overrides replace one section and keep the rest', () => {
   assert.equal(rules.chain_length.max_calls, 3);
   assert.equal(rules.ssrf.enabled, true);
 });
+
+test("an operator's file needs only what it changes: what it leaves out keeps the shipped default", () => {
+  const rules = parseRules(
+    'chain_length:\n  max_calls: 7\nallow:\n  - {rule: new_destination, host: "*.example.com"}\n',
+    'mine.yaml',
+  );
+  assert.equal(rules.chain_length.max_calls, 7);
+  assert.equal(rules.chain_length.enabled, defaultRules().chain_length.enabled);
+  assert.equal(rules.chain_length.severity, defaultRules().chain_length.severity);
+  assert.deepEqual(rules.ssrf.allow_hosts, defaultRules().ssrf.allow_hosts);
+  assert.equal(rules.allow.length, 1, 'a list replaces the shipped one');
+  assert.equal(rules.source, 'mine.yaml');
+  assert.throws(() => parseRules('chain_length:\n  max_calls: 7\n  surprise: 1\n', 'mine.yaml'), RulesError);
+});
