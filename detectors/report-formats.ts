@@ -106,9 +106,10 @@ function formatSarif(report: Report, version: string): string {
   ].sort();
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
   const worst = new Map<string, Severity>();
-  for (const f of report.findings)
-    if (!isAtLeast(worst.get(f.rule) ?? 'info', f.severity) || !worst.has(f.rule))
-      worst.set(f.rule, f.severity);
+  for (const f of report.findings) {
+    const current = worst.get(f.rule);
+    if (current === undefined || !isAtLeast(current, f.severity)) worst.set(f.rule, f.severity);
+  }
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -140,37 +141,25 @@ function formatSarif(report: Report, version: string): string {
           message: {
             text: `${f.message}${f.excerpt !== '' && f.excerpt !== f.message ? ` Evidence: ${f.excerpt}` : ''}${f.next_step !== '' ? ` What to do: ${f.next_step}` : ''}`,
           },
-          ...(f.file !== undefined
-            ? {
-                locations: [
-                  {
+          locations: [
+            {
+              ...(f.file !== undefined
+                ? {
                     physicalLocation: {
                       artifactLocation: { uri: sarifUri(f.file) },
                       region: { startLine: f.line ?? 1 },
                     },
-                    logicalLocations: [
-                      {
-                        name: f.item,
-                        fullyQualifiedName: [f.server, f.item, f.field].filter((p) => p !== '').join('/'),
-                        kind: 'member',
-                      },
-                    ],
-                  },
-                ],
-              }
-            : {
-                locations: [
-                  {
-                    logicalLocations: [
-                      {
-                        name: f.item,
-                        fullyQualifiedName: [f.server, f.item, f.field].filter((p) => p !== '').join('/'),
-                        kind: 'member',
-                      },
-                    ],
-                  },
-                ],
-              }),
+                  }
+                : {}),
+              logicalLocations: [
+                {
+                  name: f.item,
+                  fullyQualifiedName: [f.server, f.item, f.field].filter((p) => p !== '').join('/'),
+                  kind: 'member',
+                },
+              ],
+            },
+          ],
           partialFingerprints: { 'mcptapFinding/v1': f.fingerprint },
           properties: { severity: f.severity, server: f.server, item: f.item, field: f.field },
         })),
@@ -202,16 +191,18 @@ function formatGithub(report: Report): string {
   return lines.join('\n');
 }
 
+// XML 1.0 cannot carry most control characters, even escaped.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+
 function xml(text: string): string {
-  return (
-    text
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      // XML 1.0 cannot carry most control characters even escaped.
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
-  );
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/\n/g, '&#10;')
+    .replace(NOT_XML, '\ufffd');
 }
 
 function formatJunit(report: Report): string {
