@@ -53,6 +53,9 @@ export interface Report {
   notes: string[];
 }
 
+/** The rule of a finding that a server could not be started and listed. */
+export const UNAVAILABLE = 'server_unavailable';
+
 export function failsAt(findings: readonly ReportFinding[], threshold: Severity): boolean {
   return findings.some((f) => isAtLeast(f.severity, threshold));
 }
@@ -208,7 +211,13 @@ function xml(text: string): string {
 function formatJunit(report: Report): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const suites = report.suites.map((suite) => {
-    const findings = report.findings.filter((f) => f.server === suite.name && f.file === suite.file);
+    // A server that did not start is the suite's error, not a failed item.
+    const findings = report.findings.filter(
+      (f) =>
+        f.server === suite.name &&
+        f.file === suite.file &&
+        (suite.error === undefined || f.rule !== UNAVAILABLE),
+    );
     const items = [...new Set([...suite.items, ...findings.map((f) => f.item)])];
     const cases = items.map((item) => {
       const failures = findings.filter((f) => f.item === item);

@@ -9,7 +9,12 @@ import {
   type AcceptedKeys,
   type DetectorRules,
 } from '../detectors/index.js';
-import type { Report, ReportFinding, ReportSuite } from '../detectors/report-formats.js';
+import {
+  UNAVAILABLE,
+  type Report,
+  type ReportFinding,
+  type ReportSuite,
+} from '../detectors/report-formats.js';
 import { LINT_RULES } from '../detectors/config/detector-rules.js';
 import { canonicalHash, CatalogKindSchema, type Alert, type CatalogEvent } from '../model/index.js';
 import { maskSecrets } from '../secrets/index.js';
@@ -156,7 +161,7 @@ export function scanFindings(
       const stderr = scan.result.stderr.trim().split('\n').slice(-5).join(' | ');
       findings.push(
         withFingerprint({
-          rule: 'server_unavailable',
+          rule: UNAVAILABLE,
           severity: 'low',
           message: `Server '${scan.name}' could not be started and listed: ${scan.result.error}`,
           excerpt: stderr !== '' ? `stderr: ${stderr}` : '',
@@ -223,7 +228,7 @@ export function scanFindings(
   for (const rule of LINT_RULES) ruleHelp[`catalog_lint.${rule}`] = runbookOf('catalog_lint');
   for (const rule of ['tool_shadowing', 'catalog_drift', 'capability_expansion'])
     ruleHelp[rule] = runbookOf(rule);
-  ruleHelp.server_unavailable =
+  ruleHelp[UNAVAILABLE] =
     'A server named in the config did not start or list its catalog within the timeout.';
   const notes =
     acceptedFindings.length > 0
