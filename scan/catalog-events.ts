@@ -22,16 +22,22 @@ export interface ScannedIdentity {
 
 /**
  * The catalog events a host would have recorded on connecting to the server: tools (carrying the
- * instructions, linted once), and prompts and resources when the server has any.
+ * instructions, linted once), and prompts and resources when the server has any (or always,
+ * `includeEmpty`, to compare with a pinned catalog).
  */
-export function catalogEvents(who: ScannedIdentity, catalog: ServerCatalog, time: string): CatalogEvent[] {
+export function catalogEvents(
+  who: ScannedIdentity,
+  catalog: ServerCatalog,
+  time: string,
+  includeEmpty = false,
+): CatalogEvent[] {
   const kinds: [CatalogKind, Record<string, unknown>[]][] = [
     ['tools', catalog.tools],
     ['prompts', catalog.prompts],
     ['resources', catalog.resources],
   ];
   return kinds
-    .filter(([kind, items]) => kind === 'tools' || items.length > 0)
+    .filter(([kind, items]) => includeEmpty || kind === 'tools' || items.length > 0)
     .map(([kind, items]) => ({
       kind: 'catalog' as const,
       event_id: randomUUID(),

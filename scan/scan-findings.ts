@@ -48,6 +48,7 @@ export interface ScanFinding extends ReportFinding {
 const PinnedServerSchema = z.object({
   server_version: z.string(),
   catalogs: z.partialRecord(CatalogKindSchema, z.array(z.record(z.string(), z.unknown()))),
+  instructions: z.string().default(''),
   pinned_at: z.string(),
 });
 export const PinFileSchema = z.object({
@@ -184,10 +185,14 @@ export function scanFindings(
       catalog,
       time,
     );
+    const who = { config: scan.config, name: scan.name, endpoint: scan.endpoint };
+    for (const event of events)
+      for (const alert of engine.process(event)) findings.push(withFingerprint(toFinding(alert, event)));
     const pinned = pins.servers[key];
     if (pinned !== undefined) {
+      // Every kind, empty or not, so that a catalog that appears or empties is a change too.
       const previous = catalogEvents(
-        { config: scan.config, name: scan.name, endpoint: scan.endpoint },
+        who,
         {
           version: pinned.server_version,
           instructions: '',
@@ -196,16 +201,34 @@ export function scanFindings(
           resources: pinned.catalogs.resources ?? [],
         },
         time,
+        true,
       );
       for (const event of previous) drift.process(event);
-    }
-    for (const event of events) {
-      for (const alert of [...engine.process(event), ...(pinned !== undefined ? drift.process(event) : [])])
-        findings.push(withFingerprint(toFinding(alert, event)));
+      for (const event of catalogEvents(who, catalog, time, true))
+        for (const alert of drift.process(event)) findings.push(withFingerprint(toFinding(alert, event)));
+      if (pinned.instructions !== catalog.instructions) {
+        findings.push(
+          withFingerprint({
+            rule: 'catalog_drift',
+            severity: rules.catalog_drift.severity,
+            message: `Server '${scan.name}' changed its instructions (which reach the model) since the pinned scan of ${pinned.pinned_at}.`,
+            excerpt: maskSecrets(catalog.instructions.slice(0, 160)),
+            next_step: runbookOf('catalog_drift'),
+            server: scan.name,
+            item: INSTRUCTIONS_ITEM,
+            field: 'instructions',
+            file: scan.config,
+            line: scan.line,
+            kind: 'instructions',
+            item_hash: catalogItemHash(scan.name, 'instructions', INSTRUCTIONS_ITEM, catalog.instructions),
+          }),
+        );
+      }
     }
     pins.servers[key] = {
       server_version: catalog.version,
       catalogs: { tools: catalog.tools, prompts: catalog.prompts, resources: catalog.resources },
+      instructions: catalog.instructions,
       pinned_at: time,
     };
     const names = (items: Record<string, unknown>[]) =>
