@@ -77,6 +77,7 @@ function formatText(report: Report): string {
     if (f.excerpt !== '' && f.excerpt !== f.message) lines.push(`           evidence: ${f.excerpt}`);
     if (f.next_step !== '') lines.push(`           what to do: ${f.next_step}`);
   }
+  if (lines.length > 0) lines.push('');
   for (const note of report.notes) lines.push(note);
   const bySeverity = new Map<string, number>();
   for (const f of report.findings) bySeverity.set(f.severity, (bySeverity.get(f.severity) ?? 0) + 1);
