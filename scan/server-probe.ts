@@ -3,6 +3,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { z } from 'zod';
 import { maskSecrets } from '../secrets/index.js';
 import type { ServerLaunch } from './host-configs.js';
 
@@ -53,20 +54,28 @@ async function allPages<T>(
   return items;
 }
 
+/**
+ * A list result as the server sent it: the SDK's own schemas drop keys they do not know, and an
+ * unexpected key in a tool is exactly what the lint looks for.
+ */
+const RawListResult = z.looseObject({ nextCursor: z.string().optional() });
+
+function lister(client: Client, method: string) {
+  return (cursor: string | undefined) =>
+    client.request({ method, params: cursor !== undefined ? { cursor } : {} }, RawListResult);
+}
+
 async function listCatalog(client: Client): Promise<ServerCatalog> {
   const caps = client.getServerCapabilities() ?? {};
   type Item = Record<string, unknown>;
-  const tools =
-    caps.tools !== undefined ? await allPages<Item>((c) => client.listTools({ cursor: c }), 'tools') : [];
+  const tools = caps.tools !== undefined ? await allPages<Item>(lister(client, 'tools/list'), 'tools') : [];
   const prompts =
-    caps.prompts !== undefined
-      ? await allPages<Item>((c) => client.listPrompts({ cursor: c }), 'prompts')
-      : [];
+    caps.prompts !== undefined ? await allPages<Item>(lister(client, 'prompts/list'), 'prompts') : [];
   const resources =
     caps.resources !== undefined
       ? [
-          ...(await allPages<Item>((c) => client.listResources({ cursor: c }), 'resources')),
-          ...(await allPages<Item>((c) => client.listResourceTemplates({ cursor: c }), 'resourceTemplates')),
+          ...(await allPages<Item>(lister(client, 'resources/list'), 'resources')),
+          ...(await allPages<Item>(lister(client, 'resources/templates/list'), 'resourceTemplates')),
         ]
       : [];
   return {
