@@ -27,6 +27,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'lint an MCP tools/list catalog offline (or --baseline OLD NEW for drift)',
     load: async () => (await import('../detectors/cli.js')).lintCatalogMain,
   },
+  scan: {
+    summary:
+      'start every MCP server in the host configs (Claude, Cursor, VS Code, Windsurf) and check its catalog; CI formats',
+    load: async () => (await import('../scan/index.js')).scanMain,
+  },
   replay: {
     summary: 'run a session transcript (JSONL) through extraction and every detector',
     load: async () => (await import('../detectors/cli.js')).replayMain,

@@ -35,3 +35,14 @@ export { findTextShapes } from './lint/text-shapes.js';
 export { classifySsrf, canonicalHost } from './rules/ssrf-classify.js';
 export { DETECTORS_ENV } from './runtime/detectors-service.js';
 export { RULES_ENV } from './config/rules-source.js';
+export {
+  catalogItemHash,
+  acceptedKey,
+  acceptedKeys,
+  loadAcceptedFindings,
+  parseAcceptedFindings,
+  AcceptedFindingsError,
+  INSTRUCTIONS_ITEM,
+  type AcceptedFinding,
+  type AcceptedKeys,
+} from './config/accepted-findings.js';

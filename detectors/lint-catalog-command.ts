@@ -1,19 +1,24 @@
 import { readFileSync } from 'node:fs';
-import { isAtLeast, SeveritySchema, type Severity } from '../model/index.js';
+import { basename } from 'node:path';
+import { canonicalHash, isAtLeast, SeveritySchema, type Severity } from '../model/index.js';
 import { parseCommandArgs } from './command-args.js';
 import { rulesFromEnv } from './config/rules-source.js';
 import { lintCatalog, toolsOf, type LintFinding } from './lint/catalog-lint.js';
+import { catalogLintDetector } from './rules/catalog-lint-detector.js';
 import { diffCatalogs } from './rules/catalog-drift.js';
+import { formatReport, isReportFormat, REPORT_FORMATS, type Report } from './report-formats.js';
 
-const USAGE = `Usage: mcptap lint-catalog [--format text|json] [--fail-on SEVERITY] [--rules FILE] FILE
+const USAGE = `Usage: mcptap lint-catalog [--format ${REPORT_FORMATS.join('|')}] [--fail-on SEVERITY] [--rules FILE] FILE
        mcptap lint-catalog --baseline OLD NEW
 
-FILE is {"tools":[...]} or the JSON-RPC tools/list response carrying it.
+FILE is {"tools":[...]} or the JSON-RPC tools/list response carrying it; "prompts", "resources" and
+"instructions" beside "tools" are linted too. sarif, github and junit are for CI (mcptap scan has
+the same); json is the list of findings.
 Exit 0: no finding at or above --fail-on (default medium); 1: findings (or, with --baseline, a change); 2: unreadable input.`;
 
 class InputError extends Error {}
 
-function readTools(path: string): Record<string, unknown>[] {
+function readJson(path: string): { text: string; value: unknown } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,10 +31,64 @@ function readTools(path: string): Record<string, unknown>[] {
   } catch (error) {
     throw new InputError(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const tools = toolsOf(value);
+  return { text, value };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function readTools(path: string): Record<string, unknown>[] {
+  const tools = toolsOf(readJson(path).value);
   if (tools === null)
     throw new InputError(`${path}: expected {"tools":[...]} or a tools/list JSON-RPC response`);
-  return tools.filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null);
+  return tools.filter(isRecord);
+}
+
+/** Tools, and the prompts, resources and instructions captured beside them. */
+function lintFile(path: string, rules: ReturnType<typeof rulesFromEnv>): LintFinding[] {
+  const { value } = readJson(path);
+  const body = isRecord(value) && isRecord(value.result) ? value.result : value;
+  const tools = readTools(path);
+  const listed = (key: string): Record<string, unknown>[] =>
+    isRecord(body) && Array.isArray(body[key]) ? (body[key] as unknown[]).filter(isRecord) : [];
+  const instructions = isRecord(body) && typeof body.instructions === 'string' ? body.instructions : '';
+  return [
+    ...lintCatalog(tools, rules, instructions),
+    ...lintCatalog(listed('prompts'), rules),
+    ...lintCatalog(listed('resources'), rules),
+  ];
+}
+
+/** The line of an item's `"name": "…"` in the file, for CI annotations. */
+function lineOfItem(text: string, name: string): number {
+  const at = text.indexOf(`"name": ${JSON.stringify(name)}`);
+  const loose = at >= 0 ? at : text.indexOf(JSON.stringify(name));
+  return loose < 0 ? 1 : text.slice(0, loose).split('\n').length;
+}
+
+function lintReport(path: string, findings: readonly LintFinding[], items: string[]): Report {
+  const { text } = readJson(path);
+  const runbook = catalogLintDetector.runbooks.catalog_lint ?? '';
+  return {
+    findings: findings.map((f) => ({
+      rule: `catalog_lint.${f.rule}`,
+      severity: f.severity,
+      message: `'${f.tool}' has ${f.rule.replace(/_/g, ' ')} in ${f.field}.`,
+      excerpt: f.excerpt,
+      next_step: runbook,
+      server: basename(path),
+      item: f.tool,
+      field: f.field,
+      file: path,
+      line: lineOfItem(text, f.tool),
+      fingerprint: canonicalHash({ rule: f.rule, item: f.tool, field: f.field, excerpt: f.excerpt }).slice(
+        0,
+        32,
+      ),
+    })),
+    suites: [{ name: basename(path), file: path, items }],
+    ruleHelp: {},
+    notes: [],
+  };
 }
 
 function printText(findings: readonly LintFinding[]): void {
@@ -58,9 +117,9 @@ export async function lintCatalogMain(argv: string[]): Promise<number> {
     return 0;
   }
   const failOn = SeveritySchema.safeParse(values['fail-on']);
-  if (!failOn.success || (values.format !== 'text' && values.format !== 'json')) {
+  if (!failOn.success || !isReportFormat(values.format)) {
     console.error(
-      `mcptap lint-catalog: --fail-on takes info|low|medium|high|critical, --format text|json\n${USAGE}`,
+      `mcptap lint-catalog: --fail-on takes info|low|medium|high|critical, --format ${REPORT_FORMATS.join('|')}\n${USAGE}`,
     );
     return 2;
   }
@@ -84,9 +143,13 @@ export async function lintCatalogMain(argv: string[]): Promise<number> {
     }
     const [path] = positionals;
     if (path === undefined) throw new InputError('no FILE given');
-    const findings = lintCatalog(readTools(path), rules);
+    const findings = lintFile(path, rules);
     if (values.format === 'json') console.log(JSON.stringify(findings));
-    else printText(findings);
+    else if (values.format === 'text') printText(findings);
+    else {
+      const items = readTools(path).map((t) => String(t.name ?? ''));
+      console.log(formatReport(lintReport(path, findings, items), values.format));
+    }
     const threshold: Severity = failOn.data;
     return findings.some((f) => isAtLeast(f.severity, threshold)) ? 1 : 0;
   } catch (error) {

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SeveritySchema } from '../../model/index.js';
+import { acceptedKeys, loadAcceptedFindings, type AcceptedKeys } from './accepted-findings.js';
 
 /**
  * The detectors' rule file (YAML): every threshold, pattern and allow-list. Validated with zod at
@@ -214,6 +215,8 @@ export const DetectorRulesSchema = z
         host: z.string().optional(),
       }),
     ),
+    /** Reviewed findings file (`mcptap scan --accept-all-into`), relative to this rule file. */
+    accepted_findings: z.string().min(1).optional(),
   })
   .strict();
 export type DetectorRulesFile = z.infer<typeof DetectorRulesSchema>;
@@ -239,6 +242,8 @@ export interface DetectorRules extends DetectorRulesFile {
     /** Each lexicon as one pattern of whole words (`\b(?:a|b)\b`, case-insensitive, not global). */
     sentence: Record<SentenceLexicon, RegExp>;
     allow: AllowEntry[];
+    /** `rule|item_hash` of the findings in `accepted_findings`, read when the rules are loaded. */
+    accepted: AcceptedKeys;
   };
   /** Where the rules came from (a path, or `defaults`). */
   source: string;
@@ -281,6 +286,18 @@ function personRequestPattern(cfg: DetectorRulesFile['injected_result']): RegExp
   );
 }
 
+function acceptedFrom(file: DetectorRulesFile, source: string): AcceptedKeys {
+  if (file.accepted_findings === undefined) return new Set();
+  const base = source === 'defaults+overrides' ? process.cwd() : dirname(source);
+  try {
+    return acceptedKeys(loadAcceptedFindings(resolve(base, file.accepted_findings)));
+  } catch (error) {
+    throw new RulesError(
+      `${source}: accepted_findings: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
 export function compileRules(file: DetectorRulesFile, source: string): DetectorRules {
   const tags = file.text_shapes.pseudo_tag_names.map((name) => name.replace(/ /g, '[ _-]?')).join('|');
   return {
@@ -309,6 +326,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
         tool: globToRegExp(entry.tool),
         host: globToRegExp(entry.host),
       })),
+      accepted: acceptedFrom(file, source),
     },
   };
 }

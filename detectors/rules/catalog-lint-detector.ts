@@ -2,6 +2,7 @@ import { isAtLeast, type McpEvent } from '../../model/index.js';
 import { defineDetector } from '../engine/detector.js';
 import { lintCatalog, type LintFinding } from '../lint/catalog-lint.js';
 import type { DetectorRules } from '../config/detector-rules.js';
+import { acceptedKey, catalogItemHash, INSTRUCTIONS_ITEM } from '../config/accepted-findings.js';
 import { catalogItems } from './catalog-items.js';
 
 // Catalogs repeat in every session: lint each distinct catalog once per rule set.
@@ -48,25 +49,41 @@ export const catalogLintDetector = defineDetector<null>({
       const key = `${f.tool}\u0000${f.rule}`;
       grouped.set(key, [...(grouped.get(key) ?? []), f]);
     }
-    return [...grouped.values()].map((group) => {
-      const first = group[0] as LintFinding;
-      const fields = group.map((f) => f.field);
-      return {
-        rule: `catalog_lint.${first.rule}`,
-        severity: first.severity,
-        key: [event.server_name, event.catalog_kind, first.tool, first.rule],
-        evidence: [event.event_id],
-        tool: first.tool,
-        summary: `Server '${event.server_name}' lists ${event.catalog_kind} item '${first.tool}' with ${first.rule.replace(/_/g, ' ')} in ${fields.join(', ')}: ${first.excerpt}${first.why === undefined ? '' : ` — ${first.why}`}`,
-        details: {
-          lint_rule: first.rule,
-          ...(first.why === undefined ? {} : { why: first.why }),
-          fields: fields.join(', '),
-          excerpt: first.excerpt,
-          catalog_hash: event.hash,
-          server_version: event.server_version,
-        },
-      };
-    });
+    const items = catalogItems(event);
+    const isAccepted = (f: LintFinding): boolean => {
+      if (rules.compiled.accepted.size === 0) return false;
+      const hash =
+        f.tool === INSTRUCTIONS_ITEM
+          ? catalogItemHash(event.server_name, 'instructions', f.tool, event.instructions)
+          : catalogItemHash(
+              event.server_name,
+              event.catalog_kind,
+              f.tool,
+              items.find((i) => i.name === f.tool)?.raw,
+            );
+      return rules.compiled.accepted.has(acceptedKey(`catalog_lint.${f.rule}`, hash));
+    };
+    return [...grouped.values()]
+      .filter((group) => !isAccepted(group[0] as LintFinding))
+      .map((group) => {
+        const first = group[0] as LintFinding;
+        const fields = group.map((f) => f.field);
+        return {
+          rule: `catalog_lint.${first.rule}`,
+          severity: first.severity,
+          key: [event.server_name, event.catalog_kind, first.tool, first.rule],
+          evidence: [event.event_id],
+          tool: first.tool,
+          summary: `Server '${event.server_name}' lists ${event.catalog_kind} item '${first.tool}' with ${first.rule.replace(/_/g, ' ')} in ${fields.join(', ')}: ${first.excerpt}${first.why === undefined ? '' : ` — ${first.why}`}`,
+          details: {
+            lint_rule: first.rule,
+            ...(first.why === undefined ? {} : { why: first.why }),
+            fields: fields.join(', '),
+            excerpt: first.excerpt,
+            catalog_hash: event.hash,
+            server_version: event.server_version,
+          },
+        };
+      });
   },
 });
