@@ -37,6 +37,7 @@ import { LocalPipeline, type Detected } from './local-pipeline.js';
 import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
 import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
 import { StoreThread } from './store-thread.js';
+import { auditSettingsFromEnv, auditWriterSettings, signingKeyFor } from '../audit/index.js';
 
 /**
  * The embedded mode in one call: the collector's OTLP/HTTP receiver on loopback, an in-process
@@ -171,10 +172,13 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, { embeddedTables: true });
     cleanups.push(() => store.client.close());
     // The store thread boots (its modules and chdb session) while this thread migrates and loads state.
+    const audit = auditWriterSettings(auditSettingsFromEnv(env), { localDataDir: dataDir });
+    if (audit) signingKeyFor(audit); // a missing key is made, an unreadable one fails the start
     const threadStarting = StoreThread.start({
       storeDir: storeDir(dataDir),
       database: LOCAL_DATABASE,
       maskSecrets: storage.maskSecrets,
+      audit,
     });
     const threadStarted = threadStarting.catch(() => undefined);
     cleanups.push(async () => (await threadStarted)?.close());

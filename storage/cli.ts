@@ -17,6 +17,7 @@ import { migrate, type TenantReadersOutcome } from './migrations.js';
 import { grafanaTenantProvisioning } from './tenant-readers.js';
 import { enforceRetention } from './retention.js';
 import { maskSecrets } from '../secrets/index.js';
+import { auditSettingsFromEnv, auditWriterSettings, kafkaOutlet, openAuditSealer } from '../audit/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
@@ -146,6 +147,9 @@ export async function sinkMain(argv: string[]): Promise<number> {
   const { topics } = kafkaSettings;
   await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
   const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecrets : null });
+  const audit = auditWriterSettings(auditSettingsFromEnv(), { sink: true });
+  const sealer =
+    audit && (await openAuditSealer(store, audit, logger, [await kafkaOutlet(kafka, topics.audit)]));
   const lifetime = serviceLifetime();
   const metrics = createSinkMetrics();
   const sink = await startSink({
@@ -156,6 +160,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
     ...settings,
     metrics,
     onConsumerStopped: lifetime.fail,
+    sealer: sealer ?? undefined,
   });
   const metricsServer = await serveMetrics(settings.metricsListen, {
     registry: metrics.registry,
@@ -180,6 +185,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
   logger.info('sink stopping');
   clearInterval(retention);
   await sink.stop();
+  await sealer?.close();
   await metricsServer?.close();
   await store.client.close();
   return end === 'signal' ? 0 : 1;
