@@ -49,13 +49,13 @@ export async function insertSegments(store: Store, rows: readonly SegmentRow[]):
 /** Each tenant's chain head of `writer`, so that a restarted writer continues its chains. */
 export async function chainHeads(store: Store, writer: string): Promise<Map<string, ChainHead>> {
   const result = await store.client.query({
-    query: `SELECT tenant, max(seq) AS seq, argMax(hash, seq) AS hash
+    query: `SELECT tenant, max(seq) AS last_seq, argMax(hash, seq) AS last_hash
             FROM ${store.database}.${SEGMENTS_TABLE} FINAL WHERE writer = ${sqlLiteral(writer)} GROUP BY tenant`,
     format: 'JSONEachRow',
   });
   const heads = new Map<string, ChainHead>();
-  for (const row of await result.json<{ tenant: string; seq: string | number; hash: string }>()) {
-    heads.set(row.tenant, { seq: Number(row.seq) + 1, previous: row.hash });
+  for (const row of await result.json<{ tenant: string; last_seq: string | number; last_hash: string }>()) {
+    heads.set(row.tenant, { seq: Number(row.last_seq) + 1, previous: row.last_hash });
   }
   return heads;
 }
