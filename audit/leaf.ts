@@ -1,5 +1,5 @@
-import { canonicalHash } from '../model/index.js';
-import { TABLE_SPECS, type Column, type Row, type StoreTable } from '../storage/index.js';
+import { sha256Hex } from '../model/index.js';
+import { STORE_TABLES, TABLE_SPECS, type Column, type Row, type StoreTable } from '../storage/index.js';
 
 /**
  * A stored row's leaf: the canonical hash of its columns exactly as the table gives them back, so
@@ -36,17 +36,30 @@ function normalise(column: Column, value: unknown): unknown {
   }
 }
 
+/** Each table's columns in canonical (sorted) key order, so a leaf form needs no sorting per row. */
+const SORTED_COLUMNS = new Map<StoreTable, readonly Column[]>(
+  STORE_TABLES.map((table) => [
+    table,
+    [...TABLE_SPECS[table].columns].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  ]),
+);
+
 /** Row (as written, or as read with `leafSelectList`) → the column values the leaf is the hash of. */
 export function leafForm(table: StoreTable, row: Row, timeMs: number): Record<string, unknown> {
   const form: Record<string, unknown> = {};
-  for (const column of TABLE_SPECS[table].columns) {
+  for (const column of SORTED_COLUMNS.get(table)!) {
     form[column.name] = column.shape === 'time' ? timeMs : normalise(column, row[column.name]);
   }
   return form;
 }
 
+/**
+ * canonicalHash of the leaf form. The form is flat (strings, numbers, arrays of strings) and its
+ * keys are already in canonical order, so JSON.stringify writes exactly canonicalJson's text at a
+ * fraction of its cost (test/unit/audit checks they agree).
+ */
 export function leafHash(table: StoreTable, row: Row, timeMs: number): string {
-  return canonicalHash(leafForm(table, row, timeMs));
+  return sha256Hex(JSON.stringify(leafForm(table, row, timeMs)));
 }
 
 /** `2026-11-24 10:00:00.120` (modern) or `2026-11-24 10:00:00` plus `time_ms` (18.16) → ms. */
