@@ -19,7 +19,7 @@ export const AUDIT_ENV = {
     name: 'MCPTAP_AUDIT_CHECKPOINT_FILE',
     default: '',
     description:
-      'append-only file (0600, one JSON checkpoint a line) that gets a copy of every checkpoint; `mcptap local` defaults to `<data dir>/audit/checkpoints.jsonl`; the sink writes one only when set (it always produces to `<prefix>.audit.v1`)',
+      'append-only file (0600, one JSON checkpoint a line) that gets a copy of every checkpoint; `mcptap local` defaults to `<data dir>/audit/checkpoints.jsonl`; the sink writes one only when set (when it seals it always produces them to `<prefix>.audit.v1`)',
   },
   segmentRecords: {
     name: 'MCPTAP_AUDIT_SEGMENT_RECORDS',

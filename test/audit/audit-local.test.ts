@@ -1,6 +1,8 @@
 // The tamper-evident log through `mcptap local`'s store thread on embedded ClickHouse (chdb):
 // sealed as the worker stores, checkpoints in the data directory's file; then tampered with.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ import {
   verifyStore,
   type VerifyReport,
 } from '../../audit/index.js';
+import { LOCAL_DATABASE } from '../../local/index.js';
 import { StoreThread } from '../../local/store-thread.js';
 import type { ToolCallEvent } from '../../model/index.js';
 import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../../storage/index.js';
@@ -24,6 +27,7 @@ import { uniqueName } from '../support/infra.js';
 import { deleteRow, editRow, forgeSignature, insertRow } from './tamper.js';
 
 const EVENTS = 400;
+const MCPTAP = fileURLToPath(new URL('../../bin/mcptap.js', import.meta.url));
 
 describe("audit log through mcptap local's store thread on embedded ClickHouse (chdb)", () => {
   let dataDir: string;
@@ -43,7 +47,7 @@ describe("audit log through mcptap local's store thread on embedded ClickHouse (
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mcptap-audit-local-'));
     const storeDir = join(dataDir, 'clickhouse');
-    store = await openEmbeddedStore(storeDir, uniqueName('audit'), { embeddedTables: true });
+    store = await openEmbeddedStore(storeDir, LOCAL_DATABASE, { embeddedTables: true });
     // As startLocal does: the defaults of local mode, the key made before the thread starts.
     const audit = auditWriterSettings(auditSettingsFromEnv({ MCPTAP_AUDIT_SEGMENT_RECORDS: '100' }), {
       localDataDir: dataDir,
@@ -69,7 +73,7 @@ describe("audit log through mcptap local's store thread on embedded ClickHouse (
   });
 
   after(async () => {
-    await store.client.close();
+    await store.client.close().catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -96,5 +100,16 @@ describe("audit log through mcptap local's store thread on embedded ClickHouse (
     assert.deepEqual(found('inserted_row'), [`tool_calls/${session}-forged`]);
     assert.deepEqual(found('bad_signature'), [`${tenant}/local#2`]);
     assert.equal(report.ok, false);
+  });
+
+  it("mcptap audit verify --data reads the data directory's store, key and checkpoints, and exits 1", async () => {
+    await store.client.close();
+    const result = spawnSync(process.execPath, [MCPTAP, 'audit', 'verify', '--data', dataDir], {
+      encoding: 'utf8',
+      env: { ...process.env, MCPTAP_CLICKHOUSE_URL: '' },
+    });
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /^TAMPERED: /);
+    assert.match(result.stdout, new RegExp(`deleted_row: row tool_calls/${ids[150]}`));
   });
 });
