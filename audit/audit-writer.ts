@@ -56,6 +56,15 @@ export function signingKeyFor(settings: AuditWriterSettings): SigningKey {
     : readSigningKeyFile(settings.signingKeyFile);
 }
 
+/** What a writer says at its start about sealing (where checkpoints go, which key). */
+export function sealingDescription(settings: AuditWriterSettings, key: SigningKey): Record<string, unknown> {
+  return {
+    key_id: key.keyId,
+    writer: settings.writer,
+    checkpoints: ['table audit_segments', ...(settings.checkpointFile ? [settings.checkpointFile] : [])],
+  };
+}
+
 export async function openAuditSealer(
   store: Store,
   settings: AuditWriterSettings,
@@ -71,11 +80,6 @@ export async function openAuditSealer(
     limits: { records: settings.segmentRecords, maxAgeMs: settings.segmentSeconds * 1000 },
     outlets: all,
     logger,
-  });
-  logger.info('stored rows are sealed into the audit log', {
-    key_id: key.keyId,
-    writer: settings.writer,
-    checkpoints: ['table audit_segments', ...all.map((o) => o.name)],
   });
   return sealer;
 }

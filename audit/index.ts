@@ -26,5 +26,6 @@ export {
   localAuditDefaults,
   openAuditSealer,
   signingKeyFor,
+  sealingDescription,
   type AuditWriterSettings,
 } from './audit-writer.js';

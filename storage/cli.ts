@@ -17,7 +17,14 @@ import { migrate, type TenantReadersOutcome } from './migrations.js';
 import { grafanaTenantProvisioning } from './tenant-readers.js';
 import { enforceRetention } from './retention.js';
 import { maskSecrets } from '../secrets/index.js';
-import { auditSettingsFromEnv, auditWriterSettings, kafkaOutlet, openAuditSealer } from '../audit/index.js';
+import {
+  auditSettingsFromEnv,
+  auditWriterSettings,
+  kafkaOutlet,
+  openAuditSealer,
+  sealingDescription,
+  signingKeyFor,
+} from '../audit/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
@@ -150,6 +157,10 @@ export async function sinkMain(argv: string[]): Promise<number> {
   const audit = auditWriterSettings(auditSettingsFromEnv(), { sink: true });
   const sealer =
     audit && (await openAuditSealer(store, audit, logger, [await kafkaOutlet(kafka, topics.audit)]));
+  if (audit) {
+    const described = sealingDescription(audit, signingKeyFor(audit));
+    logger.info('stored rows are sealed', { ...described, topic: topics.audit });
+  }
   const lifetime = serviceLifetime();
   const metrics = createSinkMetrics();
   const sink = await startSink({
