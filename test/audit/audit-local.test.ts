@@ -66,10 +66,20 @@ describe("audit log through mcptap local's store thread on embedded ClickHouse (
         time: new Date(Date.UTC(2026, 10, 24, 9, 0, i)).toISOString(),
       }),
     );
+    const extra = json.splice(EVENTS - 50);
     await thread.write([thread.prepare(json.slice(0, 250), []), thread.prepare(json.slice(250), [])]);
     // A redelivered part: stored again, sealed again, verified all the same.
     await thread.write([thread.prepare(json.slice(0, 10), [])]);
     await thread.close(); // seals what is open
+    // A restarted store thread continues the chain where the table says it ends.
+    const restarted = await StoreThread.start({
+      storeDir,
+      database: store.database,
+      maskSecrets: true,
+      audit,
+    });
+    await restarted.write([restarted.prepare(extra, [])]);
+    await restarted.close();
   });
 
   after(async () => {
@@ -81,6 +91,7 @@ describe("audit log through mcptap local's store thread on embedded ClickHouse (
     const report = await verify();
     assert.deepEqual(report.findings, []);
     assert.equal(report.sealedRows, EVENTS);
+    // 360 rows in segments of 100 before the restart (4), 50 after it (1), one chain.
     assert.equal(report.segments, 5);
     const defaults = localAuditDefaults(dataDir);
     assert.equal((await stat(defaults.signingKeyFile)).mode & 0o777, 0o600);
