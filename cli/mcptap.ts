@@ -73,6 +73,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'what mcptap local is watching: servers, sessions, events, alerts',
     load: async () => (await import('../local/cli.js')).statusMain,
   },
+  audit: {
+    summary: 'tamper-evident log: keygen, and verify the stored rows against their signed checkpoints',
+    load: async () => (await import('../audit/cli.js')).auditMain,
+  },
   dashboards: {
     summary: 'build the Grafana dashboards (JSON) from code',
     load: async () => (await import('../dashboards/cli.js')).main,

@@ -37,6 +37,12 @@ import { LocalPipeline, type Detected } from './local-pipeline.js';
 import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
 import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
 import { StoreThread } from './store-thread.js';
+import {
+  auditSettingsFromEnv,
+  auditWriterSettings,
+  sealingDescription,
+  signingKeyFor,
+} from '../audit/index.js';
 
 /**
  * The embedded mode in one call: the collector's OTLP/HTTP receiver on loopback, an in-process
@@ -171,9 +177,13 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, { embeddedTables: true });
     cleanups.push(() => store.client.close());
     // The store thread boots (its modules and chdb session) while this thread migrates and loads state.
+    const audit = auditWriterSettings(auditSettingsFromEnv(env), { localDataDir: dataDir });
+    // A missing key is made, an unreadable one fails the start; the store thread seals with it.
+    if (audit) logger.info('stored rows are sealed', sealingDescription(audit, signingKeyFor(audit)));
     const threadStarting = StoreThread.start({
       storeDir: storeDir(dataDir),
       database: LOCAL_DATABASE,
+      audit,
     });
     const threadStarted = threadStarting.catch(() => undefined);
     cleanups.push(async () => (await threadStarted)?.close());

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { AuditWriterSettings } from '../audit/index.js';
 import type { Alert } from '../model/index.js';
 
 /**
@@ -23,6 +24,8 @@ import type { Alert } from '../model/index.js';
 export interface StoreWorkerData {
   storeDir: string;
   database: string;
+  /** Sealing of stored rows into the audit log (audit/), done on this thread; null: none. */
+  audit?: AuditWriterSettings | null;
 }
 
 export type ToStoreWorker =

@@ -1,6 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { McpEvent } from '../model/index.js';
 import { openEmbeddedStore, StoreWriter, type StoredRecord, type StoreTable } from '../storage/index.js';
+import {
+  openAuditSealer,
+  sealedMember,
+  type AuditSealer,
+  type AuditWriterSettings,
+  type SealedMember,
+} from '../audit/index.js';
+import { createLogger } from '../platform/index.js';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-thread.js';
 
 /**
@@ -10,8 +18,11 @@ import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-th
  * are. Writes are inserted one after the other, in the order they came.
  */
 
-/** A part's rows as bytes by table, or why they could not be made (the write naming it fails with it). */
-type Part = ReturnType<StoreWriter['encode']> | { failed: unknown };
+/**
+ * A part's rows as bytes by table with their audit members, or why they could not be made (the
+ * write naming it fails with it).
+ */
+type Part = { bodies: ReturnType<StoreWriter['encode']>; sealed: SealedMember[] } | { failed: unknown };
 
 const port = parentPort!;
 const data = workerData as StoreWorkerData;
@@ -24,6 +35,10 @@ async function serve(): Promise<void> {
   // Records arrive masked: the receiver masks every event once (collector/normalise-spans.ts),
   // unless the operator opted in to raw secrets, and alerts are made from those events.
   const writer = new StoreWriter(store, { mask: null });
+  // Opened at the first write: the main thread migrates (creating audit_segments) while this one starts.
+  let sealer: Promise<AuditSealer> | undefined;
+  const sealerOpen = (audit: AuditWriterSettings) =>
+    (sealer ??= openAuditSealer(store, audit, createLogger('audit')));
   const prepared = new Map<number, Part>();
 
   const insert = async (parts: ReadonlyArray<Part | undefined>) => {
@@ -31,13 +46,17 @@ async function serve(): Promise<void> {
     for (const part of parts) {
       if (part === undefined) throw new Error('a part of the write was never prepared');
       if ('failed' in part) throw part.failed;
-      for (const [table, body] of part) {
+      for (const [table, body] of part.bodies) {
         const bodies = byTable.get(table);
         if (bodies === undefined) byTable.set(table, [body]);
         else bodies.push(body);
       }
     }
     for (const [table, bodies] of byTable) await store.insertJsonEachRow(table, Buffer.concat(bodies));
+    if (data.audit) {
+      const opened = await sealerOpen(data.audit);
+      for (const part of parts) if (part !== undefined && 'sealed' in part) opened.rowsStored(part.sealed);
+    }
   };
 
   let writing = Promise.resolve();
@@ -47,7 +66,11 @@ async function serve(): Promise<void> {
         try {
           const records: StoredRecord[] = message.events.map((json) => JSON.parse(json) as McpEvent);
           for (const alert of message.alerts) records.push(alert);
-          prepared.set(message.id, writer.encode(records));
+          const sealed: SealedMember[] = [];
+          const bodies = writer.encode(records, (table, row) => {
+            if (data.audit) sealed.push(sealedMember(table, row));
+          });
+          prepared.set(message.id, { bodies, sealed });
         } catch (error) {
           prepared.set(message.id, { failed: error });
         }
@@ -67,6 +90,7 @@ async function serve(): Promise<void> {
       case 'close':
         // The thread stays (see store-thread.ts; this listener keeps it): only the session is closed.
         void writing.then(async () => {
+          await (await sealer)?.close();
           await store.client.close();
           send({ type: 'closed' });
         });

@@ -19,6 +19,8 @@ export interface TopicNames {
   deadLetter: string;
   /** Compacted detector state changelog. */
   detectorState: string;
+  /** Signed checkpoints of the stored rows' audit segments, keyed by tenant; never compacted (audit/). */
+  audit: string;
 }
 
 export function topicNames(prefix = 'mcptap'): TopicNames {
@@ -30,6 +32,7 @@ export function topicNames(prefix = 'mcptap'): TopicNames {
     rawSpans: `${prefix}.raw-spans.v1`,
     deadLetter: `${prefix}.dead-letter.v1`,
     detectorState: `${prefix}.detector-state.v1`,
+    audit: `${prefix}.audit.v1`,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { AUDIT_ENV_TABLE } from '../audit/index.js';
 import { COLLECTOR_ENV_TABLE } from '../collector/index.js';
 import { CONSOLE_ENV_TABLE } from '../console/index.js';
 import { DETECTORS_ENV } from '../detectors/index.js';
@@ -31,6 +32,7 @@ const SECTIONS: readonly [title: string, specs: readonly EnvVarSpec[]][] = [
   ['`mcptap sink`, `migrate`, `session` (ClickHouse server)', ALL_STORAGE_ENV],
   ['`mcptap local` (embedded)', LOCAL_ENV_TABLE],
   ['`mcptap console` (ClickHouse server, as the read-only user)', CONSOLE_ENV_TABLE],
+  ['Tamper-evident audit log: sealing in `mcptap sink` and `mcptap local`, `mcptap audit`', AUDIT_ENV_TABLE],
 ];
 
 function cell(text: string): string {

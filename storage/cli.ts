@@ -17,6 +17,14 @@ import { migrate, type TenantReadersOutcome } from './migrations.js';
 import { grafanaTenantProvisioning } from './tenant-readers.js';
 import { enforceRetention } from './retention.js';
 import { maskSecretsInText, SECRETS_UNMASKED_ENV } from '../secrets/index.js';
+import {
+  auditSettingsFromEnv,
+  auditWriterSettings,
+  kafkaOutlet,
+  openAuditSealer,
+  sealingDescription,
+  signingKeyFor,
+} from '../audit/index.js';
 import { createSinkMetrics } from './sink-metrics.js';
 import { startSink } from './sink.js';
 import { openStore } from './store.js';
@@ -151,6 +159,13 @@ export async function sinkMain(argv: string[]): Promise<number> {
       `${SECRETS_UNMASKED_ENV.name}=true: secrets found in records are stored and dead-lettered raw; unset it to mask them`,
     );
   }
+  const audit = auditWriterSettings(auditSettingsFromEnv(), { sink: true });
+  const sealer =
+    audit && (await openAuditSealer(store, audit, logger, [await kafkaOutlet(kafka, topics.audit)]));
+  if (audit) {
+    const described = sealingDescription(audit, signingKeyFor(audit));
+    logger.info('stored rows are sealed', { ...described, topic: topics.audit });
+  }
   const lifetime = serviceLifetime();
   const metrics = createSinkMetrics();
   const sink = await startSink({
@@ -161,6 +176,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
     ...settings,
     metrics,
     onConsumerStopped: lifetime.fail,
+    sealer: sealer ?? undefined,
   });
   const metricsServer = await serveMetrics(settings.metricsListen, {
     registry: metrics.registry,
@@ -185,6 +201,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
   logger.info('sink stopping');
   clearInterval(retention);
   await sink.stop();
+  await sealer?.close();
   await metricsServer?.close();
   await store.client.close();
   return end === 'signal' ? 0 : 1;

@@ -17,15 +17,18 @@ export {
   type TenantReader,
 } from './tenant-readers.js';
 export { enforceRetention, type DroppedPartition } from './retention.js';
-export { STORE_TABLES, TABLE_FOR_KIND, type StoreTable } from './tables.js';
+export { STORE_TABLES, TABLE_FOR_KIND, TABLE_SPECS, type StoreTable } from './tables.js';
+export type { Column } from './columns.js';
 export {
   StoreWriter,
   validateRecord,
   tableFor,
   type StoreWriterOptions,
   type RecordSource,
+  type RowSealer,
 } from './store-writer.js';
-export type { StoredRecord } from './row-codec.js';
+export { sqlLiteral } from './sql-literal.js';
+export { TIME_MS_ALIAS, timeMsExpression, type Row, type StoredRecord } from './row-codec.js';
 export { startSink, DEAD_LETTER_HEADERS, type SinkOptions, type RunningSink } from './sink.js';
 export { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';

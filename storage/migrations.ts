@@ -36,6 +36,18 @@ const MIGRATIONS: readonly Migration[] = [
         createTableSql(store.database, TABLE_SPECS[table], store.flavor, retentionDays[table]),
       ),
   },
+  {
+    version: 2,
+    name: 'audit segments (tamper-evident log, audit/)',
+    // One row per sealed segment; its checkpoint's fields and signature beside its members and leaves.
+    statements: ({ store }) => [
+      `CREATE TABLE IF NOT EXISTS ${store.database}.audit_segments (
+        tenant String, writer String, seq UInt64, previous String, hash String, count UInt32,
+        first_time_ms UInt64, last_time_ms UInt64, members Array(String), leaves Array(String),
+        sealed_at_ms UInt64, key_id String, signature String
+      ) ENGINE = ReplacingMergeTree ORDER BY (tenant, writer, seq)`,
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -7,7 +7,7 @@ import type { Row, StoredRecord } from './row-codec.js';
 import { batchDueInMs } from './sink-batching.js';
 import { CommitsInOrder } from './sink-commit-order.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
-import { validateRecord, type RecordSource, type StoreWriter } from './store-writer.js';
+import { validateRecord, type RecordSource, type RowSealer, type StoreWriter } from './store-writer.js';
 import type { StoreTable } from './tables.js';
 
 /**
@@ -38,6 +38,8 @@ export interface SinkOptions {
   /** Told when a Kafka consumer stopped for good (kafkajs gave up on it): the service should exit. */
   onConsumerStopped?: (error: Error) => void;
   metrics?: SinkMetrics;
+  /** Seals stored rows into the tamper-evident audit log (audit/); none: rows are not sealed. */
+  sealer?: RowSealer;
 }
 
 export interface RunningSink {
@@ -66,6 +68,8 @@ interface PendingRow {
   table: StoreTable;
   row: Row;
   source: Source;
+  /** What the sealer made of the row, handed back to it once the row is stored. */
+  sealed?: unknown;
 }
 
 /** Part of one partition's fetched batch, decoded, waiting for the writer. */
@@ -319,6 +323,7 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
     if (result === false) return null;
     if ('done' in result) {
       metrics.rowsStored.inc({ table }, rows.length);
+      options.sealer?.rowsStored(rows.map((pending) => pending.sealed));
       return [];
     }
     if (rows.length === 1) {
@@ -445,8 +450,11 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
         const poison: Poison[] = [];
         for (const message of messages) {
           const decoded = decodeMessage(message.value, source);
-          if (decoded.ok) rows.push({ ...writer.row(decoded.record), source: { topic, partition, message } });
-          else poison.push({ topic, partition, message, reason: decoded.reason });
+          if (decoded.ok) {
+            const built = writer.row(decoded.record);
+            const sealed = options.sealer?.rowBuilt(built.table, built.row);
+            rows.push({ ...built, source: { topic, partition, message }, sealed });
+          } else poison.push({ topic, partition, message, reason: decoded.reason });
         }
         queue.push({
           topic,

@@ -28,6 +28,17 @@ export interface StoreWriterOptions {
 
 export type WriteResult = Partial<Record<StoreTable, number>>;
 
+/**
+ * Told of each row as it is built and of the rows once the store acknowledged them: the audit
+ * log's sealer (audit/), which hashes what is stored and seals what was acknowledged.
+ */
+export interface RowSealer<Sealed = unknown> {
+  rowBuilt(table: StoreTable, row: Row): Sealed;
+  rowsStored(sealed: readonly Sealed[]): void;
+}
+
+type OnRow = (table: StoreTable, row: Row) => void;
+
 export class StoreWriter {
   constructor(
     readonly store: Store,
@@ -42,10 +53,11 @@ export class StoreWriter {
   }
 
   /** Rows by table, ready to insert (exposed for the benchmark and for tests of the masking). */
-  rows(records: readonly StoredRecord[]): Map<StoreTable, Row[]> {
+  rows(records: readonly StoredRecord[], onRow?: OnRow): Map<StoreTable, Row[]> {
     const byTable = new Map<StoreTable, Row[]>();
     for (const record of records) {
       const { table, row } = this.row(record);
+      onRow?.(table, row);
       let rows = byTable.get(table);
       if (rows === undefined) byTable.set(table, (rows = []));
       rows.push(row);
@@ -58,9 +70,9 @@ export class StoreWriter {
    * later wait as one buffer per table, outside the JS heap, instead of thousands of objects the
    * GC would copy while they wait.
    */
-  encode(records: readonly StoredRecord[]): Map<StoreTable, Buffer> {
+  encode(records: readonly StoredRecord[], onRow?: OnRow): Map<StoreTable, Buffer> {
     const byTable = new Map<StoreTable, Buffer>();
-    for (const [table, rows] of this.rows(records)) {
+    for (const [table, rows] of this.rows(records, onRow)) {
       byTable.set(table, jsonEachRow(rows));
     }
     return byTable;

@@ -28,6 +28,8 @@ export function pipelineTopicSpecs(
     retained(topics.alerts),
     retained(topics.deadLetter, 1),
     { topic: topics.detectorState, partitions, replicationFactor, maxMessageBytes, compacted: true },
+    // Audit checkpoints are kept for good, in one ordered log, and never compacted (audit/).
+    { topic: topics.audit, partitions: 1, replicationFactor, retentionMs: -1, maxMessageBytes },
   ];
 }
 
