@@ -153,6 +153,27 @@ export const DetectorRulesSchema = z
       warmup_buckets: z.number().int().min(1),
       severity: Severity,
     }),
+    argument_shape: z.strictObject({
+      ...enabled,
+      learning_calls: z.number().int().min(1),
+      learning_window_ms: Ms,
+      min_values: z.number().int().min(1),
+      length_sigma: z.number().positive(),
+      length_floor: z.number().int().nonnegative(),
+      depth: z.number().int().min(1).max(8),
+      root_depth: z.number().int().min(1).max(8),
+      max_keys: z.number().int().min(1).max(1024),
+      max_roots: z.number().int().min(1).max(256),
+      max_hosts: z.number().int().min(1).max(256),
+      severity: z.strictObject({
+        new_key: Severity,
+        type_change: Severity,
+        length: Severity,
+        encoding: Severity,
+        path_root: Severity,
+        new_host: Severity,
+      }),
+    }),
     alerts: z.strictObject({ resolve_after_ms: Ms, session_idle_ms: Ms }),
     allow: z.array(
       z.strictObject({

@@ -1,4 +1,5 @@
 import type { Detector } from '../engine/detector.js';
+import { argumentShapeDetector } from './argument-shape.js';
 import { catalogDriftDetector } from './catalog-drift.js';
 import { catalogLintDetector } from './catalog-lint-detector.js';
 import { chainLengthDetector } from './chain-length.js';
@@ -25,4 +26,5 @@ export const ALL_DETECTORS: readonly Detector[] = [
   newDestinationDetector,
   rateSpikeToolDetector,
   rateSpikeSessionDetector,
+  argumentShapeDetector,
 ];
