@@ -73,9 +73,10 @@ export interface DemoResult {
 async function writeDemoRules(path: string): Promise<void> {
   const rules = parse(await readFile(DEFAULT_RULES_PATH, 'utf8')) as Record<string, Record<string, unknown>>;
   rules.new_destination = { ...rules.new_destination, learning_window_ms: 2000 };
+  rules.argument_shape = { ...rules.argument_shape, learning_calls: 4, learning_window_ms: 0, min_values: 4 };
   await writeFile(
     path,
-    `# Written by mcptap demo: the shipped rules with a 2 s learning window.\n${stringify(rules)}`,
+    `# Written by mcptap demo: the shipped rules with a 2 s learning window and 4-call argument learning.\n${stringify(rules)}`,
   );
 }
 

@@ -237,6 +237,28 @@ export const SCENARIOS: readonly Scenario[] = [
         host.session.assistantOutput('Uploaded.');
       }),
   },
+  {
+    name: 'encoded-argument',
+    title: 'argument anomaly: after ordinary echo calls, one carries a base64 blob where only text was sent',
+    expectedRules: ['argument_shape'],
+    allowedRules: [],
+    run: (context) =>
+      withHost(context, async (host) => {
+        const everything = await host.connect(
+          npmServer('everything', '@modelcontextprotocol/server-everything', ['stdio']),
+        );
+        const ask = 'Run the release checklist and report each step.';
+        host.session.startTurn(ask);
+        promptOf(host, [{ role: 'user', content: ask }]);
+        for (const step of ['changelog', 'version bump', 'tag', 'notes']) {
+          await host.call(everything, 'echo', { message: `release step ${step} done` });
+        }
+        const rows = ['customer,plan,mrr', 'acme,enterprise,12000', 'globex,team,900'].join('\n');
+        const blob = Buffer.from(rows.repeat(4)).toString('base64');
+        await host.call(everything, 'echo', { message: `checklist ${blob}` });
+        host.session.assistantOutput('All release steps report done.');
+      }),
+  },
 ];
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
