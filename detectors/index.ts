@@ -35,3 +35,13 @@ export { findTextShapes } from './lint/text-shapes.js';
 export { classifySsrf, canonicalHost } from './rules/ssrf-classify.js';
 export { DETECTORS_ENV } from './runtime/detectors-service.js';
 export { RULES_ENV } from './config/rules-source.js';
+export {
+  parseServerPolicy,
+  loadServerPolicy,
+  policyEntryFor,
+  versionAllowed,
+  ServerPolicyError,
+  TRUST_LEVELS,
+  type ServerPolicy,
+  type TrustLevel,
+} from './config/server-policy.js';

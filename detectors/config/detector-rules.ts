@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SeveritySchema } from '../../model/index.js';
+import { loadServerPolicy, type ServerPolicy } from './server-policy.js';
 
 /**
  * The detectors' rule file (YAML): every threshold, pattern and allow-list. Validated with zod at
@@ -174,6 +175,15 @@ export const DetectorRulesSchema = z
         new_host: Severity,
       }),
     }),
+    server_policy: z.strictObject({
+      /** The approved-servers file (relative to this rule file); empty: no policy, no alerts. */
+      path: z.string(),
+      unapproved_severity: Severity,
+      version_severity: Severity,
+      catalog_severity: Severity,
+      community_capability_severity: Severity,
+      vetted_capability_severity: Severity,
+    }),
     alerts: z.strictObject({ resolve_after_ms: Ms, session_idle_ms: Ms }),
     allow: z.array(
       z.strictObject({
@@ -209,6 +219,8 @@ export interface DetectorRules extends DetectorRulesFile {
   };
   /** Where the rules came from (a path, or `defaults`). */
   source: string;
+  /** The approved servers (`server_policy.path`), or null when none is configured. */
+  serverPolicy: ServerPolicy | null;
 }
 
 export class RulesError extends Error {
@@ -247,6 +259,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
   return {
     ...file,
     source,
+    serverPolicy: null,
     compiled: {
       // <tag …>, </tag>, <|tag|>, [tag …], [[[tag …]]], {{tag}}
       pseudoTag: new RegExp(
@@ -299,7 +312,10 @@ export function loadRules(path: string = DEFAULT_RULES_PATH): DetectorRules {
       `cannot read detector rules ${path}: ${error instanceof Error ? error.message : String(error)} (set MCPTAP_DETECTOR_RULES to a readable file)`,
     );
   }
-  return parseRules(text, path);
+  const rules = parseRules(text, path);
+  const policyPath = rules.server_policy.path;
+  if (policyPath !== '') rules.serverPolicy = loadServerPolicy(resolve(dirname(path), policyPath));
+  return rules;
 }
 
 let defaults: DetectorRules | undefined;
@@ -312,7 +328,7 @@ export function defaultRules(): DetectorRules {
 /** A copy of the shipped rules with some sections replaced (tests, demo: short learning windows). */
 export function rulesWith(overrides: Partial<DetectorRulesFile>): DetectorRules {
   const base = defaultRules();
-  const { compiled: _compiled, source: _source, ...file } = base;
+  const { compiled: _compiled, source: _source, serverPolicy: _policy, ...file } = base;
   return compileRules(DetectorRulesSchema.parse({ ...file, ...overrides }), 'defaults+overrides');
 }
 

@@ -9,6 +9,7 @@ import { newDestinationDetector } from './new-destination.js';
 import { rateSpikeSessionDetector, rateSpikeToolDetector } from './rate-spike.js';
 import { resultSteeredDetector } from './result-steered.js';
 import { secretEgressDetector } from './secret-egress.js';
+import { serverPolicyDetector } from './server-policy.js';
 import { ssrfTargetDetector } from './ssrf-target.js';
 import { toolShadowingDetector } from './tool-shadowing.js';
 
@@ -27,4 +28,5 @@ export const ALL_DETECTORS: readonly Detector[] = [
   rateSpikeToolDetector,
   rateSpikeSessionDetector,
   argumentShapeDetector,
+  serverPolicyDetector,
 ];
