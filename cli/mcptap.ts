@@ -55,6 +55,11 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'recent alerts from the store, filtered by rule, severity, server or session',
     load: async () => (await import('../local/cli.js')).alertsMain,
   },
+  servers: {
+    summary:
+      'the servers seen across the fleet: versions, hosts, catalog hashes, approval against the server policy (--format json)',
+    load: async () => (await import('../local/cli.js')).serversMain,
+  },
   sessions: {
     summary:
       'recent sessions from the store: id, start, host, servers, events, alerts (--search, --format json)',

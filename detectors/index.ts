@@ -40,8 +40,10 @@ export {
   loadServerPolicy,
   policyEntryFor,
   versionAllowed,
+  approvalOf,
   ServerPolicyError,
   TRUST_LEVELS,
+  type ApprovalState,
   type ServerPolicy,
   type TrustLevel,
 } from './config/server-policy.js';

@@ -116,3 +116,27 @@ export function policyEntryFor(
 export function versionAllowed(entry: ServerPolicyEntry, version: string): boolean {
   return entry.versions.length === 0 || entry.versions.some((v) => v.test(version));
 }
+
+export type ApprovalState =
+  'no_policy' | 'approved' | 'unapproved_server' | 'unapproved_version' | 'catalog_mismatch';
+
+/** Where a server of the inventory stands against the policy (`mcptap servers`, the console). */
+export function approvalOf(
+  policy: ServerPolicy | null,
+  server: {
+    server_name: string;
+    server_id: string;
+    versions: readonly string[];
+    catalogs: Record<string, string>;
+  },
+): { approval: ApprovalState; trust: TrustLevel | '' } {
+  if (policy === null) return { approval: 'no_policy', trust: '' };
+  const entry = policyEntryFor(policy, server);
+  if (entry === undefined) return { approval: 'unapproved_server', trust: '' };
+  if (server.versions.some((v) => !versionAllowed(entry, v)))
+    return { approval: 'unapproved_version', trust: entry.trust };
+  const mismatch = Object.entries(entry.catalogs).some(
+    ([kind, hash]) => server.catalogs[kind] !== undefined && server.catalogs[kind] !== hash,
+  );
+  return { approval: mismatch ? 'catalog_mismatch' : 'approved', trust: entry.trust };
+}
