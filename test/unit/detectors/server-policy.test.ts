@@ -9,6 +9,7 @@ import {
   defaultRules,
   DEFAULT_RULES_PATH,
   loadRules,
+  approvalOf,
   parseServerPolicy,
   ServerPolicyError,
   type DetectorRules,
@@ -159,4 +160,26 @@ test('server_policy weighs exec, network and write tools by trust level', () => 
   );
   const firstParty = withPolicy(policyText(canonicalHash([readFile, runShell])));
   assert.deepEqual(policyAlerts([catalog('files', [readFile, runShell])], firstParty), []);
+});
+
+test('judges an inventory row against the policy: approved, unapproved, version, catalog mismatch', () => {
+  const policy = parseServerPolicy(policyText(), 'p.yaml');
+  const row = (server_name: string, versions: string[], catalogs: Record<string, string> = {}) => ({
+    server_name,
+    server_id: 'x',
+    versions,
+    catalogs,
+  });
+  assert.deepEqual(approvalOf(null, row('files', ['1.0.0'])), { approval: 'no_policy', trust: '' });
+  assert.deepEqual(approvalOf(policy, row('files', ['1.0.2'], { tools: canonicalHash([readFile]) })), {
+    approval: 'approved',
+    trust: 'first_party',
+  });
+  assert.equal(approvalOf(policy, row('files', ['1.0.2', '2.0.0'])).approval, 'unapproved_version');
+  assert.equal(
+    approvalOf(policy, row('files', ['1.0.2'], { tools: 'f'.repeat(64) })).approval,
+    'catalog_mismatch',
+  );
+  assert.deepEqual(approvalOf(policy, row('stranger', ['1'])), { approval: 'unapproved_server', trust: '' });
+  assert.equal(approvalOf(policy, row('shell-x', ['9'])).trust, 'community');
 });
