@@ -60,6 +60,10 @@ const COMMANDS: Record<string, CommandEntry> = {
       'the servers seen across the fleet: versions, hosts, catalog hashes, approval against the server policy (--format json)',
     load: async () => (await import('../local/cli.js')).serversMain,
   },
+  policy: {
+    summary: 'policy pin: write an approved-server policy entry from what the store has seen',
+    load: async () => (await import('../local/cli.js')).policyMain,
+  },
   sessions: {
     summary:
       'recent sessions from the store: id, start, host, servers, events, alerts (--search, --format json)',

@@ -41,6 +41,7 @@ export {
   policyEntryFor,
   versionAllowed,
   approvalOf,
+  pinServer,
   ServerPolicyError,
   TRUST_LEVELS,
   type ApprovalState,

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultDataDir, localApiKey } from '../shim/index.js';
 import { alertFilter } from './alert-filter.js';
@@ -12,7 +13,9 @@ import {
   approvalOf,
   loadRules,
   loadServerPolicy,
+  pinServer,
   RULES_ENV,
+  TRUST_LEVELS,
   type ApprovalState,
   type ServerPolicy,
 } from '../detectors/index.js';
@@ -394,4 +397,65 @@ function formatServerLine(row: ServerInventoryRow & { approval: ApprovalState; t
     `catalogs ${catalogs.join(', ') || '-'}`,
     `${new Date(row.first_seen_ms).toISOString()} → ${new Date(row.last_seen_ms).toISOString()}`,
   ].join('  ');
+}
+
+const POLICY_USAGE = `Usage: mcptap policy pin --server NAME --trust first_party|vetted|community --policy FILE
+                         [--tenant T] [--data DIR]
+
+Writes (or replaces) the entry of server NAME in the approved-server policy FILE from what the store
+has seen: every version seen and its latest catalog hash per kind. FILE is created when missing
+(comments of an existing file are not kept). Point server_policy.path of the rule file at it.
+From the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or from the ClickHouse server at
+$${CLICKHOUSE_URL} when it is set.`;
+
+export async function policyMain(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      server: { type: 'string' },
+      trust: { type: 'string' },
+      policy: { type: 'string' },
+      tenant: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(POLICY_USAGE);
+    return 0;
+  }
+  const trust = TRUST_LEVELS.find((t) => t === values.trust);
+  if (positionals[0] !== 'pin' || !values.server || !values.policy || trust === undefined) {
+    console.error(`mcptap policy: give pin --server, --trust and --policy\n\n${POLICY_USAGE}`);
+    return 2;
+  }
+  const dataDir = values.data ?? defaultDataDir();
+  try {
+    const servers = await withQueries(dataDir, 'mcptap policy pin', (q) => q.servers(values.tenant));
+    const seen = (servers ?? []).filter((s) => s.server_name === values.server);
+    if (seen.length === 0) {
+      console.error(`mcptap policy: no server '${values.server}' in the store (see mcptap servers)`);
+      return 1;
+    }
+    const latest = [...seen].sort((a, b) => b.last_seen_ms - a.last_seen_ms)[0]!;
+    const pin = {
+      name: values.server,
+      trust,
+      versions: [...new Set(seen.flatMap((s) => s.versions))].sort(),
+      catalogs: latest.catalogs,
+    };
+    const existing = existsSync(values.policy) ? readFileSync(values.policy, 'utf8') : undefined;
+    writeFileSync(values.policy, pinServer(existing, pin, values.policy));
+    console.log(
+      `pinned ${pin.name} (${trust}) in ${values.policy}: versions ${pin.versions.join(', ') || 'any'}; catalogs ${
+        Object.entries(pin.catalogs)
+          .map(([kind, hash]) => `${kind} ${hash.slice(0, 12)}`)
+          .join(', ') || 'none seen'
+      }`,
+    );
+    return 0;
+  } catch (error) {
+    return fail('policy', error);
+  }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
 import { CatalogKindSchema, type CatalogKind } from '../../model/index.js';
 import { globToRegExp as glob } from './detector-rules.js';
@@ -62,7 +62,8 @@ export class ServerPolicyError extends Error {
   }
 }
 
-export function parseServerPolicy(text: string, source: string): ServerPolicy {
+/** The policy file's text, parsed and validated (not compiled). */
+function validatedPolicyFile(text: string, source: string): ServerPolicyFile {
   let value: unknown;
   try {
     value = parseYaml(text);
@@ -78,9 +79,14 @@ export function parseServerPolicy(text: string, source: string): ServerPolicy {
       `${source}: invalid server policy — ${issues.slice(0, 6).join('; ')}. See detectors/README.md (server policy).`,
     );
   }
+  return result.data;
+}
+
+export function parseServerPolicy(text: string, source: string): ServerPolicy {
+  const file = validatedPolicyFile(text, source);
   return {
     source,
-    entries: result.data.servers.map((entry) => ({
+    entries: file.servers.map((entry) => ({
       name: glob(entry.name),
       serverId: glob(entry.server_id),
       trust: entry.trust,
@@ -139,4 +145,32 @@ export function approvalOf(
     ([kind, hash]) => server.catalogs[kind] !== undefined && server.catalogs[kind] !== hash,
   );
   return { approval: mismatch ? 'catalog_mismatch' : 'approved', trust: entry.trust };
+}
+
+export interface ServerPin {
+  name: string;
+  trust: TrustLevel;
+  versions: string[];
+  catalogs: Partial<Record<CatalogKind, string>>;
+}
+
+/**
+ * The policy file's text with `pin` as the entry for its server name (replacing one of the same
+ * name, else appended); `fileText` undefined starts a new policy. Validated before it is returned.
+ */
+export function pinServer(fileText: string | undefined, pin: ServerPin, source: string): string {
+  const file: ServerPolicyFile =
+    fileText === undefined ? { version: 1, servers: [] } : validatedPolicyFile(fileText, source);
+  const entry = {
+    name: pin.name,
+    trust: pin.trust,
+    ...(pin.versions.length > 0 ? { versions: pin.versions } : {}),
+    ...(Object.keys(pin.catalogs).length > 0 ? { catalogs: pin.catalogs } : {}),
+  };
+  const at = file.servers.findIndex((s) => s.name === pin.name);
+  if (at >= 0) file.servers[at] = entry;
+  else file.servers.push(entry);
+  const text = stringifyYaml(file);
+  parseServerPolicy(text, source);
+  return text;
 }

@@ -258,12 +258,25 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
     assert.equal(text.code, 0);
     assert.match(text.stdout, /fetch_url/);
     assert.ok(!text.stdout.includes(SECRET));
-    const servers = await mcptap(['servers', '--data', dataDir, '--format', 'json'], hostEnv(dataDir));
-    assert.equal(servers.code, 0);
-    assert.deepEqual(
-      (JSON.parse(servers.stdout) as Array<{ server_name: string }>).map((s) => s.server_name).sort(),
-      ['files', 'web'],
+    const policy = join(records, 'pinned.yaml');
+    const pin = await mcptap(
+      ['policy', 'pin', '--server', 'files', '--trust', 'vetted', '--policy', policy, '--data', dataDir],
+      hostEnv(dataDir),
     );
+    assert.equal(pin.code, 0, pin.stderr);
+    assert.match(pin.stdout, /pinned files \(vetted\)/);
+    const servers = await mcptap(
+      ['servers', '--data', dataDir, '--format', 'json', '--policy', policy],
+      hostEnv(dataDir),
+    );
+    assert.equal(servers.code, 0);
+    const approval = Object.fromEntries(
+      (JSON.parse(servers.stdout) as Array<{ server_name: string; approval: string }>).map((s) => [
+        s.server_name,
+        s.approval,
+      ]),
+    );
+    assert.deepEqual(approval, { files: 'approved', web: 'unapproved_server' });
     const status = await mcptap(['status', '--data', dataDir], hostEnv(dataDir));
     assert.equal(status.code, 1);
     assert.match(status.stdout, /not running/);

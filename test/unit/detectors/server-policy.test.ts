@@ -11,6 +11,7 @@ import {
   loadRules,
   approvalOf,
   parseServerPolicy,
+  pinServer,
   ServerPolicyError,
   type DetectorRules,
 } from '../../../detectors/index.js';
@@ -182,4 +183,34 @@ test('judges an inventory row against the policy: approved, unapproved, version,
   );
   assert.deepEqual(approvalOf(policy, row('stranger', ['1'])), { approval: 'unapproved_server', trust: '' });
   assert.equal(approvalOf(policy, row('shell-x', ['9'])).trust, 'community');
+});
+
+test('pins a server into a policy file: replaces its entry, keeps the others, refuses a broken file', () => {
+  const hash = canonicalHash([readFile]);
+  const first = pinServer(
+    undefined,
+    { name: 'files', trust: 'vetted', versions: ['1.0.0'], catalogs: { tools: hash } },
+    'p.yaml',
+  );
+  const policy = parseServerPolicy(first, 'p.yaml');
+  assert.deepEqual(
+    policy.entries.map((e) => [e.label, e.trust, e.versionsText, e.catalogs.tools]),
+    [['files', 'vetted', '1.0.0', hash]],
+  );
+  const second = pinServer(
+    pinServer(first, { name: 'web', trust: 'community', versions: [], catalogs: {} }, 'p.yaml'),
+    { name: 'files', trust: 'first_party', versions: ['1.0.0', '1.1.0'], catalogs: {} },
+    'p.yaml',
+  );
+  assert.deepEqual(
+    parseServerPolicy(second, 'p.yaml').entries.map((e) => [e.label, e.trust, e.versionsText]),
+    [
+      ['files', 'first_party', '1.0.0, 1.1.0'],
+      ['web', 'community', 'any version'],
+    ],
+  );
+  assert.throws(
+    () => pinServer('version: 3', { name: 'x', trust: 'vetted', versions: [], catalogs: {} }, 'p.yaml'),
+    ServerPolicyError,
+  );
 });
