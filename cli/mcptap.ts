@@ -60,6 +60,15 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'recent alerts from the store, filtered by rule, severity, server or session',
     load: async () => (await import('../local/cli.js')).alertsMain,
   },
+  servers: {
+    summary:
+      'the servers seen across the fleet: versions, hosts, catalog hashes, approval against the server policy (--format json)',
+    load: async () => (await import('../local/cli.js')).serversMain,
+  },
+  policy: {
+    summary: 'policy pin: write an approved-server policy entry from what the store has seen',
+    load: async () => (await import('../local/cli.js')).policyMain,
+  },
   sessions: {
     summary:
       'recent sessions from the store: id, start, host, servers, events, alerts (--search, --format json)',

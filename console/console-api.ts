@@ -1,4 +1,5 @@
 import type { Alert } from '../model/index.js';
+import { approvalOf, type ServerPolicy } from '../detectors/index.js';
 import { alertFilter } from '../local/alert-filter.js';
 import {
   alertRecords,
@@ -11,6 +12,7 @@ import {
   recentSessions,
   serverActivity,
   serversFirstSeen,
+  serverInventory,
   sessionTimeline,
   type SessionFilter,
   type Store,
@@ -104,18 +106,28 @@ async function alert(store: Store, fingerprint: string, params: Params): Promise
   return { status: 200, body: { alert: latestState(records)[0], records, evidence } };
 }
 
-async function servers(store: Store, params: Params): Promise<unknown> {
-  const [seen, activity] = await Promise.all([
+async function servers(store: Store, params: Params, policy: ServerPolicy | null): Promise<unknown> {
+  const [seen, activity, inventory] = await Promise.all([
     serversFirstSeen(store, tenantOf(params)),
     serverActivity(store, tenantOf(params)),
+    serverInventory(store, tenantOf(params)),
   ]);
   const activityOf = new Map(activity.map((a) => [`${a.tenant}\u0000${a.server_id}`, a]));
+  // Approval needs every version and the latest catalogs of the server, which the inventory has.
+  const inventoryOf = new Map(inventory.map((i) => [`${i.tenant}\u0000${i.server_id}`, i]));
   return {
     servers: seen
       .map((s) => {
         const a = activityOf.get(`${s.tenant}\u0000${s.server_id}`);
+        const i = inventoryOf.get(`${s.tenant}\u0000${s.server_id}`);
         return {
           ...s,
+          ...approvalOf(policy, {
+            server_name: s.server_name,
+            server_id: s.server_id,
+            versions: i?.versions ?? [s.server_version],
+            catalogs: i?.catalogs ?? {},
+          }),
           calls: a?.calls ?? 0,
           errors: a?.errors ?? 0,
           sessions: a?.sessions ?? 0,
@@ -157,8 +169,16 @@ async function destinations(store: Store, params: Params): Promise<unknown> {
   };
 }
 
-/** Answers GET /api/...; `path` is the URL path below /api/, still percent-encoded. */
-export async function answerApi(store: Store, path: string, params: Params): Promise<ApiAnswer> {
+/**
+ * Answers GET /api/...; `path` is the URL path below /api/, still percent-encoded. `policy`: the
+ * approved-server policy the servers view judges against (none: every server `no_policy`).
+ */
+export async function answerApi(
+  store: Store,
+  path: string,
+  params: Params,
+  policy: ServerPolicy | null = null,
+): Promise<ApiAnswer> {
   const [view, encodedId, ...rest] = path.split('/');
   if (rest.length > 0) return { status: 404, body: { error: `no /api/${path}` } };
   let id: string | undefined;
@@ -176,7 +196,7 @@ export async function answerApi(store: Store, path: string, params: Params): Pro
       return id === undefined ? { status: 200, body: await alerts(store, params) } : alert(store, id, params);
     case 'servers':
       return id === undefined
-        ? { status: 200, body: await servers(store, params) }
+        ? { status: 200, body: await servers(store, params, policy) }
         : server(store, id, params);
     case 'destinations':
       if (id === undefined) return { status: 200, body: await destinations(store, params) };

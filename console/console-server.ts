@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ListenAddress, Logger } from '../platform/index.js';
+import type { ServerPolicy } from '../detectors/index.js';
 import type { Store } from '../storage/index.js';
 import { answerApi, BadRequest } from './console-api.js';
 
@@ -15,6 +16,8 @@ export interface ConsoleServerOptions {
   listen: ListenAddress;
   store: Store;
   logger: Logger;
+  /** The approved-server policy in force (read per request: it follows rule reloads). */
+  policy?: () => ServerPolicy | null;
 }
 
 export interface ConsoleServer {
@@ -86,6 +89,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
           store,
           url.pathname.slice('/api/'.length),
           Object.fromEntries(url.searchParams),
+          options.policy?.() ?? null,
         );
         return sendJson(res, result.status, result.body);
       } catch (error) {
@@ -135,9 +139,10 @@ export async function startConsole(
   listen: ListenAddress,
   store: Store,
   logger: Logger,
+  policy?: () => ServerPolicy | null,
 ): Promise<ConsoleServer | undefined> {
   try {
-    const server = await startConsoleServer({ listen, store, logger });
+    const server = await startConsoleServer({ listen, store, logger, ...(policy ? { policy } : {}) });
     logger.info('forensic console', { url: server.url });
     return server;
   } catch (error) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_RULES_PATH } from '../detectors/index.js';
@@ -9,7 +9,7 @@ import { McpHostTelemetry, startMcptap } from '../shim/index.js';
 import type { TimelineEntry } from '../storage/index.js';
 import type { DemoStack, ObservedAlert, Progress } from './demo-stack.js';
 import { createSandbox } from './sandbox.js';
-import { ruleMatches, SCENARIOS, type Scenario } from './scenarios.js';
+import { APPROVED_DEMO_SERVERS, ruleMatches, SCENARIOS, type Scenario } from './scenarios.js';
 import type { ScriptStep } from './scripted-host.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -73,9 +73,16 @@ export interface DemoResult {
 async function writeDemoRules(path: string): Promise<void> {
   const rules = parse(await readFile(DEFAULT_RULES_PATH, 'utf8')) as Record<string, Record<string, unknown>>;
   rules.new_destination = { ...rules.new_destination, learning_window_ms: 2000 };
+  rules.argument_shape = { ...rules.argument_shape, learning_calls: 4, learning_window_ms: 0, min_values: 4 };
+  rules.server_policy = { ...rules.server_policy, path: 'policy.yaml' };
   await writeFile(
     path,
-    `# Written by mcptap demo: the shipped rules with a 2 s learning window.\n${stringify(rules)}`,
+    `# Written by mcptap demo: the shipped rules with a 2 s learning window, 4-call argument learning and a server policy.\n${stringify(rules)}`,
+  );
+  const approved = APPROVED_DEMO_SERVERS.map((name) => ({ name, trust: 'first_party' }));
+  await writeFile(
+    join(dirname(path), 'policy.yaml'),
+    `# Written by mcptap demo: only the benign servers are approved.\n${stringify({ version: 1, servers: approved })}`,
   );
 }
 

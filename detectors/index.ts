@@ -46,3 +46,16 @@ export {
   type AcceptedFinding,
   type AcceptedKeys,
 } from './config/accepted-findings.js';
+export {
+  parseServerPolicy,
+  loadServerPolicy,
+  policyEntryFor,
+  versionAllowed,
+  approvalOf,
+  pinServer,
+  ServerPolicyError,
+  TRUST_LEVELS,
+  type ApprovalState,
+  type ServerPolicy,
+  type TrustLevel,
+} from './config/server-policy.js';

@@ -20,5 +20,6 @@ export {
   type SessionExtractorOptions,
 } from './session-extractor.js';
 export { findArgumentDestinations } from './argument-destinations.js';
+export { diffCatalogs } from './catalog-diff.js';
 export { destinationFromBareHost, normalizeIpv4 } from './destination.js';
 export { findMarkdownDestinations } from './markdown-destinations.js';

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { defaultDataDir, localApiKey } from '../shim/index.js';
 import { alertFilter } from './alert-filter.js';
@@ -7,6 +8,18 @@ import { controlGet, remoteQueries, runningLocal } from './local-client.js';
 import type { LocalQueries } from './local-queries.js';
 import { formatProxyLines, formatStatusLine } from './local-stats.js';
 import type { LocalStatus } from './start-local.js';
+import { localSettingsFromEnv } from './local-config.js';
+import {
+  approvalOf,
+  loadRules,
+  loadServerPolicy,
+  pinServer,
+  RULES_ENV,
+  TRUST_LEVELS,
+  type ApprovalState,
+  type ServerPolicy,
+} from '../detectors/index.js';
+import type { ServerInventoryRow } from '../storage/index.js';
 
 /**
  * `mcptap local`, and the commands that read what it stored: `alerts`, `session`, `status`. The
@@ -320,5 +333,129 @@ export async function statusMain(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     return fail('status', error);
+  }
+}
+
+const SERVERS_USAGE = `Usage: mcptap servers [--tenant T] [--policy FILE] [--format text|json] [--data DIR]
+
+The servers seen across the fleet — name, identity, versions, hosts, first and last seen, latest catalog
+hash per kind — and where each stands against the approved-server policy (approval, trust level): the
+policy of --policy FILE, else the one the rule file names (server_policy.path in $${RULES_ENV.name}).
+From the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or from the ClickHouse server at
+$${CLICKHOUSE_URL} when it is set.`;
+
+export async function serversMain(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { ...READ_OPTIONS, tenant: { type: 'string' }, policy: { type: 'string' } },
+  });
+  if (values.help) {
+    console.log(SERVERS_USAGE);
+    return 0;
+  }
+  if (values.format !== 'text' && values.format !== 'json') {
+    console.error(`mcptap servers: --format must be text or json\n\n${SERVERS_USAGE}`);
+    return 2;
+  }
+  let policy: ServerPolicy | null;
+  try {
+    const rulesPath = localSettingsFromEnv().rulesPath;
+    policy =
+      values.policy !== undefined
+        ? loadServerPolicy(values.policy)
+        : rulesPath
+          ? loadRules(rulesPath).serverPolicy
+          : null;
+  } catch (error) {
+    console.error(`mcptap servers: ${error instanceof Error ? error.message : String(error)}`);
+    return 2;
+  }
+  const dataDir = values.data ?? defaultDataDir();
+  try {
+    const servers = await withQueries(dataDir, 'mcptap servers', (q) => q.servers(values.tenant));
+    if (servers === undefined) {
+      console.error(`mcptap servers: nothing stored in ${dataDir} yet (start \`mcptap local\`)`);
+      return 1;
+    }
+    const rows = servers.map((s) => ({ ...s, ...approvalOf(policy, s) }));
+    if (values.format === 'json') console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.error('no servers seen');
+    else for (const row of rows) console.log(formatServerLine(row));
+    return 0;
+  } catch (error) {
+    return fail('servers', error);
+  }
+}
+
+function formatServerLine(row: ServerInventoryRow & { approval: ApprovalState; trust: string }): string {
+  const catalogs = Object.entries(row.catalogs).map(([kind, hash]) => `${kind} ${hash.slice(0, 12)}`);
+  return [
+    `${row.server_name} (${row.server_id.slice(0, 16) || 'no id'})`,
+    `${row.approval}${row.trust === '' ? '' : ` ${row.trust}`}`,
+    `versions ${row.versions.join(', ') || '-'}`,
+    `${row.host_count} host${row.host_count === 1 ? '' : 's'} (${row.hosts.join(', ')})`,
+    `catalogs ${catalogs.join(', ') || '-'}`,
+    `${new Date(row.first_seen_ms).toISOString()} → ${new Date(row.last_seen_ms).toISOString()}`,
+  ].join('  ');
+}
+
+const POLICY_USAGE = `Usage: mcptap policy pin --server NAME --trust first_party|vetted|community --policy FILE
+                         [--tenant T] [--data DIR]
+
+Writes (or replaces) the entry of server NAME in the approved-server policy FILE from what the store
+has seen: every version seen and its latest catalog hash per kind. FILE is created when missing
+(comments of an existing file are not kept). Point server_policy.path of the rule file at it.
+From the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or from the ClickHouse server at
+$${CLICKHOUSE_URL} when it is set.`;
+
+export async function policyMain(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      server: { type: 'string' },
+      trust: { type: 'string' },
+      policy: { type: 'string' },
+      tenant: { type: 'string' },
+    },
+  });
+  if (values.help) {
+    console.log(POLICY_USAGE);
+    return 0;
+  }
+  const trust = TRUST_LEVELS.find((t) => t === values.trust);
+  if (positionals[0] !== 'pin' || !values.server || !values.policy || trust === undefined) {
+    console.error(`mcptap policy: give pin --server, --trust and --policy\n\n${POLICY_USAGE}`);
+    return 2;
+  }
+  const dataDir = values.data ?? defaultDataDir();
+  try {
+    const servers = await withQueries(dataDir, 'mcptap policy pin', (q) => q.servers(values.tenant));
+    const seen = (servers ?? []).filter((s) => s.server_name === values.server);
+    if (seen.length === 0) {
+      console.error(`mcptap policy: no server '${values.server}' in the store (see mcptap servers)`);
+      return 1;
+    }
+    const latest = [...seen].sort((a, b) => b.last_seen_ms - a.last_seen_ms)[0]!;
+    const pin = {
+      name: values.server,
+      trust,
+      versions: [...new Set(seen.flatMap((s) => s.versions))].sort(),
+      catalogs: latest.catalogs,
+    };
+    const existing = existsSync(values.policy) ? readFileSync(values.policy, 'utf8') : undefined;
+    writeFileSync(values.policy, pinServer(existing, pin, values.policy));
+    console.log(
+      `pinned ${pin.name} (${trust}) in ${values.policy}: versions ${pin.versions.join(', ') || 'any'}; catalogs ${
+        Object.entries(pin.catalogs)
+          .map(([kind, hash]) => `${kind} ${hash.slice(0, 12)}`)
+          .join(', ') || 'none seen'
+      }`,
+    );
+    return 0;
+  } catch (error) {
+    return fail('policy', error);
   }
 }

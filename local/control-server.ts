@@ -11,7 +11,7 @@ import type { LocalQueries } from './local-queries.js';
  * `mcptap local`'s control API on loopback, for `mcptap status`, `mcptap alerts` and
  * `mcptap session` and `mcptap sessions` while it runs (the store is open in this process only): GET /status,
  * GET /alerts?rule=&severity=&server=&session=&tenant=&limit=, GET /session?id=&tenant=,
- * GET /sessions?search=&server=&rule=&tenant=&limit=; and POST /proxies, where each `mcptap proxy`
+ * GET /sessions?search=&server=&rule=&tenant=&limit=, GET /servers?tenant=; and POST /proxies, where each `mcptap proxy`
  * reports itself and what it dropped.
  * Same API key as the OTLP endpoint; answers are JSON.
  */
@@ -121,9 +121,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
           }),
         );
       }
+      case '/servers':
+        return send(res, 200, await options.queries.servers(q.tenant || undefined));
       default:
         return send(res, 404, {
-          error: `no ${url.pathname}: try /status, /alerts, /sessions or /session?id=`,
+          error: `no ${url.pathname}: try /status, /alerts, /sessions, /servers or /session?id=`,
         });
     }
   }

@@ -3,6 +3,7 @@ import { localApiKey, readLocalEndpoint, type LocalEndpointFile } from '../shim/
 import type {
   AlertFilter,
   SessionFilter,
+  ServerInventoryRow,
   SessionSummary,
   TimelineEntry,
   TimelineQuery,
@@ -78,5 +79,11 @@ export function remoteQueries(dataDir: string, endpoint: LocalEndpointFile): Loc
       ),
     totals: async () => (await controlGet<{ stored: StoredTotals }>(endpoint, apiKey, '/status')).stored,
     sessions: (filter) => controlGet<SessionSummary[]>(endpoint, apiKey, sessionsQuery(filter)),
+    servers: (tenant) =>
+      controlGet<ServerInventoryRow[]>(
+        endpoint,
+        apiKey,
+        `/servers?${new URLSearchParams(tenant === undefined ? {} : { tenant })}`,
+      ),
   };
 }

@@ -2,11 +2,13 @@ import type { Alert } from '../model/index.js';
 import {
   recentAlerts,
   recentSessions,
+  serverInventory,
   sessionTimeline,
   tenantToRead,
   type AlertFilter,
   type SessionFilter,
   type SessionSummary,
+  type ServerInventoryRow,
   type Store,
   type TimelineEntry,
   type TimelineQuery,
@@ -29,6 +31,7 @@ export interface LocalQueries {
   session(query: TimelineQuery): Promise<TimelineEntry[]>;
   totals(): Promise<StoredTotals>;
   sessions(filter: SessionFilter): Promise<SessionSummary[]>;
+  servers(tenant?: string): Promise<ServerInventoryRow[]>;
 }
 
 const SESSION_TABLES = ['tool_calls', 'content_reads', 'egress_events', 'turns', 'assistant_outputs'];
@@ -75,5 +78,6 @@ export function storeQueries(store: Store): LocalQueries {
     },
     totals: () => storedTotals(store),
     sessions: (filter) => recentSessions(store, filter),
+    servers: (tenant) => serverInventory(store, tenant === undefined ? {} : { tenant }),
   };
 }

@@ -268,7 +268,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     });
     cleanups.push(() => control.close());
     const consoleServer = options.consoleListen
-      ? await startConsole(options.consoleListen, store, logger)
+      ? await startConsole(options.consoleListen, store, logger, () => rules.serverPolicy)
       : undefined;
     if (consoleServer !== undefined) cleanups.push(() => consoleServer.close());
 

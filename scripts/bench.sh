@@ -36,7 +36,7 @@ node --import tsx bench/sink-throughput.ts
 echo "== detectors: in-process, then through Kafka to Alertmanager at a fixed rate"
 node --import tsx bench/detectors-throughput.ts --kafka --runs "$BENCH_RUNS"
 
-for extra in bench/secrets-throughput.ts bench/collector-masking.ts bench/audit-seal.ts bench/shim-latency.ts bench/local-throughput.ts \
+for extra in bench/argument-shape.ts bench/secrets-throughput.ts bench/collector-masking.ts bench/audit-seal.ts bench/shim-latency.ts bench/local-throughput.ts \
   bench/local-install-size.ts; do
   echo "== $extra"
   node --import tsx "$extra"

@@ -186,6 +186,79 @@ export async function serversFirstSeen(
   }));
 }
 
+export interface ServerInventoryRow {
+  tenant: string;
+  server_name: string;
+  server_id: string;
+  /** Every version seen, sorted. */
+  versions: string[];
+  /** How many hosts ran it, and up to `MAX_INVENTORY_HOSTS` of them, sorted. */
+  host_count: number;
+  hosts: string[];
+  first_seen_ms: number;
+  last_seen_ms: number;
+  /** The latest catalog hash per catalog kind (`tools`, `resources`, `prompts`). */
+  catalogs: Record<string, string>;
+  /** Distinct catalog hashes seen, all kinds. */
+  catalog_hashes: number;
+}
+
+const MAX_INVENTORY_HOSTS = 20;
+
+/**
+ * The fleet's servers (`mcptap servers`): per tenant, name and identity, the versions and hosts
+ * that ran it, first and last seen (catalogs and tool calls), and its latest catalog hash per kind.
+ */
+export async function serverInventory(
+  store: Store,
+  options: { tenant?: string } = {},
+): Promise<ServerInventoryRow[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const where = `${conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']))} AND server_name != ''`;
+  const part = (table: 'tool_calls' | 'catalog_snapshots') =>
+    `SELECT tenant, server_name, server_id, server_version, host_id, ${timeMsExpression(store.flavor)}
+     FROM ${store.database}.${table} FINAL WHERE ${where}`;
+  const servers = await select<Record<string, string | number | string[]>>(
+    store,
+    qb,
+    `SELECT tenant, server_name, server_id, arraySort(groupUniqArray(server_version)) AS versions,
+            uniqExact(host_id) AS host_count, arraySlice(arraySort(groupUniqArray(host_id)), 1, ${MAX_INVENTORY_HOSTS}) AS hosts,
+            min(${TIME_MS_ALIAS}) AS first_seen_ms, max(${TIME_MS_ALIAS}) AS last_seen_ms
+     FROM (${part('catalog_snapshots')} UNION ALL ${part('tool_calls')})
+     GROUP BY tenant, server_name, server_id ORDER BY tenant, server_name, server_id`,
+  );
+  const catalogs = await select<Record<string, string | number>>(
+    store,
+    qb,
+    `SELECT tenant, server_name, server_id, catalog_kind, argMax(hash, ${TIME_MS_ALIAS}) AS latest_hash,
+            uniqExact(hash) AS hash_count
+     FROM (SELECT tenant, server_name, server_id, catalog_kind, hash, ${timeMsExpression(store.flavor)}
+           FROM ${store.database}.catalog_snapshots FINAL WHERE ${where})
+     GROUP BY tenant, server_name, server_id, catalog_kind`,
+  );
+  const key = (r: Record<string, unknown>) =>
+    `${String(r.tenant)}\u0000${String(r.server_name)}\u0000${String(r.server_id)}`;
+  const catalogsOf = new Map<string, { catalogs: Record<string, string>; hashes: number }>();
+  for (const c of catalogs) {
+    const entry = catalogsOf.get(key(c)) ?? { catalogs: {}, hashes: 0 };
+    entry.catalogs[String(c.catalog_kind)] = String(c.latest_hash);
+    entry.hashes += Number(c.hash_count);
+    catalogsOf.set(key(c), entry);
+  }
+  return servers.map((r) => ({
+    tenant: String(r.tenant),
+    server_name: String(r.server_name),
+    server_id: String(r.server_id),
+    versions: r.versions as string[],
+    host_count: Number(r.host_count),
+    hosts: r.hosts as string[],
+    first_seen_ms: Number(r.first_seen_ms),
+    last_seen_ms: Number(r.last_seen_ms),
+    catalogs: catalogsOf.get(key(r))?.catalogs ?? {},
+    catalog_hashes: catalogsOf.get(key(r))?.hashes ?? 0,
+  }));
+}
+
 export interface DestinationFirstSeen {
   tenant: string;
   dest_host: string;

@@ -514,6 +514,14 @@ async function serversView() {
       { 'data-server': s.server_name, className: s.catalog_changes > 0 ? 'row-changed' : '' },
       el('td', {}, el('a', { href: serverHref(s.server_id) }, s.server_name)),
       el('td', {}, s.server_version || '—'),
+      el(
+        'td',
+        { className: 'nowrap' },
+        s.approval === 'approved' || s.approval === 'no_policy'
+          ? s.approval.replace('_', ' ')
+          : el('span', { className: 'badge changed' }, s.approval.replaceAll('_', ' ')),
+      ),
+      el('td', {}, s.trust ? s.trust.replace('_', ' ') : '—'),
       el('td', { className: 'num' }, String(s.hosts)),
       el('td', { className: 'nowrap' }, fmtTime(s.first_seen_ms)),
       el('td', { className: 'nowrap' }, fmtTime(s.last_seen_ms)),
@@ -539,6 +547,8 @@ async function serversView() {
       [
         'Server',
         'Version',
+        'Approval',
+        'Trust',
         'Hosts',
         'First seen (UTC)',
         'Last seen (UTC)',

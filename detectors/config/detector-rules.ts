@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SeveritySchema } from '../../model/index.js';
 import { acceptedKeys, loadAcceptedFindings, type AcceptedKeys } from './accepted-findings.js';
+import { loadServerPolicy, type ServerPolicy } from './server-policy.js';
 
 /**
  * The detectors' rule file (YAML): every threshold, pattern and allow-list. Validated with zod at
@@ -206,6 +207,36 @@ export const DetectorRulesSchema = z
       warmup_buckets: z.number().int().min(1),
       severity: Severity,
     }),
+    argument_shape: z.strictObject({
+      ...enabled,
+      learning_calls: z.number().int().min(1),
+      learning_window_ms: Ms,
+      min_values: z.number().int().min(1),
+      length_sigma: z.number().positive(),
+      length_floor: z.number().int().nonnegative(),
+      depth: z.number().int().min(1).max(8),
+      root_depth: z.number().int().min(1).max(8),
+      max_keys: z.number().int().min(1).max(1024),
+      max_roots: z.number().int().min(1).max(256),
+      max_hosts: z.number().int().min(1).max(256),
+      severity: z.strictObject({
+        new_key: Severity,
+        type_change: Severity,
+        length: Severity,
+        encoding: Severity,
+        path_root: Severity,
+        new_host: Severity,
+      }),
+    }),
+    server_policy: z.strictObject({
+      /** The approved-servers file (relative to this rule file); empty: no policy, no alerts. */
+      path: z.string(),
+      unapproved_severity: Severity,
+      version_severity: Severity,
+      catalog_severity: Severity,
+      community_capability_severity: Severity,
+      vetted_capability_severity: Severity,
+    }),
     alerts: z.strictObject({ resolve_after_ms: Ms, session_idle_ms: Ms }),
     allow: z.array(
       z.strictObject({
@@ -247,6 +278,8 @@ export interface DetectorRules extends DetectorRulesFile {
   };
   /** Where the rules came from (a path, or `defaults`). */
   source: string;
+  /** The approved servers (`server_policy.path`), or null when none is configured. */
+  serverPolicy: ServerPolicy | null;
 }
 
 export class RulesError extends Error {
@@ -303,6 +336,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
   return {
     ...file,
     source,
+    serverPolicy: null,
     compiled: {
       // <tag …>, </tag>, <|tag|>, [tag …], [[[tag …]]], {{tag}}; not the mask of a secret that a
       // receiver upstream masked (`[SECRET:<type>:<fingerprint>]`), which is no text from a server.
@@ -383,7 +417,10 @@ export function loadRules(path: string = DEFAULT_RULES_PATH): DetectorRules {
       `cannot read detector rules ${path}: ${error instanceof Error ? error.message : String(error)} (set MCPTAP_DETECTOR_RULES to a readable file)`,
     );
   }
-  return parseRules(text, path);
+  const rules = parseRules(text, path);
+  const policyPath = rules.server_policy.path;
+  if (policyPath !== '') rules.serverPolicy = loadServerPolicy(resolve(dirname(path), policyPath));
+  return rules;
 }
 
 let defaults: DetectorRules | undefined;
@@ -396,7 +433,7 @@ export function defaultRules(): DetectorRules {
 /** A copy of the shipped rules with some sections replaced (tests, demo: short learning windows). */
 export function rulesWith(overrides: Partial<DetectorRulesFile>): DetectorRules {
   const base = defaultRules();
-  const { compiled: _compiled, source: _source, ...file } = base;
+  const { compiled: _compiled, source: _source, serverPolicy: _policy, ...file } = base;
   return compileRules(DetectorRulesSchema.parse({ ...file, ...overrides }), 'defaults+overrides');
 }
 

@@ -19,7 +19,8 @@ const INVISIBLE =
   /[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]|\udb40[\udd00-\uddef]/g;
 const LONG_RUN = /[A-Za-z0-9+/=_-]{16,}/g;
 
-function isEncodedBlob(run: string, minLength: number): boolean {
+/** A run of base64/hex characters long and mixed enough to be an encoded blob rather than a word or path. */
+export function isEncodedBlob(run: string, minLength: number): boolean {
   if (run.length < minLength) return false;
   if (/^[0-9a-fA-F]+$/.test(run)) return true;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((re) => re.test(run)).length;

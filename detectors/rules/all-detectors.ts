@@ -1,4 +1,5 @@
 import type { Detector } from '../engine/detector.js';
+import { argumentShapeDetector } from './argument-shape.js';
 import { catalogDriftDetector } from './catalog-drift.js';
 import { catalogLintDetector } from './catalog-lint-detector.js';
 import { chainLengthDetector } from './chain-length.js';
@@ -8,6 +9,7 @@ import { newDestinationDetector } from './new-destination.js';
 import { rateSpikeSessionDetector, rateSpikeToolDetector } from './rate-spike.js';
 import { resultSteeredDetector } from './result-steered.js';
 import { secretEgressDetector } from './secret-egress.js';
+import { serverPolicyDetector } from './server-policy.js';
 import { ssrfTargetDetector } from './ssrf-target.js';
 import { toolShadowingDetector } from './tool-shadowing.js';
 
@@ -25,4 +27,6 @@ export const ALL_DETECTORS: readonly Detector[] = [
   newDestinationDetector,
   rateSpikeToolDetector,
   rateSpikeSessionDetector,
+  argumentShapeDetector,
+  serverPolicyDetector,
 ];

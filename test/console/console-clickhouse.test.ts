@@ -89,10 +89,11 @@ describe('mcptap console on ClickHouse 18.16 as the read-only user', () => {
     assert.equal(alert.alert.status, 'resolved');
     assert.equal(alert.evidence.length, 1);
     const servers = await get<{
-      servers: { server_name: string; server_id: string; catalog_changes: number }[];
+      servers: { server_name: string; server_id: string; catalog_changes: number; approval: string }[];
     }>(`servers?tenant=${tenant}`);
     const files = servers.servers.find((s) => s.server_name === 'files')!;
     assert.equal(files.catalog_changes, 1);
+    assert.equal(files.approval, 'no_policy', 'mcptap console without a policy judges no server');
     const history = await get<{ versions: { added: string[] }[] }>(
       `servers/${files.server_id}?tenant=${tenant}`,
     );

@@ -11,6 +11,7 @@ import {
   migrate,
   recentSessions,
   serverActivity,
+  serverInventory,
   StoreWriter,
   type Store,
 } from '../../storage/index.js';
@@ -51,6 +52,23 @@ export function describeConsoleQueries(label: string, open: () => Promise<QueryT
     after(async () => {
       await target.store.client.command({ query: `DROP DATABASE IF EXISTS ${target.store.database}` });
       await target.close();
+    });
+
+    it('inventories the servers: versions, hosts, first and last seen, latest catalog hash per kind', async () => {
+      const servers = await serverInventory(target.reader, { tenant });
+      assert.deepEqual(
+        servers.map((s) => s.server_name),
+        ['files', 'weather', 'web'],
+      );
+      const files = servers[0]!;
+      assert.deepEqual(files.versions, ['1.0.0']);
+      assert.deepEqual(files.hosts, ['laptop-1', 'laptop-2']);
+      assert.equal(files.host_count, 2);
+      assert.deepEqual(files.catalogs, { tools: scenario.hashes.filesOnLaptop2 });
+      assert.equal(files.catalog_hashes, 3);
+      assert.ok(files.first_seen_ms < files.last_seen_ms);
+      assert.deepEqual(servers[2]!.catalogs, {}, 'a server seen only in tool calls has no catalog');
+      assert.ok((await serverInventory(target.reader, { tenant: `${tenant}_nobody` })).length === 0);
     });
 
     it('lists sessions most recently active first, with hosts, servers, events, alerts and rules', async () => {

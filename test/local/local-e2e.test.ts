@@ -216,6 +216,32 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
     assert.match(text.stdout, /watching 2 servers \(files, web\) · 2 sessions · \d+ events · \d+ alerts?/);
   });
 
+  it('mcptap servers lists the fleet with its approval against a policy', async () => {
+    const policy = join(records, 'policy.yaml');
+    writeFileSync(policy, 'version: 1\nservers:\n  - name: files\n    trust: first_party\n');
+    const { code, stdout } = await mcptap(
+      ['servers', '--data', dataDir, '--format', 'json', '--policy', policy],
+      hostEnv(dataDir),
+    );
+    assert.equal(code, 0);
+    const servers = JSON.parse(stdout) as Array<{
+      server_name: string;
+      hosts: string[];
+      approval: string;
+      trust: string;
+      catalogs: Record<string, string>;
+    }>;
+    const byName = new Map(servers.map((s) => [s.server_name, s]));
+    assert.deepEqual([...byName.keys()].sort(), ['files', 'web']);
+    assert.equal(byName.get('files')?.approval, 'approved');
+    assert.equal(byName.get('files')?.trust, 'first_party');
+    assert.match(byName.get('files')?.catalogs.tools ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(byName.get('web')?.approval, 'unapproved_server');
+    assert.equal(byName.get('files')?.hosts.length, 1);
+    const text = await mcptap(['servers', '--data', dataDir], hostEnv(dataDir));
+    assert.match(text.stdout, /^files .* no_policy .*versions /m);
+  });
+
   it('a second mcptap local on the same data directory fails with a clear message and changes nothing', async () => {
     const before = await storedSession(dataDir, attack);
     const second = await mcptap(['local', '--data', dataDir, '--listen', '127.0.0.1:0'], hostEnv(dataDir));
@@ -232,6 +258,25 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
     assert.equal(text.code, 0);
     assert.match(text.stdout, /fetch_url/);
     assert.ok(!text.stdout.includes(SECRET));
+    const policy = join(records, 'pinned.yaml');
+    const pin = await mcptap(
+      ['policy', 'pin', '--server', 'files', '--trust', 'vetted', '--policy', policy, '--data', dataDir],
+      hostEnv(dataDir),
+    );
+    assert.equal(pin.code, 0, pin.stderr);
+    assert.match(pin.stdout, /pinned files \(vetted\)/);
+    const servers = await mcptap(
+      ['servers', '--data', dataDir, '--format', 'json', '--policy', policy],
+      hostEnv(dataDir),
+    );
+    assert.equal(servers.code, 0);
+    const approval = Object.fromEntries(
+      (JSON.parse(servers.stdout) as Array<{ server_name: string; approval: string }>).map((s) => [
+        s.server_name,
+        s.approval,
+      ]),
+    );
+    assert.deepEqual(approval, { files: 'approved', web: 'unapproved_server' });
     const status = await mcptap(['status', '--data', dataDir], hostEnv(dataDir));
     assert.equal(status.code, 1);
     assert.match(status.stdout, /not running/);

@@ -22,6 +22,7 @@ test('the shipped rule file is valid and enables every detector', () => {
     'chain_length',
     'new_destination',
     'rate_spike',
+    'argument_shape',
   ] as const) {
     assert.equal(rules[section].enabled, true, section);
   }
