@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from '../platform/index.js';
+import { columnDdl } from './columns.js';
 import { sqlLiteral } from './sql-literal.js';
 import type { Store } from './store.js';
 import { tenantReaderStatements, type TenantReader } from './tenant-readers.js';
@@ -36,7 +37,27 @@ const MIGRATIONS: readonly Migration[] = [
         createTableSql(store.database, TABLE_SPECS[table], store.flavor, retentionDays[table]),
       ),
   },
+  {
+    version: 2,
+    name: 'user identity (user_id, team, user_source) on events and alerts',
+    statements: ({ store }) => addColumnsSql(store, ['user_id', 'team', 'user_source']),
+  },
 ];
+
+/**
+ * ALTER TABLE … ADD COLUMN IF NOT EXISTS for the named model fields, in every table that has them
+ * (tables migration 1 created from today's model have them already). Rows written before read ''.
+ */
+function addColumnsSql(store: Store, names: readonly string[]): string[] {
+  return STORE_TABLES.flatMap((table) => {
+    const columns = TABLE_SPECS[table].columns.filter((column) => names.includes(column.name));
+    if (columns.length === 0) return [];
+    const actions = columns.flatMap((column) =>
+      columnDdl(column, store.flavor).map((ddl) => `ADD COLUMN IF NOT EXISTS ${ddl}`),
+    );
+    return [`ALTER TABLE ${store.database}.${table} ${actions.join(', ')}`];
+  });
+}
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
