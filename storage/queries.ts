@@ -306,9 +306,11 @@ const SESSION_SOURCES: readonly { table: StoreTable; server: string; tool: strin
 
 export interface SessionFilter {
   tenant?: string;
-  /** Case-insensitive substring of the session id, a host, a server or a tool name. */
+  /** Case-insensitive substring of the session id, a host, a user, a server or a tool name. */
   search?: string;
   serverName?: string;
+  /** Sessions made for this user (as the host asserted it). */
+  userId?: string;
   /** Sessions with an alert of this rule. */
   rule?: string;
   limit?: number;
@@ -320,6 +322,9 @@ export interface SessionSummary {
   first_seen_ms: number;
   last_seen_ms: number;
   hosts: string[];
+  /** The users (and their teams) the session's calls were made for; empty when none was known. */
+  users: string[];
+  teams: string[];
   servers: string[];
   events: number;
   /** Distinct alerts (by fingerprint) of the session, firing or resolved. */
@@ -335,17 +340,18 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
   const scope = { tenant: filter.tenant };
   const union = SESSION_SOURCES.map(
     (s) =>
-      `SELECT tenant, session_id, host_id, ${s.server} AS server_name, ${s.tool} AS tool, ${timeMsExpression(store.flavor)}
+      `SELECT tenant, session_id, host_id, user_id, team, ${s.server} AS server_name, ${s.tool} AS tool, ${timeMsExpression(store.flavor)}
        FROM ${db}.${s.table} FINAL WHERE ${conditions(qb, undefined, scope, tenantOnly)}`,
   ).join(' UNION ALL ');
   const having = ['1'];
   if (filter.search !== undefined && filter.search !== '') {
     const needle = qb.value(filter.search.toLowerCase(), 'String');
     having.push(
-      `arrayExists(x -> position(lowerUTF8(x), ${needle}) > 0, arrayConcat([session_id], hosts, servers, tools))`,
+      `arrayExists(x -> position(lowerUTF8(x), ${needle}) > 0, arrayConcat([session_id], hosts, users, servers, tools))`,
     );
   }
   if (filter.serverName !== undefined) having.push(`has(servers, ${qb.value(filter.serverName, 'String')})`);
+  if (filter.userId !== undefined) having.push(`has(users, ${qb.value(filter.userId, 'String')})`);
   const alertWhere = conditions(qb, undefined, scope, tenantOnly);
   const ruleCondition =
     filter.rule === undefined
@@ -358,6 +364,8 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
     first_seen_ms: string | number;
     last_seen_ms: string | number;
     hosts: string[];
+    users: string[];
+    teams: string[];
     servers: string[];
     events: string | number;
   }>(
@@ -365,6 +373,8 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
     qb,
     `SELECT tenant, session_id, min(${TIME_MS_ALIAS}) AS first_seen_ms, max(${TIME_MS_ALIAS}) AS last_seen_ms,
             count() AS events, arraySort(groupUniqArray(host_id)) AS hosts,
+            arrayFilter(x -> x != '', arraySort(groupUniqArray(user_id))) AS users,
+            arrayFilter(x -> x != '', arraySort(groupUniqArray(team))) AS teams,
             arrayFilter(x -> x != '', arraySort(groupUniqArray(server_name))) AS servers,
             arrayFilter(x -> x != '', groupUniqArray(tool)) AS tools
      FROM (${union})
@@ -398,6 +408,8 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
       first_seen_ms: Number(r.first_seen_ms),
       last_seen_ms: Number(r.last_seen_ms),
       hosts: r.hosts,
+      users: r.users,
+      teams: r.teams,
       servers: r.servers,
       events: Number(r.events),
       alerts: Number(a?.alerts ?? 0),

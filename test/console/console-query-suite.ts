@@ -68,6 +68,17 @@ export function describeConsoleQueries(label: string, open: () => Promise<QueryT
       assert.equal(main.first_seen_ms, startMs);
       assert.equal(main.last_seen_ms, startMs + 9500);
       assert.equal(sessions[0]!.alerts, 0);
+      assert.deepEqual(main.users, ['alice@example.com']);
+      assert.deepEqual(main.teams, ['payments']);
+      assert.deepEqual(sessions[0]!.users, ['bob@example.com']);
+    });
+
+    it('filters sessions by user, and finds a user by text', async () => {
+      const ids = async (filter: Parameters<typeof recentSessions>[1]) =>
+        (await recentSessions(target.reader, { tenant, ...filter })).map((s) => s.session_id);
+      assert.deepEqual(await ids({ userId: 'bob@example.com' }), [scenario.secondSession]);
+      assert.deepEqual(await ids({ userId: 'bob' }), []);
+      assert.deepEqual(await ids({ search: 'BOB@' }), [scenario.secondSession]);
     });
 
     it('filters sessions by text (session, host, server or tool), server and rule, and limits them', async () => {

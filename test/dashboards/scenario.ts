@@ -60,8 +60,9 @@ export function dashboardScenario(tenant: string, otherTenant: string, startMs: 
     host_id: host,
     session_id: sessionId,
     turn_id: turn,
-    user_id: 'alice@example.com',
-    team: 'payments',
+    // One user per laptop: the per-user views and filters have two users to tell apart.
+    user_id: host === 'laptop-2' ? 'bob@example.com' : 'alice@example.com',
+    team: host === 'laptop-2' ? 'infra' : 'payments',
     user_source: 'option' as const,
   });
   const s1 = (offsetMs: number) => base(session, 'laptop-1', `${session}-t1`, offsetMs);

@@ -130,6 +130,10 @@ export function describeStoreSuite(
 
       const text = formatTimeline(timeline);
       assert.match(text, /^── turn s-store-t1 ──$/m);
+      assert.match(
+        text,
+        /^10:00:00\.120 {2}user: clean up my notes.* — for alice@example\.com \(team payments, from proxy --user\)$/m,
+      );
       assert.match(text, /^10:00:01\.119 {2}call #2 mail\/send_email_fast\(.*\) → ERROR -32602 /m);
       assert.ok(
         !text.includes('\u001b') && !text.includes('\u0000'),
