@@ -22,7 +22,7 @@ const SUMMARY_CHARS = 200;
 const NO_CONSOLE: AlertLinks = { consoleUrl: '', runbookUrl: RUNBOOKS_PATH };
 
 /** `rule: first sentence of the engine's summary`, on one line. */
-function shortSummary(alert: Alert): string {
+export function shortSummary(alert: Alert): string {
   const flat = alert.summary.replace(/\s+/g, ' ').trim();
   const sentence = /^.*?[.!?](?=\s|$)/.exec(flat)?.[0] ?? flat;
   const line = `${alert.rule}: ${sentence}`;
