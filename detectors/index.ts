@@ -31,6 +31,7 @@ export {
   type AlertLinks,
 } from './alerting/alert-links.js';
 export { toPostableAlert, postAlerts, type PostableAlert } from './alerting/alertmanager-client.js';
+export { AlertWebhook, type AlertWebhookFormat } from './alerting/alert-webhook.js';
 export {
   toOcsfDetectionFinding,
   OCSF_SCHEMA_VERSION,
