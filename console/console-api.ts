@@ -63,6 +63,7 @@ async function sessions(store: Store, params: Params): Promise<unknown> {
   if (params.search) filter.search = params.search;
   if (params.server) filter.serverName = params.server;
   if (params.rule) filter.rule = params.rule;
+  if (params.user) filter.userId = params.user;
   const [list, servers, rules] = await Promise.all([
     recentSessions(store, filter),
     serversFirstSeen(store, tenantOf(params)),

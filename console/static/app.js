@@ -158,6 +158,13 @@ async function sessionsView(query) {
           ? [el('span', { className: 'badge alert-count' }, String(s.alerts)), ' ', tags(s.rules, 'tag rule')]
           : el('span', { className: 'muted' }, '0'),
       ),
+      el(
+        'td',
+        {},
+        s.users.map((user) =>
+          el('a', { href: `#/sessions?user=${encodeURIComponent(user)}`, className: 'tag' }, user),
+        ),
+      ),
     ),
   );
   return [
@@ -171,14 +178,14 @@ async function sessionsView(query) {
           name: 'search',
           type: 'search',
           value: params.get('search') ?? '',
-          placeholder: 'session, host, server or tool',
+          placeholder: 'session, host, user, server or tool',
         }),
       ),
       select('server', 'Server', data.servers, params.get('server')),
       select('rule', 'Alert rule', data.rules, params.get('rule')),
     ]),
     table(
-      ['Last activity (UTC)', 'Session', 'Host', 'Servers', 'Events', 'Alerts'],
+      ['Last activity (UTC)', 'Session', 'Host', 'Servers', 'Events', 'Alerts', 'User (as the host asserts)'],
       rows,
       'No session matches.',
     ),
@@ -356,6 +363,8 @@ async function sessionView(id) {
   const events = entries.filter((e) => e.table !== 'alerts');
   const firing = entries.filter((e) => e.table === 'alerts' && e.record.status === 'firing');
   const hosts = [...new Set(events.map((e) => e.record.host_id))];
+  const users = [...new Set(events.map((e) => e.record.user_id).filter(Boolean))].sort();
+  const teams = [...new Set(events.map((e) => e.record.team).filter(Boolean))].sort();
   const servers = [...new Set(events.map((e) => e.record.server_name).filter(Boolean))].sort();
   const calls = events.filter((e) => e.record.kind === 'tool_call').length;
   return [
@@ -368,6 +377,18 @@ async function sessionView(id) {
       el('dd', {}, `${fmtTime(entries[0].time_ms)} → ${fmtClock(entries[entries.length - 1].time_ms)}`),
       el('dt', {}, 'Host'),
       el('dd', {}, tags(hosts)),
+      el('dt', {}, 'User'),
+      el(
+        'dd',
+        {},
+        users.length > 0
+          ? [
+              tags(users),
+              teams.length > 0 ? [' team ', tags(teams)] : '',
+              el('span', { className: 'muted' }, ' (asserted by the host)'),
+            ]
+          : el('span', { className: 'muted' }, 'unknown'),
+      ),
       el('dt', {}, 'Servers'),
       el('dd', {}, tags(servers)),
       el('dt', {}, 'Events'),
