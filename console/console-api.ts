@@ -12,6 +12,7 @@ import {
   serverActivity,
   serversFirstSeen,
   sessionTimeline,
+  userActivity,
   type SessionFilter,
   type Store,
 } from '../storage/index.js';
@@ -158,6 +159,21 @@ async function destinations(store: Store, params: Params): Promise<unknown> {
   };
 }
 
+async function users(store: Store, params: Params): Promise<unknown> {
+  return { users: await userActivity(store, tenantOf(params)) };
+}
+
+/** One user: the activity summary, their sessions, and the alerts raised on their events. */
+async function user(store: Store, userId: string, params: Params): Promise<ApiAnswer> {
+  const [activity, sessionList, alertRows] = await Promise.all([
+    userActivity(store, { ...tenantOf(params), userId }),
+    recentSessions(store, { ...tenantOf(params), userId, limit: 100 }),
+    recentAlerts(store, { ...tenantOf(params), userId, limit: 500 }),
+  ]);
+  if (activity.length === 0) return { status: 404, body: { error: `no user '${userId}' in the store` } };
+  return { status: 200, body: { user: activity[0], sessions: sessionList, alerts: latestState(alertRows) } };
+}
+
 /** Answers GET /api/...; `path` is the URL path below /api/, still percent-encoded. */
 export async function answerApi(store: Store, path: string, params: Params): Promise<ApiAnswer> {
   const [view, encodedId, ...rest] = path.split('/');
@@ -182,9 +198,13 @@ export async function answerApi(store: Store, path: string, params: Params): Pro
     case 'destinations':
       if (id === undefined) return { status: 200, body: await destinations(store, params) };
       break;
+    case 'users':
+      return id === undefined ? { status: 200, body: await users(store, params) } : user(store, id, params);
   }
   return {
     status: 404,
-    body: { error: `no /api/${path}: try /api/sessions, /api/alerts, /api/servers or /api/destinations` },
+    body: {
+      error: `no /api/${path}: try /api/sessions, /api/alerts, /api/servers, /api/destinations or /api/users`,
+    },
   };
 }

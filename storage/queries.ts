@@ -262,10 +262,12 @@ export interface AlertFilter {
   minSeverity?: Severity;
   serverName?: string;
   sessionId?: string;
+  /** Alerts raised on this user's events (as the host asserted the user). */
+  userId?: string;
   limit?: number;
 }
 
-/** The most recent alerts, newest first, filtered by rule, severity, server or session. */
+/** The most recent alerts, newest first, filtered by rule, severity, server, session or user. */
 export async function recentAlerts(store: Store, filter: AlertFilter = {}): Promise<Alert[]> {
   const spec = TABLE_SPECS.alerts;
   const qb = new QueryBuilder(store.flavor);
@@ -279,6 +281,7 @@ export async function recentAlerts(store: Store, filter: AlertFilter = {}): Prom
   ];
   if (filter.rule !== undefined) where.push(`rule = ${qb.value(filter.rule, 'String')}`);
   if (filter.sessionId !== undefined) where.push(`session_id = ${qb.value(filter.sessionId, 'String')}`);
+  if (filter.userId !== undefined) where.push(`user_id = ${qb.value(filter.userId, 'String')}`);
   if (filter.minSeverity !== undefined) {
     const allowed = SEVERITIES.slice(SEVERITIES.indexOf(filter.minSeverity));
     where.push(`has(${qb.value(allowed, 'Array(String)')}, severity)`);
@@ -547,4 +550,59 @@ export async function destinationSessions(
      GROUP BY tenant, dest_host`,
   );
   return rows;
+}
+
+export interface UserActivity {
+  tenant: string;
+  /** As the host asserted it (see the event model's `user_id`). */
+  user_id: string;
+  teams: string[];
+  sessions: number;
+  calls: number;
+  errors: number;
+  /** Distinct alerts (by fingerprint) raised on the user's events. */
+  alerts: number;
+  /** Hosts the user's egress reached, sorted. */
+  destinations: string[];
+  last_seen_ms: number;
+}
+
+/** Per user the hosts asserted: sessions, tool calls, alerts and destinations, most recent first. */
+export async function userActivity(
+  store: Store,
+  options: { tenant?: string; userId?: string } = {},
+): Promise<UserActivity[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const db = store.database;
+  const where = conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']));
+  const user = options.userId === undefined ? '' : `AND user_id = ${qb.value(options.userId, 'String')}`;
+  const part = (table: string, kind: string, ref: string, error: string) =>
+    `SELECT tenant, user_id, team, session_id, '${kind}' AS kind, ${ref} AS ref, toUInt64(${error}) AS error,
+            ${timeMsExpression(store.flavor)}
+     FROM ${db}.${table} FINAL WHERE ${where} AND user_id != '' ${user}`;
+  const rows = await select<Record<keyof UserActivity, string | number | string[]>>(
+    store,
+    qb,
+    `SELECT tenant, user_id, arrayFilter(x -> x != '', arraySort(groupUniqArray(team))) AS teams,
+            uniqExactIf(session_id, kind = 'call') AS sessions, countIf(kind = 'call') AS calls,
+            sumIf(error, kind = 'call') AS errors, uniqExactIf(ref, kind = 'alert') AS alerts,
+            arraySort(groupUniqArrayIf(ref, kind = 'egress' AND ref != '')) AS destinations,
+            max(${TIME_MS_ALIAS}) AS last_seen_ms
+     FROM (${part('tool_calls', 'call', "''", 'is_error')}
+           UNION ALL ${part('egress_events', 'egress', 'dest_host', '0')}
+           UNION ALL ${part('alerts', 'alert', 'fingerprint', '0')})
+     GROUP BY tenant, user_id
+     ORDER BY last_seen_ms DESC, user_id`,
+  );
+  return rows.map((r) => ({
+    tenant: String(r.tenant),
+    user_id: String(r.user_id),
+    teams: r.teams as string[],
+    sessions: Number(r.sessions),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    alerts: Number(r.alerts),
+    destinations: r.destinations as string[],
+    last_seen_ms: Number(r.last_seen_ms),
+  }));
 }
