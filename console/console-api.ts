@@ -14,6 +14,7 @@ import {
   serversFirstSeen,
   serverInventory,
   sessionTimeline,
+  userActivity,
   type SessionFilter,
   type Store,
 } from '../storage/index.js';
@@ -65,6 +66,7 @@ async function sessions(store: Store, params: Params): Promise<unknown> {
   if (params.search) filter.search = params.search;
   if (params.server) filter.serverName = params.server;
   if (params.rule) filter.rule = params.rule;
+  if (params.user) filter.userId = params.user;
   const [list, servers, rules] = await Promise.all([
     recentSessions(store, filter),
     serversFirstSeen(store, tenantOf(params)),
@@ -169,6 +171,21 @@ async function destinations(store: Store, params: Params): Promise<unknown> {
   };
 }
 
+async function users(store: Store, params: Params): Promise<unknown> {
+  return { users: await userActivity(store, tenantOf(params)) };
+}
+
+/** One user: the activity summary, their sessions, and the alerts raised on their events. */
+async function user(store: Store, userId: string, params: Params): Promise<ApiAnswer> {
+  const [activity, sessionList, alertRows] = await Promise.all([
+    userActivity(store, { ...tenantOf(params), userId }),
+    recentSessions(store, { ...tenantOf(params), userId, limit: 100 }),
+    recentAlerts(store, { ...tenantOf(params), userId, limit: 500 }),
+  ]);
+  if (activity.length === 0) return { status: 404, body: { error: `no user '${userId}' in the store` } };
+  return { status: 200, body: { user: activity[0], sessions: sessionList, alerts: latestState(alertRows) } };
+}
+
 /**
  * Answers GET /api/...; `path` is the URL path below /api/, still percent-encoded. `policy`: the
  * approved-server policy the servers view judges against (none: every server `no_policy`).
@@ -201,9 +218,13 @@ export async function answerApi(
     case 'destinations':
       if (id === undefined) return { status: 200, body: await destinations(store, params) };
       break;
+    case 'users':
+      return id === undefined ? { status: 200, body: await users(store, params) } : user(store, id, params);
   }
   return {
     status: 404,
-    body: { error: `no /api/${path}: try /api/sessions, /api/alerts, /api/servers or /api/destinations` },
+    body: {
+      error: `no /api/${path}: try /api/sessions, /api/alerts, /api/servers, /api/destinations or /api/users`,
+    },
   };
 }

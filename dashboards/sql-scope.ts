@@ -22,6 +22,7 @@ import {
 export const SCOPE_VARIABLES = [
   { variable: 'tenant', column: 'tenant' },
   { variable: 'host', column: 'host_id' },
+  { variable: 'user', column: 'user_id' },
   { variable: 'server', column: 'server_name' },
   { variable: 'tool', column: 'tool' },
 ] as const;

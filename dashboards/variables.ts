@@ -11,7 +11,7 @@ import { scope, type ScopedTable, type ScopeVariable } from './sql-scope.js';
 
 /**
  * Dashboard variables. Each scope variable lists the values seen in the time range, narrowed by the
- * variables before it (tenant → host → server → tool), multi-select with "All".
+ * variables before it (tenant → host → user → server → tool), multi-select with "All".
  */
 
 function distinctValues(
@@ -68,6 +68,16 @@ export const hostVariable = (): QueryVariableBuilder =>
     ['tenant'],
   );
 
+export const userVariable = (): QueryVariableBuilder =>
+  scopeVariable(
+    'user',
+    'User',
+    'User (or agent / service principal) the calls were made for, as the host asserted it (not authenticated).',
+    'user_id',
+    EVERYWHERE,
+    ['tenant', 'host'],
+  );
+
 export const serverVariable = (): QueryVariableBuilder =>
   scopeVariable(
     'server',
@@ -88,9 +98,9 @@ export const toolVariable = (): QueryVariableBuilder =>
     ['tenant', 'host', 'server'],
   );
 
-/** The four scope variables, in the order they narrow each other. */
+/** The scope variables, in the order they narrow each other. */
 export function scopeVariables(): QueryVariableBuilder[] {
-  return [tenantVariable(), hostVariable(), serverVariable(), toolVariable()];
+  return [tenantVariable(), hostVariable(), userVariable(), serverVariable(), toolVariable()];
 }
 
 /** The session a forensics view shows; set by the data links of the other dashboards. */

@@ -31,6 +31,12 @@ export {
   type AlertLinks,
 } from './alerting/alert-links.js';
 export { toPostableAlert, postAlerts, type PostableAlert } from './alerting/alertmanager-client.js';
+export { AlertWebhook, type AlertWebhookFormat } from './alerting/alert-webhook.js';
+export {
+  toOcsfDetectionFinding,
+  OCSF_SCHEMA_VERSION,
+  type OcsfDetectionFinding,
+} from './alerting/ocsf-finding.js';
 export { findTextShapes } from './lint/text-shapes.js';
 export { classifySsrf, canonicalHost } from './rules/ssrf-classify.js';
 export { DETECTORS_ENV } from './runtime/detectors-service.js';

@@ -11,6 +11,8 @@ import {
   type CatalogTrigger,
   type EgressEvent,
   type McpEvent,
+  NO_USER,
+  type UserIdentity,
 } from '../model/index.js';
 import { findArgumentDestinations } from './argument-destinations.js';
 import { diffCatalogs } from './catalog-diff.js';
@@ -47,6 +49,8 @@ export interface SessionExtractorOptions {
   tenant: string;
   /** Default installation id; a line's `host_id` wins. */
   hostId: string;
+  /** Default user the calls are made for; a line's `user_id` (with its team and source) wins. */
+  user?: UserIdentity;
   /** The command line or URL that reaches a server, part of its identity. */
   endpointFor?: (server: string) => string;
   /** Without host lines, a gap this long between messages starts a new (inferred) turn. */
@@ -65,6 +69,7 @@ type JsonObject = Record<string, unknown>;
 interface LineContext {
   tenant: string;
   hostId: string;
+  user: UserIdentity;
   ms: number;
 }
 
@@ -149,6 +154,11 @@ function byteLength(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
 }
 
+function lineUser(line: TranscriptLine): UserIdentity | undefined {
+  if (line.user_id === undefined) return undefined;
+  return { user_id: line.user_id, team: line.team ?? '', user_source: line.user_source ?? 'option' };
+}
+
 /**
  * Turns transcript lines — JSON-RPC messages as they crossed a transport, and what the host saw —
  * into mcptap events. The one extraction used by the library shim, the proxy and `mcptap replay`.
@@ -179,6 +189,7 @@ export class SessionExtractor {
     const ctx: LineContext = {
       tenant: line.tenant ?? this.options.tenant,
       hostId: line.host_id ?? this.options.hostId,
+      user: lineUser(line) ?? this.options.user ?? NO_USER,
       ms: Date.parse(line.ts),
     };
     if (isWireLine(line)) {
@@ -558,6 +569,9 @@ export class SessionExtractor {
       host_id: ctx.hostId,
       session_id: session,
       turn_id: turnId,
+      user_id: ctx.user.user_id,
+      team: ctx.user.team,
+      user_source: ctx.user.user_source,
     };
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserSourceSchema } from '../model/index.js';
 
 /**
  * One line of an MCP session transcript (JSONL, see /work/shared/TRANSCRIPT.md): a JSON-RPC message
@@ -19,6 +20,10 @@ const Common = {
   /** The installation; when absent the extractor's default applies. */
   tenant: z.string().max(1024).optional(),
   host_id: z.string().max(1024).optional(),
+  /** Who the session is for (see the event model's `user_id`); when absent the extractor's default applies. */
+  user_id: z.string().max(1024).optional(),
+  team: z.string().max(1024).optional(),
+  user_source: UserSourceSchema.optional(),
 };
 
 /** A JSON-RPC message (or a batch of them) exactly as sent. */

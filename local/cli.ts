@@ -129,6 +129,7 @@ export async function localMain(argv: string[]): Promise<number> {
           : `http://${settings.consoleListen.host}:${settings.consoleListen.port}`,
       ),
       webhookUrl: values.webhook ?? settings.webhookUrl,
+      ocsfWebhookUrl: settings.ocsfWebhookUrl,
       queue: settings.queue,
       tickIntervalMs: settings.tickIntervalMs,
       alertResendMs: settings.alertResendMs,

@@ -49,6 +49,12 @@ export const LOCAL_ENV = {
     default: '',
     description: 'URL to POST new and resolved alerts to as JSON `{"source":"mcptap","alerts":[…]}`',
   },
+  ocsfWebhookUrl: {
+    name: 'MCPTAP_OCSF_WEBHOOK_URL',
+    default: '',
+    description:
+      'URL to POST new and resolved alerts to as a JSON array of OCSF 1.3.0 Detection Findings (class 2004), for a SIEM',
+  },
   alertResendMs: {
     name: 'MCPTAP_ALERT_RESEND_MS',
     default: '60000',
@@ -94,6 +100,7 @@ export interface LocalSettings {
   queue: QueueSettings;
   alertmanagerUrl: string;
   webhookUrl: string;
+  ocsfWebhookUrl: string;
   alertResendMs: number;
   tickIntervalMs: number;
   statusEveryS: number;
@@ -118,6 +125,7 @@ export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
     },
     alertmanagerUrl: envString(env, e.alertmanagerUrl),
     webhookUrl: envString(env, e.webhookUrl),
+    ocsfWebhookUrl: envString(env, e.ocsfWebhookUrl),
     alertResendMs: envInt(env, e.alertResendMs, 1000),
     tickIntervalMs: envInt(env, e.tickMs, 100, 3_600_000),
     statusEveryS: envInt(env, e.statusEveryS, 0, 86_400),

@@ -9,6 +9,7 @@ import {
 } from '../collector/index.js';
 import {
   AlertNotifier,
+  AlertWebhook,
   type AlertLinks,
   createDetectorEngine,
   defaultRules,
@@ -27,7 +28,7 @@ import {
 } from '../shim/index.js';
 import { startConsole } from '../console/index.js';
 import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../storage/index.js';
-import { AlertDelivery, WebhookSink, type AlertSink } from './alert-delivery.js';
+import { AlertDelivery, type AlertSink } from './alert-delivery.js';
 import { BoundedEventStream } from './bounded-stream.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
@@ -62,6 +63,8 @@ export interface LocalOptions {
   /** Console and runbook links in what Alertmanager receives (none by default). */
   alertLinks?: AlertLinks;
   webhookUrl?: string;
+  /** Alerts as OCSF Detection Findings (a JSON array) are POSTed here. */
+  ocsfWebhookUrl?: string;
   /** Every alert as it fires or resolves. */
   onAlert?: (alert: Alert) => void;
   /** Tenant of the data directory's API key (default `local`). */
@@ -210,7 +213,8 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
         }),
       );
     }
-    if (options.webhookUrl) sinks.push(new WebhookSink(options.webhookUrl, logger));
+    if (options.webhookUrl) sinks.push(new AlertWebhook(options.webhookUrl, 'mcptap', logger));
+    if (options.ocsfWebhookUrl) sinks.push(new AlertWebhook(options.ocsfWebhookUrl, 'ocsf', logger));
     const delivery = new AlertDelivery(sinks, () => engine.activeAlerts());
 
     const stats = new LocalStats();

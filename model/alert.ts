@@ -25,6 +25,9 @@ export const AlertSchema = z.object({
   tenant: z.string(),
   host_id: z.string(),
   session_id: z.string(),
+  /** The user and team of the triggering event, as the host asserted them; empty when unknown. */
+  user_id: z.string(),
+  team: z.string(),
   server_name: z.string(),
   server_id: z.string(),
   tool: z.string(),

@@ -18,6 +18,31 @@ export const IsoTimeSchema = z
 const Id = z.string().min(1).max(256);
 const Name = z.string().max(1024);
 
+/**
+ * How an event's user was determined: a shim option (host-wide or for one session), `user.id` /
+ * `enduser.id` the host set on its active span, a proxy flag, the proxy's environment, or the OS
+ * user running the proxy; empty when unknown.
+ */
+export const UserSourceSchema = z.enum([
+  '',
+  'option',
+  'session',
+  'enduser_attribute',
+  'proxy_flag',
+  'env',
+  'os_user',
+]);
+export type UserSource = z.infer<typeof UserSourceSchema>;
+
+/** Who a tool call was made for, as the host asserts it (see EventBaseSchema.user_id). */
+export interface UserIdentity {
+  user_id: string;
+  team: string;
+  user_source: UserSource;
+}
+
+export const NO_USER: UserIdentity = { user_id: '', team: '', user_source: '' };
+
 export const EventBaseSchema = z.object({
   /** Unique per event; retries of the same event carry the same id (consumers deduplicate by it). */
   event_id: Id,
@@ -30,6 +55,14 @@ export const EventBaseSchema = z.object({
   session_id: Id,
   /** The user turn this event belongs to; empty when unknown. */
   turn_id: Name,
+  /**
+   * The user, agent or service principal the call was made for; empty when unknown. Asserted by the
+   * host, never authenticated: the tenant (from the API key) is what bounds access.
+   */
+  user_id: Name,
+  /** The user's team; empty when unknown. */
+  team: Name,
+  user_source: UserSourceSchema,
 });
 
 const ServerFields = {

@@ -40,6 +40,11 @@ export const ATTR = {
   sessionId: 'gen_ai.conversation.id',
   hostId: 'mcptap.host.id',
   turnId: 'mcptap.turn.id',
+  /** Current semantic conventions; `enduser.id` is the older name, still read. */
+  userId: 'user.id',
+  enduserId: 'enduser.id',
+  team: 'mcptap.user.team',
+  userSource: 'mcptap.user.source',
   serverName: 'mcptap.server.name',
   serverId: 'mcptap.server.id',
   serverVersion: 'mcptap.server.version',
@@ -55,13 +60,17 @@ export const ATTR = {
 } as const;
 
 type FieldType = 'string' | 'int' | 'number' | 'bool' | 'content' | 'json';
-type FieldSpec = readonly [field: string, attribute: string, type: FieldType];
+/** `alias`: an older attribute name read when the current one is absent. */
+type FieldSpec = readonly [field: string, attribute: string, type: FieldType, alias?: string];
 
 const BASE_FIELDS: readonly FieldSpec[] = [
   ['event_id', ATTR.eventId, 'string'],
   ['host_id', ATTR.hostId, 'string'],
   ['session_id', ATTR.sessionId, 'string'],
   ['turn_id', ATTR.turnId, 'string'],
+  ['user_id', ATTR.userId, 'string', ATTR.enduserId],
+  ['team', ATTR.team, 'string'],
+  ['user_source', ATTR.userSource, 'string'],
 ];
 
 const SERVER_FIELDS: readonly FieldSpec[] = [
@@ -225,7 +234,13 @@ function readField(
 /** How a field of the decoded event is read from the span, and checked. */
 type DecodeStep = { field: string } & (
   | { from: 'kind' | 'tenant' | 'time' | 'duration'; check: Check }
-  | { from: 'attribute'; check: Check; attribute: string; type: Exclude<FieldType, 'content' | 'json'> }
+  | {
+      from: 'attribute';
+      check: Check;
+      attribute: string;
+      alias: string | undefined;
+      type: Exclude<FieldType, 'content' | 'json'>;
+    }
   | { from: 'content'; check: Check; attribute: string; meta: ReturnType<typeof CONTENT_META> }
   /** Parsed JSON may carry keys the schema strips: the schema parses it, and its output is kept. */
   | { from: 'json'; attribute: string; schema: z.ZodType }
@@ -241,11 +256,11 @@ function decodePlan(kind: McpEventKind): readonly DecodeStep[] {
     if (field === 'duration_ms') return { field, check: compileCheck(fieldSchema), from: 'duration' };
     const spec = specs.get(field);
     if (spec === undefined) throw new Error(`span codec: no attribute for ${kind}.${field}`);
-    const [, attribute, type] = spec;
+    const [, attribute, type, alias] = spec;
     if (type === 'json') return { field, from: 'json', attribute, schema: fieldSchema };
     const check = compileCheck(fieldSchema);
     if (type === 'content') return { field, check, from: 'content', attribute, meta: CONTENT_META(field) };
-    return { field, check, from: 'attribute', attribute, type };
+    return { field, check, from: 'attribute', attribute, alias, type };
   });
 }
 
@@ -308,7 +323,11 @@ export function decodeSpanAsEvent(
         value = Math.max(0, span.endTimeMs - span.startTimeMs);
         break;
       case 'attribute':
-        value = readField(attributes, step.attribute, step.type);
+        value = readField(
+          attributes,
+          step.alias !== undefined && attributes[step.attribute] === undefined ? step.alias : step.attribute,
+          step.type,
+        );
         break;
       case 'content':
         value = readContent(attributes, step.attribute, step.meta);

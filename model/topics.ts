@@ -13,6 +13,8 @@ export interface TopicNames {
   prompts: string;
   /** Alerts, keyed by fingerprint. */
   alerts: string;
+  /** The same alerts as OCSF Detection Findings (JSON), keyed by fingerprint, for SIEMs. */
+  alertsOcsf: string;
   /** Spans that are not mcptap's, when the collector is configured to pass them on. */
   rawSpans: string;
   /** Messages a consumer could not parse, with the reason. */
@@ -29,6 +31,7 @@ export function topicNames(prefix = 'mcptap'): TopicNames {
     catalog: `${prefix}.catalog.v1`,
     prompts: `${prefix}.prompts.v1`,
     alerts: `${prefix}.alerts.v1`,
+    alertsOcsf: `${prefix}.alerts.ocsf.v1`,
     rawSpans: `${prefix}.raw-spans.v1`,
     deadLetter: `${prefix}.dead-letter.v1`,
     detectorState: `${prefix}.detector-state.v1`,

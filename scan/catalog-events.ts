@@ -43,6 +43,10 @@ export function catalogEvents(
       event_id: randomUUID(),
       time,
       tenant: who.config,
+      // A scan is made for no user: the catalogs are the servers' own.
+      user_id: '',
+      team: '',
+      user_source: '' as const,
       host_id: 'mcptap-scan',
       session_id: 'mcptap-scan',
       turn_id: '',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { context, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
-import { isoTime } from '../model/index.js';
+import { context, trace, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
+import { ATTR, isoTime, type UserIdentity } from '../model/index.js';
 import { DeferredQueue } from './deferred-queue.js';
 import {
   SessionExtractor,
@@ -18,6 +18,12 @@ export interface McpHostTelemetryOptions {
   hostId?: string;
   /** Left empty by hosts: the collector sets the tenant from the API key. */
   tenant?: string;
+  /**
+   * Who the host's calls are made for (a user, agent or service principal), and their team. A
+   * session's own user (`session(id, { userId })`) and `user.id` / `enduser.id` on the host's active
+   * span win over it. The collector keeps it as the host's claim; the tenant comes from the API key.
+   */
+  user?: { id: string; team?: string } | UserIdentity;
   tracer?: Tracer;
   idleTurnGapMs?: number;
   caps?: Partial<ContentCaps>;
@@ -48,6 +54,25 @@ type Observed = { ms: number; context: Context; session: string } & (
   | { pending: PendingRequestSpan }
 );
 
+const MAX_SESSION_USERS = 10_000;
+
+/** Who one session's calls are made for; see McpHostTelemetryOptions.user. */
+export interface SessionUser {
+  userId: string;
+  team?: string;
+}
+
+/**
+ * The user the host set on its active span (`user.id`, or the older `enduser.id`). The API has no
+ * way to read a span's attributes; the SDK's spans expose them as `attributes`, other spans have none.
+ */
+function activeSpanUser(active: Context): string {
+  const attributes = (trace.getSpan(active) as { attributes?: Record<string, unknown> } | undefined)
+    ?.attributes;
+  const id = attributes?.[ATTR.userId] ?? attributes?.[ATTR.enduserId];
+  return typeof id === 'string' ? id : '';
+}
+
 /** Host-side calls for one conversation. */
 export interface HostSession {
   readonly id: string;
@@ -74,12 +99,21 @@ export class McpHostTelemetry {
   private readonly endpoints = new Map<string, string>();
   private readonly now: () => number;
   private readonly queue: DeferredQueue<Observed>;
+  private readonly hostUser: UserIdentity | undefined;
+  private readonly sessionUsers = new Map<string, UserIdentity>();
 
   constructor(private readonly options: McpHostTelemetryOptions = {}) {
     this.metrics = options.metrics ?? createShimMetrics();
     this.emitter = new SpanEmitter({ tracer: options.tracer, metrics: this.metrics });
     this.defaultSessionId = options.defaultSessionId ?? randomUUID();
     this.now = options.now ?? Date.now;
+    const user = options.user;
+    this.hostUser =
+      user === undefined || ('id' in user && user.id === '')
+        ? undefined
+        : 'id' in user
+          ? { user_id: user.id, team: user.team ?? '', user_source: 'option' }
+          : user;
     this.extractor = new SessionExtractor({
       tenant: options.tenant ?? '',
       hostId: options.hostId ?? (process.env.MCPTAP_HOST_ID || hostname()),
@@ -105,7 +139,13 @@ export class McpHostTelemetry {
     this.endpoints.set(name, endpoint);
   }
 
-  session(id: string = this.defaultSessionId): HostSession {
+  /**
+   * Host-side calls for one conversation; `user` says whom its calls are made for (kept for every
+   * later message of the session, also those of clients that only name it).
+   */
+  session(id: string = this.defaultSessionId, user?: SessionUser): HostSession {
+    if (user !== undefined && user.userId !== '')
+      this.assignUser(id, { user_id: user.userId, team: user.team ?? '', user_source: 'session' });
     const line = (host: HostLine['host'], fields: Partial<HostLine>) =>
       this.queue.push({ ms: this.now(), context: context.active(), session: id, host, fields });
     return {
@@ -114,6 +154,15 @@ export class McpHostTelemetry {
       assistantOutput: (text) => line('assistant_output', { text }),
       recordPrompt: (messages, tools = []) => line('prompt', { messages: [...messages], tools: [...tools] }),
     };
+  }
+
+  /** Whom a session's calls are made for, from now on (see `session`). */
+  assignUser(session: string, user: UserIdentity): void {
+    this.sessionUsers.delete(session);
+    this.sessionUsers.set(session, user);
+    // Bounded like the extractor's sessions: the least recently named one goes first.
+    if (this.sessionUsers.size > MAX_SESSION_USERS)
+      this.sessionUsers.delete(this.sessionUsers.keys().next().value!);
   }
 
   /** A JSON-RPC message (or batch) that crossed a transport. */
@@ -168,13 +217,14 @@ export class McpHostTelemetry {
       return;
     }
     const ts = isoTime(observed.ms);
+    const user = this.userOf(observed.session, observed.context);
     if ('host' in observed) {
-      this.extract({ ts, session: observed.session, host: observed.host, ...observed.fields });
+      this.extract({ ts, session: observed.session, host: observed.host, ...observed.fields, ...user });
       return;
     }
     const { session, server, dir } = observed;
     if ('msg' in observed) {
-      this.extract({ ts, session, server, dir, msg: observed.msg });
+      this.extract({ ts, session, server, dir, msg: observed.msg, ...user });
       return;
     }
     let msg: unknown = null;
@@ -187,7 +237,17 @@ export class McpHostTelemetry {
       this.metrics.errors.inc({ stage: 'parse' });
       return;
     }
-    this.extract({ ts, session, server, dir, msg });
+    this.extract({ ts, session, server, dir, msg, ...user });
+  }
+
+  /** The session's own user, else the one on the host's active span, else the host-wide one. */
+  private userOf(session: string, active: Context): Partial<UserIdentity> {
+    const own = this.sessionUsers.get(session);
+    if (own !== undefined) return own;
+    const fromSpan = activeSpanUser(active);
+    if (fromSpan !== '')
+      return { user_id: fromSpan, team: this.hostUser?.team ?? '', user_source: 'enduser_attribute' };
+    return this.hostUser ?? {};
   }
 
   private extract(line: TranscriptLine): void {

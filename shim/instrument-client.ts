@@ -16,6 +16,11 @@ export interface InstrumentClientOptions {
   telemetry?: McpHostTelemetry;
   /** Send trace context to the server in `params._meta` (default true). */
   propagateContext?: boolean;
+  /**
+   * Whom this client's calls are made for (user, agent or service principal) and their team; by
+   * default the telemetry's (see McpHostTelemetryOptions.user).
+   */
+  user?: { id: string; team?: string };
 }
 
 /** Requests whose client span is started when sent, so that its context reaches the server. */
@@ -60,6 +65,8 @@ class ConnectionTap {
   /** The session of each request in flight, so its response is told to the same conversation. */
   private readonly requestSessions = new Map<RequestId, string>();
   private readonly telemetry: McpHostTelemetry;
+  /** The last session told this client's user. */
+  private userSession: string | undefined;
 
   constructor(private readonly options: InstrumentClientOptions) {
     this.telemetry = options.telemetry ?? defaultHostTelemetry();
@@ -92,6 +99,11 @@ class ConnectionTap {
 
   private observeOutgoing(message: JSONRPCMessage): JSONRPCMessage {
     const session = this.sessionId();
+    const user = this.options.user;
+    if (user !== undefined && user.id !== '' && session !== this.userSession) {
+      this.telemetry.assignUser(session, { user_id: user.id, team: user.team ?? '', user_source: 'option' });
+      this.userSession = session;
+    }
     let outgoing = message;
     if ('method' in message && 'id' in message) {
       const params = isRecord(message.params) ? message.params : {};

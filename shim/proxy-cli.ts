@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
+import type { UserIdentity } from '../model/index.js';
 import { ConfigError, envReference } from '../platform/env-config.js';
 import { createLogger } from '../platform/log.js';
 import { McpHostTelemetry } from './host-telemetry.js';
@@ -25,6 +26,10 @@ Options:
   --session ID       session id for the events (default: the host process that started the proxy,
                      so that every server of one host conversation shares it; behind --url, random
                      per proxy, and each MCP session the server opens is ID/<its Mcp-Session-Id>)
+  --user ID          the user (or agent / service principal) the calls are made for (default
+                     $MCPTAP_USER_ID, else the OS user running the proxy); the host's claim, kept
+                     as such: the tenant always comes from the API key
+  --team TEAM        the user's team (default $MCPTAP_TEAM)
   --record FILE      append the transcript (JSONL) to FILE, created private (0600), secrets masked
                      ([SECRET:<type>:<fingerprint>], which \`mcptap replay\` still alerts on)
   --record-unmasked  with --record: write secrets as they crossed the wire
@@ -33,6 +38,25 @@ Options:
 
 Environment:
 ${envReference(Object.values(SHIM_ENV))}`;
+
+/** The proxy's user: `--user`, else MCPTAP_USER_ID, else the OS user (none when it has no name). */
+export function proxyUser(
+  flags: { user?: string; team?: string },
+  config: { userId: string; team: string },
+  osUser: () => string = () => userInfo().username,
+): UserIdentity | undefined {
+  const team = flags.team ?? config.team;
+  if (flags.user !== undefined && flags.user !== '')
+    return { user_id: flags.user, team, user_source: 'proxy_flag' };
+  if (config.userId !== '') return { user_id: config.userId, team, user_source: 'env' };
+  let name = '';
+  try {
+    name = osUser();
+  } catch {
+    // A uid without a passwd entry (some containers): no user rather than no proxy.
+  }
+  return name === '' ? undefined : { user_id: name, team, user_source: 'os_user' };
+}
 
 /** Telemetry gets this long to leave at exit; the proxy never hangs on an unreachable collector. */
 const SHUTDOWN_GRACE_MS = 2000;
@@ -64,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       name: { type: 'string' },
       session: { type: 'string' },
+      user: { type: 'string' },
+      team: { type: 'string' },
       record: { type: 'string' },
       'record-unmasked': { type: 'boolean' },
       collector: { type: 'string' },
@@ -153,6 +179,7 @@ export async function main(argv: string[]): Promise<number> {
     tracer: mcptap.tracer,
     metrics: mcptap.metrics,
     hostId,
+    user: proxyUser(values, config),
     idleTurnGapMs: config.turnIdleMs,
     defaultSessionId: session,
     record: recorder === null ? undefined : (line) => recorder.write(line),

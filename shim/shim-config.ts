@@ -24,6 +24,17 @@ export const SHIM_ENV = {
     default: '',
     description: 'id of this installation in events (default: the machine host name)',
   },
+  userId: {
+    name: 'MCPTAP_USER_ID',
+    default: '',
+    description:
+      'proxy: the user (or agent / service principal) its calls are made for (`--user` wins; default: the OS user running the proxy). Asserted by the host, not authenticated: the tenant comes from the API key',
+  },
+  team: {
+    name: 'MCPTAP_TEAM',
+    default: '',
+    description: "proxy: the user's team (`--team` wins)",
+  },
   exportQueueSize: {
     name: 'MCPTAP_EXPORT_QUEUE_SIZE',
     default: '2048',
@@ -43,6 +54,8 @@ export interface ShimConfig {
   apiKey: string;
   turnIdleMs: number;
   hostId: string;
+  userId: string;
+  team: string;
   exportQueueSize: number;
   /** A collector URL or API key was set: send there, not to `mcptap local`. */
   collectorConfigured: boolean;
@@ -56,6 +69,8 @@ export function readShimConfig(env: Readonly<Record<string, string | undefined>>
     apiKey: envString(env, SHIM_ENV.apiKey),
     turnIdleMs: envInt(env, SHIM_ENV.turnIdleMs, 1),
     hostId: envString(env, SHIM_ENV.hostId),
+    userId: envString(env, SHIM_ENV.userId),
+    team: envString(env, SHIM_ENV.team),
     exportQueueSize: envInt(env, SHIM_ENV.exportQueueSize, 1, 1_000_000),
     collectorConfigured: Boolean(env[SHIM_ENV.collectorUrl.name] || env[SHIM_ENV.apiKey.name]),
     dataDir: envString(env, SHIM_ENV.dataDir) || defaultDataDir(env),

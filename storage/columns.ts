@@ -24,6 +24,8 @@ export interface Column {
 const LOW_CARDINALITY_FIELDS = new Set([
   'tenant',
   'host_id',
+  'user_id',
+  'team',
   'server_name',
   'server_id',
   'server_version',

@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from '../platform/index.js';
+import { columnDdl } from './columns.js';
 import { sqlLiteral } from './sql-literal.js';
 import type { Store } from './store.js';
 import { tenantReaderStatements, type TenantReader } from './tenant-readers.js';
@@ -13,7 +14,9 @@ import {
 
 /**
  * Versioned, idempotent schema migrations recorded in `<db>.schema_migrations`. Each statement is
- * safe to run twice (IF NOT EXISTS), so two migrators racing, or one killed half-way, converge.
+ * safe to run twice (IF NOT EXISTS, or columns added only where missing), so a migrator killed
+ * half-way, or two racing, converge (a racing ADD COLUMN that lost fails, and the next start
+ * finds nothing left to add).
  */
 
 interface MigrationContext {
@@ -24,7 +27,7 @@ interface MigrationContext {
 interface Migration {
   version: number;
   name: string;
-  statements(context: MigrationContext): string[];
+  statements(context: MigrationContext): string[] | Promise<string[]>;
 }
 
 const MIGRATIONS: readonly Migration[] = [
@@ -48,7 +51,38 @@ const MIGRATIONS: readonly Migration[] = [
       ) ENGINE = ReplacingMergeTree ORDER BY (tenant, writer, seq)`,
     ],
   },
+  {
+    version: 3,
+    name: 'user identity (user_id, team, user_source) on events and alerts',
+    statements: ({ store }) => addColumnsSql(store, ['user_id', 'team', 'user_source']),
+  },
 ];
+
+/**
+ * ALTER TABLE … ADD COLUMN for the named model fields each table lacks (tables migration 1 created
+ * from today's model have them already); rows written before read ''. ClickHouse 18.16 has no
+ * ADD COLUMN IF NOT EXISTS, so the columns present are read first.
+ */
+async function addColumnsSql(store: Store, names: readonly string[]): Promise<string[]> {
+  const present = new Set(
+    (
+      await rows<{ table: string; name: string }>(
+        store,
+        `SELECT table, name FROM system.columns WHERE database = ${sqlLiteral(store.database)}`,
+      )
+    ).map((row) => `${row.table}.${row.name}`),
+  );
+  return STORE_TABLES.flatMap((table) => {
+    const missing = TABLE_SPECS[table].columns.filter(
+      (column) => names.includes(column.name) && !present.has(`${table}.${column.name}`),
+    );
+    if (missing.length === 0) return [];
+    const actions = missing.flatMap((column) =>
+      columnDdl(column, store.flavor).map((ddl) => `ADD COLUMN ${ddl}`),
+    );
+    return [`ALTER TABLE ${store.database}.${table} ${actions.join(', ')}`];
+  });
+}
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
@@ -98,7 +132,7 @@ export async function migrate(store: Store, options: MigrateOptions): Promise<Mi
   );
   const applied: number[] = [];
   for (const migration of MIGRATIONS.filter((m) => !done.has(m.version))) {
-    for (const statement of migration.statements({ store, retentionDays: options.retentionDays })) {
+    for (const statement of await migration.statements({ store, retentionDays: options.retentionDays })) {
       await store.client.command({ query: statement });
     }
     await store.client.insert({

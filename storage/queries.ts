@@ -335,10 +335,12 @@ export interface AlertFilter {
   minSeverity?: Severity;
   serverName?: string;
   sessionId?: string;
+  /** Alerts raised on this user's events (as the host asserted the user). */
+  userId?: string;
   limit?: number;
 }
 
-/** The most recent alerts, newest first, filtered by rule, severity, server or session. */
+/** The most recent alerts, newest first, filtered by rule, severity, server, session or user. */
 export async function recentAlerts(store: Store, filter: AlertFilter = {}): Promise<Alert[]> {
   const spec = TABLE_SPECS.alerts;
   const qb = new QueryBuilder(store.flavor);
@@ -352,6 +354,7 @@ export async function recentAlerts(store: Store, filter: AlertFilter = {}): Prom
   ];
   if (filter.rule !== undefined) where.push(`rule = ${qb.value(filter.rule, 'String')}`);
   if (filter.sessionId !== undefined) where.push(`session_id = ${qb.value(filter.sessionId, 'String')}`);
+  if (filter.userId !== undefined) where.push(`user_id = ${qb.value(filter.userId, 'String')}`);
   if (filter.minSeverity !== undefined) {
     const allowed = SEVERITIES.slice(SEVERITIES.indexOf(filter.minSeverity));
     where.push(`has(${qb.value(allowed, 'Array(String)')}, severity)`);
@@ -379,9 +382,11 @@ const SESSION_SOURCES: readonly { table: StoreTable; server: string; tool: strin
 
 export interface SessionFilter {
   tenant?: string;
-  /** Case-insensitive substring of the session id, a host, a server or a tool name. */
+  /** Case-insensitive substring of the session id, a host, a user, a server or a tool name. */
   search?: string;
   serverName?: string;
+  /** Sessions made for this user (as the host asserted it). */
+  userId?: string;
   /** Sessions with an alert of this rule. */
   rule?: string;
   limit?: number;
@@ -393,6 +398,9 @@ export interface SessionSummary {
   first_seen_ms: number;
   last_seen_ms: number;
   hosts: string[];
+  /** The users (and their teams) the session's calls were made for; empty when none was known. */
+  users: string[];
+  teams: string[];
   servers: string[];
   events: number;
   /** Distinct alerts (by fingerprint) of the session, firing or resolved. */
@@ -408,17 +416,18 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
   const scope = { tenant: filter.tenant };
   const union = SESSION_SOURCES.map(
     (s) =>
-      `SELECT tenant, session_id, host_id, ${s.server} AS server_name, ${s.tool} AS tool, ${timeMsExpression(store.flavor)}
+      `SELECT tenant, session_id, host_id, user_id, team, ${s.server} AS server_name, ${s.tool} AS tool, ${timeMsExpression(store.flavor)}
        FROM ${db}.${s.table} FINAL WHERE ${conditions(qb, undefined, scope, tenantOnly)}`,
   ).join(' UNION ALL ');
   const having = ['1'];
   if (filter.search !== undefined && filter.search !== '') {
     const needle = qb.value(filter.search.toLowerCase(), 'String');
     having.push(
-      `arrayExists(x -> position(lowerUTF8(x), ${needle}) > 0, arrayConcat([session_id], hosts, servers, tools))`,
+      `arrayExists(x -> position(lowerUTF8(x), ${needle}) > 0, arrayConcat([session_id], hosts, users, servers, tools))`,
     );
   }
   if (filter.serverName !== undefined) having.push(`has(servers, ${qb.value(filter.serverName, 'String')})`);
+  if (filter.userId !== undefined) having.push(`has(users, ${qb.value(filter.userId, 'String')})`);
   const alertWhere = conditions(qb, undefined, scope, tenantOnly);
   const ruleCondition =
     filter.rule === undefined
@@ -431,6 +440,8 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
     first_seen_ms: string | number;
     last_seen_ms: string | number;
     hosts: string[];
+    users: string[];
+    teams: string[];
     servers: string[];
     events: string | number;
   }>(
@@ -438,6 +449,8 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
     qb,
     `SELECT tenant, session_id, min(${TIME_MS_ALIAS}) AS first_seen_ms, max(${TIME_MS_ALIAS}) AS last_seen_ms,
             count() AS events, arraySort(groupUniqArray(host_id)) AS hosts,
+            arrayFilter(x -> x != '', arraySort(groupUniqArray(user_id))) AS users,
+            arrayFilter(x -> x != '', arraySort(groupUniqArray(team))) AS teams,
             arrayFilter(x -> x != '', arraySort(groupUniqArray(server_name))) AS servers,
             arrayFilter(x -> x != '', groupUniqArray(tool)) AS tools
      FROM (${union})
@@ -471,6 +484,8 @@ export async function recentSessions(store: Store, filter: SessionFilter = {}): 
       first_seen_ms: Number(r.first_seen_ms),
       last_seen_ms: Number(r.last_seen_ms),
       hosts: r.hosts,
+      users: r.users,
+      teams: r.teams,
       servers: r.servers,
       events: Number(r.events),
       alerts: Number(a?.alerts ?? 0),
@@ -608,4 +623,59 @@ export async function destinationSessions(
      GROUP BY tenant, dest_host`,
   );
   return rows;
+}
+
+export interface UserActivity {
+  tenant: string;
+  /** As the host asserted it (see the event model's `user_id`). */
+  user_id: string;
+  teams: string[];
+  sessions: number;
+  calls: number;
+  errors: number;
+  /** Distinct alerts (by fingerprint) raised on the user's events. */
+  alerts: number;
+  /** Hosts the user's egress reached, sorted. */
+  destinations: string[];
+  last_seen_ms: number;
+}
+
+/** Per user the hosts asserted: sessions, tool calls, alerts and destinations, most recent first. */
+export async function userActivity(
+  store: Store,
+  options: { tenant?: string; userId?: string } = {},
+): Promise<UserActivity[]> {
+  const qb = new QueryBuilder(store.flavor);
+  const db = store.database;
+  const where = conditions(qb, undefined, { tenant: options.tenant }, new Set(['tenant']));
+  const user = options.userId === undefined ? '' : `AND user_id = ${qb.value(options.userId, 'String')}`;
+  const part = (table: string, kind: string, ref: string, error: string) =>
+    `SELECT tenant, user_id, team, session_id, '${kind}' AS kind, ${ref} AS ref, toUInt64(${error}) AS error,
+            ${timeMsExpression(store.flavor)}
+     FROM ${db}.${table} FINAL WHERE ${where} AND user_id != '' ${user}`;
+  const rows = await select<Record<keyof UserActivity, string | number | string[]>>(
+    store,
+    qb,
+    `SELECT tenant, user_id, arrayFilter(x -> x != '', arraySort(groupUniqArray(team))) AS teams,
+            uniqExactIf(session_id, kind = 'call') AS sessions, countIf(kind = 'call') AS calls,
+            sumIf(error, kind = 'call') AS errors, uniqExactIf(ref, kind = 'alert') AS alerts,
+            arraySort(groupUniqArrayIf(ref, kind = 'egress' AND ref != '')) AS destinations,
+            max(${TIME_MS_ALIAS}) AS last_seen_ms
+     FROM (${part('tool_calls', 'call', "''", 'is_error')}
+           UNION ALL ${part('egress_events', 'egress', 'dest_host', '0')}
+           UNION ALL ${part('alerts', 'alert', 'fingerprint', '0')})
+     GROUP BY tenant, user_id
+     ORDER BY last_seen_ms DESC, user_id`,
+  );
+  return rows.map((r) => ({
+    tenant: String(r.tenant),
+    user_id: String(r.user_id),
+    teams: r.teams as string[],
+    sessions: Number(r.sessions),
+    calls: Number(r.calls),
+    errors: Number(r.errors),
+    alerts: Number(r.alerts),
+    destinations: r.destinations as string[],
+    last_seen_ms: Number(r.last_seen_ms),
+  }));
 }

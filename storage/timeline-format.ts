@@ -1,5 +1,5 @@
 import { formatDuration } from '../platform/index.js';
-import type { CappedContent } from '../model/index.js';
+import type { CappedContent, UserIdentity, UserSource } from '../model/index.js';
 import type { TimelineEntry } from './timeline.js';
 
 /**
@@ -27,7 +27,7 @@ export function describeEntry(entry: TimelineEntry): string {
   switch (r.kind) {
     case 'turn':
       return r.phase === 'start'
-        ? `user: ${content(r.text)}${r.inferred ? ' (inferred)' : ''}`
+        ? `user: ${content(r.text)}${r.inferred ? ' (inferred)' : ''}${r.user_id && ` — for ${describeUser(r)}`}`
         : `turn end${r.inferred ? ' (inferred)' : ''}`;
     case 'prompt':
       return `prompt: ${r.message_count} messages, ${r.tool_count} tools, ${r.messages.bytes} B`;
@@ -64,6 +64,27 @@ export function describeEntry(entry: TimelineEntry): string {
 
 function turnOf(entry: TimelineEntry): string {
   return 'kind' in entry.record ? entry.record.turn_id : '';
+}
+
+const USER_SOURCE_WORDS: Readonly<Record<UserSource, string>> = {
+  '': '',
+  option: 'host option',
+  session: 'host session option',
+  enduser_attribute: "host's user.id attribute",
+  proxy_flag: 'proxy --user',
+  env: 'MCPTAP_USER_ID',
+  os_user: 'OS user',
+};
+
+/** `alice (team payments, from proxy --user)`: who the events were for, as the host asserted it. */
+export function describeUser(
+  user: Pick<UserIdentity, 'user_id' | 'team'> & { user_source?: UserSource },
+): string {
+  const facts = [
+    user.team && `team ${excerpt(user.team, 40)}`,
+    user.user_source && `from ${USER_SOURCE_WORDS[user.user_source]}`,
+  ].filter(Boolean);
+  return `${excerpt(user.user_id, 60)}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}`;
 }
 
 export function formatTimeline(entries: readonly TimelineEntry[]): string {

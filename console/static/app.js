@@ -37,6 +37,7 @@ const shortHash = (hash) => (hash ? hash.slice(0, 12) : '—');
 
 const sessionHref = (id) => `#/sessions/${encodeURIComponent(id)}`;
 const alertHref = (fingerprint) => `#/alerts/${encodeURIComponent(fingerprint)}`;
+const userHref = (id) => `#/users/${encodeURIComponent(id)}`;
 const serverHref = (id) => `#/servers/${encodeURIComponent(id)}`;
 
 function severityBadge(severity) {
@@ -158,6 +159,11 @@ async function sessionsView(query) {
           ? [el('span', { className: 'badge alert-count' }, String(s.alerts)), ' ', tags(s.rules, 'tag rule')]
           : el('span', { className: 'muted' }, '0'),
       ),
+      el(
+        'td',
+        {},
+        s.users.map((user) => el('a', { href: userHref(user), className: 'tag' }, user)),
+      ),
     ),
   );
   return [
@@ -171,14 +177,14 @@ async function sessionsView(query) {
           name: 'search',
           type: 'search',
           value: params.get('search') ?? '',
-          placeholder: 'session, host, server or tool',
+          placeholder: 'session, host, user, server or tool',
         }),
       ),
       select('server', 'Server', data.servers, params.get('server')),
       select('rule', 'Alert rule', data.rules, params.get('rule')),
     ]),
     table(
-      ['Last activity (UTC)', 'Session', 'Host', 'Servers', 'Events', 'Alerts'],
+      ['Last activity (UTC)', 'Session', 'Host', 'Servers', 'Events', 'Alerts', 'User (as the host asserts)'],
       rows,
       'No session matches.',
     ),
@@ -356,6 +362,8 @@ async function sessionView(id) {
   const events = entries.filter((e) => e.table !== 'alerts');
   const firing = entries.filter((e) => e.table === 'alerts' && e.record.status === 'firing');
   const hosts = [...new Set(events.map((e) => e.record.host_id))];
+  const users = [...new Set(events.map((e) => e.record.user_id).filter(Boolean))].sort();
+  const teams = [...new Set(events.map((e) => e.record.team).filter(Boolean))].sort();
   const servers = [...new Set(events.map((e) => e.record.server_name).filter(Boolean))].sort();
   const calls = events.filter((e) => e.record.kind === 'tool_call').length;
   return [
@@ -368,6 +376,18 @@ async function sessionView(id) {
       el('dd', {}, `${fmtTime(entries[0].time_ms)} → ${fmtClock(entries[entries.length - 1].time_ms)}`),
       el('dt', {}, 'Host'),
       el('dd', {}, tags(hosts)),
+      el('dt', {}, 'User'),
+      el(
+        'dd',
+        {},
+        users.length > 0
+          ? [
+              tags(users),
+              teams.length > 0 ? [' team ', tags(teams)] : '',
+              el('span', { className: 'muted' }, ' (asserted by the host)'),
+            ]
+          : el('span', { className: 'muted' }, 'unknown'),
+      ),
       el('dt', {}, 'Servers'),
       el('dd', {}, tags(servers)),
       el('dt', {}, 'Events'),
@@ -732,6 +752,95 @@ async function destinationsView() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Users: who the calls were made for, as the hosts asserted it (never authenticated)
+
+const ASSERTED = 'as the hosts assert them: a claim, not an authenticated identity';
+
+async function usersView() {
+  const data = await api('users');
+  const rows = data.users.map((u) =>
+    el(
+      'tr',
+      { 'data-user': u.user_id },
+      el('td', {}, el('a', { href: userHref(u.user_id) }, u.user_id)),
+      el('td', {}, tags(u.teams)),
+      el('td', { className: 'num' }, fmtCount(u.sessions)),
+      el('td', { className: 'num' }, `${fmtCount(u.calls)}${u.errors > 0 ? ` (${u.errors} errors)` : ''}`),
+      el(
+        'td',
+        {},
+        u.alerts > 0
+          ? el('span', { className: 'badge alert-count' }, String(u.alerts))
+          : el('span', { className: 'muted' }, '0'),
+      ),
+      el('td', {}, tags(u.destinations.slice(0, 5))),
+      el('td', { className: 'nowrap' }, fmtTime(u.last_seen_ms)),
+    ),
+  );
+  return [
+    heading('Users', el('span', { className: 'muted' }, ASSERTED)),
+    table(
+      ['User', 'Team', 'Sessions', 'Tool calls', 'Alerts', 'Destinations', 'Last seen (UTC)'],
+      rows,
+      'No host has said whom its calls are for.',
+    ),
+  ];
+}
+
+async function userView(id) {
+  const data = await api(`users/${encodeURIComponent(id)}`);
+  const u = data.user;
+  return [
+    el('p', { className: 'crumbs' }, el('a', { href: '#/users' }, 'Users'), ' / '),
+    heading(el('span', { className: 'mono' }, id), el('span', { className: 'muted' }, ASSERTED)),
+    el(
+      'dl',
+      { className: 'facts' },
+      el('dt', {}, 'Team'),
+      el('dd', {}, tags(u.teams)),
+      el('dt', {}, 'Tool calls'),
+      el('dd', {}, `${fmtCount(u.calls)} in ${fmtCount(u.sessions)} sessions, ${u.errors} errors`),
+      el('dt', {}, 'Destinations'),
+      el('dd', {}, tags(u.destinations)),
+      el('dt', {}, 'Last seen (UTC)'),
+      el('dd', {}, fmtTime(u.last_seen_ms)),
+    ),
+    el('h2', {}, 'Alerts'),
+    table(
+      ['Time (UTC)', 'Severity', 'Rule', 'Status', 'Session'],
+      data.alerts.map((a) =>
+        el(
+          'tr',
+          { 'data-alert': a.fingerprint },
+          el('td', { className: 'nowrap' }, fmtTime(Date.parse(a.time))),
+          el('td', {}, severityBadge(a.severity)),
+          el('td', {}, el('a', { href: alertHref(a.fingerprint) }, a.rule)),
+          el('td', {}, el('span', { className: `badge ${a.status}` }, a.status)),
+          el('td', {}, el('a', { href: sessionHref(a.session_id), className: 'mono small' }, a.session_id)),
+        ),
+      ),
+      "No alert on this user's calls.",
+    ),
+    el('h2', {}, 'Sessions'),
+    table(
+      ['Last activity (UTC)', 'Session', 'Servers', 'Events', 'Alerts'],
+      data.sessions.map((s) =>
+        el(
+          'tr',
+          { 'data-session': s.session_id },
+          el('td', { className: 'nowrap' }, fmtTime(s.last_seen_ms)),
+          el('td', {}, el('a', { href: sessionHref(s.session_id), className: 'mono' }, s.session_id)),
+          el('td', {}, tags(s.servers)),
+          el('td', { className: 'num' }, fmtCount(s.events)),
+          el('td', { className: 'num' }, String(s.alerts)),
+        ),
+      ),
+      'No session.',
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Routing
 
 const ROUTES = [
@@ -742,6 +851,8 @@ const ROUTES = [
   [/^\/servers\/(.+)$/, (m) => serverView(decodeURIComponent(m[1])), 'servers'],
   [/^\/servers$/, () => serversView(), 'servers'],
   [/^\/destinations$/, () => destinationsView(), 'destinations'],
+  [/^\/users\/(.+)$/, (m) => userView(decodeURIComponent(m[1])), 'users'],
+  [/^\/users$/, () => usersView(), 'users'],
 ];
 
 let rendering = 0;

@@ -3,7 +3,7 @@ import { consoleSessionUrl, runbookUrl, RUNBOOKS_PATH, type AlertLinks } from '.
 
 /**
  * Alertmanager's v2 API: POST /api/v2/alerts. Labels route and group (alertname = rule, severity,
- * tenant, fingerprint, server, tool, session). Annotations follow Alertmanager's conventions:
+ * tenant, fingerprint, server, tool, session, and the user and team the host asserted). Annotations follow Alertmanager's conventions:
  * `summary` one short line, `description` the evidence, `runbook_url` the rule's section of
  * RUNBOOKS.md, and `runbook` what to do in a sentence; `generatorURL` opens the session in the
  * console. Secrets are already masked in everything the engine wrote. A firing alert is posted with
@@ -22,7 +22,7 @@ const SUMMARY_CHARS = 200;
 const NO_CONSOLE: AlertLinks = { consoleUrl: '', runbookUrl: RUNBOOKS_PATH };
 
 /** `rule: first sentence of the engine's summary`, on one line. */
-function shortSummary(alert: Alert): string {
+export function shortSummary(alert: Alert): string {
   const flat = alert.summary.replace(/\s+/g, ' ').trim();
   const sentence = /^.*?[.!?](?=\s|$)/.exec(flat)?.[0] ?? flat;
   const line = `${alert.rule}: ${sentence}`;
@@ -36,6 +36,7 @@ function description(alert: Alert): string {
     alert.tool && `tool ${alert.tool}`,
     alert.session_id && `session ${alert.session_id}`,
     alert.host_id && `host ${alert.host_id}`,
+    alert.user_id && `user ${alert.user_id}${alert.team && ` (team ${alert.team})`}`,
     alert.tenant && `tenant ${alert.tenant}`,
   ].filter(Boolean);
   const facts = Object.entries(alert.details).map(([k, v]) => `${k}: ${v}`);
@@ -74,6 +75,8 @@ export function toPostableAlert(
     server: alert.server_name,
     tool: alert.tool,
     session: alert.session_id,
+    user: alert.user_id,
+    team: alert.team,
   };
   // Alertmanager treats an empty label as absent; leave them out so grouping stays clean.
   for (const [k, v] of Object.entries(labels)) if (v === '') delete labels[k];

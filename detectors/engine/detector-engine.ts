@@ -241,6 +241,8 @@ export class DetectorEngine {
       tenant: event.tenant,
       host_id: event.host_id,
       session_id: event.session_id,
+      user_id: event.user_id,
+      team: event.team,
       server_name: subject.server_name,
       server_id: subject.server_id,
       tool,

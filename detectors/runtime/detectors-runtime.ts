@@ -19,6 +19,7 @@ import {
 } from '../../platform/index.js';
 import { maskSecrets } from '../../secrets/index.js';
 import type { AlertNotifier } from '../alerting/alert-notifier.js';
+import { toOcsfDetectionFinding } from '../alerting/ocsf-finding.js';
 import type { DetectorRules } from '../config/detector-rules.js';
 import { createDetectorEngine } from '../engine/create-engine.js';
 import type { DetectorEngine } from '../engine/detector-engine.js';
@@ -28,8 +29,8 @@ import { StateChangelog } from './state-changelog.js';
 
 /**
  * `mcptap detectors` on Kafka: one consumer group over the events and catalog topics, the engine
- * per record, then — before a batch's offsets are committed — alerts to the alerts topic (keyed by
- * fingerprint) and state changes to the compacted changelog. Batches share writes (group commit: a
+ * per record, then — before a batch's offsets are committed — alerts to the alerts topic and, as
+ * OCSF Detection Findings, to the OCSF alerts topic (both keyed by fingerprint) and state changes to the compacted changelog. Batches share writes (group commit: a
  * write takes everything processed until it starts) and do not wait for their own: the next fetch
  * is processed while it is sent, and a batch waits only for the write before it, so at most one
  * write is in flight. Alerts are written at once; state changes at most every
@@ -338,6 +339,13 @@ export class DetectorsRuntime {
       topicMessages.push({
         topic: this.options.topics.alerts,
         messages: alerts.map((alert) => ({ key: alert.fingerprint, value: JSON.stringify(alert) })),
+      });
+      topicMessages.push({
+        topic: this.options.topics.alertsOcsf,
+        messages: alerts.map((alert) => ({
+          key: alert.fingerprint,
+          value: JSON.stringify(toOcsfDetectionFinding(alert)),
+        })),
       });
     }
     if (letters.length > 0) {

@@ -14,7 +14,9 @@ import {
 } from '../../platform/index.js';
 import { ALERT_LINK_ENV, alertLinksFromEnv } from '../alerting/alert-links.js';
 import { AlertNotifier } from '../alerting/alert-notifier.js';
+import { AlertWebhook } from '../alerting/alert-webhook.js';
 import { RULES_ENV, rulesFromEnv, rulesPath as resolveRulesPath } from '../config/rules-source.js';
+import type { Alert } from '../../model/index.js';
 import { createDetectorsMetrics } from './detectors-metrics.js';
 import { DetectorsRuntime } from './detectors-runtime.js';
 
@@ -48,9 +50,18 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
   },
   ALERT_LINK_ENV.consoleUrl,
   ALERT_LINK_ENV.runbookUrl,
+  {
+    name: 'MCPTAP_OCSF_WEBHOOK_URL',
+    default: '',
+    description:
+      'URL to POST new and resolved alerts to as a JSON array of OCSF 1.3.0 Detection Findings (class 2004), for a SIEM; they are also produced to the <prefix>.alerts.ocsf.v1 topic',
+  },
 ];
 
-const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec] = DETECTORS_ENV as [
+const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec, , , ocsfWebhookSpec] = DETECTORS_ENV as [
+  EnvVarSpec,
+  EnvVarSpec,
+  EnvVarSpec,
   EnvVarSpec,
   EnvVarSpec,
   EnvVarSpec,
@@ -58,6 +69,44 @@ const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec] = DETECTORS_ENV a
   EnvVarSpec,
   EnvVarSpec,
 ];
+
+/**
+ * Off the consumer's path: alerts written to Kafka are queued and sent one POST at a time; what
+ * failed is retried with the next alert or after RETRY_MS.
+ */
+class OcsfWebhookSender {
+  private static readonly RETRY_MS = 10_000;
+  private queued: Alert[] = [];
+  private sending = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(private readonly webhook: AlertWebhook) {}
+
+  push(alert: Alert): void {
+    this.queued.push(alert);
+    this.send();
+  }
+
+  private send(): void {
+    if (this.sending) return;
+    this.sending = true;
+    setImmediate(() => {
+      const batch = this.queued;
+      this.queued = [];
+      void this.webhook.deliver(batch).then(() => {
+        this.sending = false;
+        if (this.queued.length > 0) this.send();
+        else if (this.webhook.pendingCount > 0) {
+          this.retry ??= setTimeout(() => {
+            this.retry = null;
+            this.send();
+          }, OcsfWebhookSender.RETRY_MS);
+          this.retry.unref();
+        }
+      });
+    });
+  }
+}
 
 const USAGE = `Usage: mcptap detectors [--rules FILE]
 
@@ -86,6 +135,9 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   const metricsListen = envListen(env, metricsSpec);
   const metrics = createDetectorsMetrics();
   const lifetime = serviceLifetime();
+  const ocsfWebhookUrl = envString(env, ocsfWebhookSpec);
+  const ocsfWebhook =
+    ocsfWebhookUrl === '' ? null : new OcsfWebhookSender(new AlertWebhook(ocsfWebhookUrl, 'ocsf', logger));
   const runtime = new DetectorsRuntime({
     kafka: createKafka(settings, { logger }),
     topics: settings.topics,
@@ -103,13 +155,15 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
     topicSettings: settings.topicSettings,
     onConsumerStopped: lifetime.fail,
     tickIntervalMs: envInt(env, tickSpec, 100),
-    onAlert: (alert) =>
+    onAlert: (alert) => {
       logger.info('alert', {
         rule: alert.rule,
         severity: alert.severity,
         status: alert.status,
         fingerprint: alert.fingerprint,
-      }),
+      });
+      ocsfWebhook?.push(alert);
+    },
   });
 
   const reload = (why: string) => {

@@ -26,6 +26,7 @@ export function pipelineTopicSpecs(
     retained(topics.prompts),
     ...(options.rawSpans ? [retained(topics.rawSpans)] : []),
     retained(topics.alerts),
+    retained(topics.alertsOcsf),
     retained(topics.deadLetter, 1),
     { topic: topics.detectorState, partitions, replicationFactor, maxMessageBytes, compacted: true },
     // Audit checkpoints are kept for good, in one ordered log, and never compacted (audit/).

@@ -20,6 +20,9 @@ export function sampleEvents(options: SampleOptions = {}): McpEvent[] {
     host_id: 'laptop-7',
     session_id: options.sessionId ?? `s-${randomUUID()}`,
     turn_id: 't-1',
+    user_id: 'alice@example.com',
+    team: 'payments',
+    user_source: 'option' as const,
   };
   const server = {
     server_name: 'files',
@@ -124,6 +127,9 @@ export function mcpSizedToolCall(sessionId: string, index: number, timeMs = Date
     host_id: 'bench-host',
     session_id: sessionId,
     turn_id: 't-1',
+    user_id: 'alice@example.com',
+    team: 'payments',
+    user_source: 'option' as const,
     server_name: 'files',
     server_id: 'f00dfeedf00dfeed',
     server_version: '1.2.0',

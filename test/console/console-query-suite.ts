@@ -10,11 +10,14 @@ import {
   eventsById,
   migrate,
   recentSessions,
+  recentAlerts,
+  userActivity,
   serverActivity,
   serverInventory,
   StoreWriter,
   type Store,
 } from '../../storage/index.js';
+import { answerApi } from '../../console/console-api.js';
 import { dashboardScenario } from '../dashboards/scenario.js';
 import { uniqueName } from '../support/infra.js';
 
@@ -86,6 +89,56 @@ export function describeConsoleQueries(label: string, open: () => Promise<QueryT
       assert.equal(main.first_seen_ms, startMs);
       assert.equal(main.last_seen_ms, startMs + 9500);
       assert.equal(sessions[0]!.alerts, 0);
+      assert.deepEqual(main.users, ['alice@example.com']);
+      assert.deepEqual(main.teams, ['payments']);
+      assert.deepEqual(sessions[0]!.users, ['bob@example.com']);
+    });
+
+    it('sums up each user the hosts asserted: sessions, calls, alerts, destinations', async () => {
+      const users = await userActivity(target.reader, { tenant });
+      assert.deepEqual(users.map((u) => u.user_id).sort(), ['alice@example.com', 'bob@example.com']);
+      const alice = users.find((u) => u.user_id === 'alice@example.com')!;
+      const sessions = await recentSessions(target.reader, { tenant, userId: 'alice@example.com' });
+      assert.equal(alice.sessions, sessions.filter((s) => s.events > 0).length);
+      assert.deepEqual(alice.teams, ['payments']);
+      assert.ok(alice.calls > 0);
+      assert.equal(alice.alerts, 3);
+      assert.ok(alice.destinations.length > 0);
+      const [bob] = await userActivity(target.reader, { tenant, userId: 'bob@example.com' });
+      assert.equal(bob?.user_id, 'bob@example.com');
+      assert.equal(bob?.alerts, 0);
+      assert.deepEqual(await userActivity(target.reader, { tenant, userId: 'nobody' }), []);
+      const aliceAlerts = await recentAlerts(target.reader, { tenant, userId: 'alice@example.com' });
+      assert.ok(aliceAlerts.length > 0 && aliceAlerts.every((a) => a.user_id === 'alice@example.com'));
+      assert.deepEqual(await recentAlerts(target.reader, { tenant, userId: 'bob@example.com' }), []);
+
+      // What the console's #/users and #/users/<id> views read.
+      const list = await answerApi(target.reader, 'users', { tenant });
+      assert.equal(list.status, 200);
+      assert.equal((list.body as { users: unknown[] }).users.length, 2);
+      const one = await answerApi(target.reader, `users/${encodeURIComponent('alice@example.com')}`, {
+        tenant,
+      });
+      const body = one.body as {
+        user: { user_id: string };
+        sessions: { session_id: string }[];
+        alerts: unknown[];
+      };
+      assert.equal(body.user.user_id, 'alice@example.com');
+      assert.deepEqual(
+        body.sessions.map((s) => s.session_id),
+        sessions.map((s) => s.session_id),
+      );
+      assert.equal(body.alerts.length, 3);
+      assert.equal((await answerApi(target.reader, 'users/nobody', { tenant })).status, 404);
+    });
+
+    it('filters sessions by user, and finds a user by text', async () => {
+      const ids = async (filter: Parameters<typeof recentSessions>[1]) =>
+        (await recentSessions(target.reader, { tenant, ...filter })).map((s) => s.session_id);
+      assert.deepEqual(await ids({ userId: 'bob@example.com' }), [scenario.secondSession]);
+      assert.deepEqual(await ids({ userId: 'bob' }), []);
+      assert.deepEqual(await ids({ search: 'BOB@' }), [scenario.secondSession]);
     });
 
     it('filters sessions by text (session, host, server or tool), server and rule, and limits them', async () => {

@@ -352,6 +352,7 @@ export function variableExpectations(s: DashboardScenario): Record<string, strin
   return {
     tenant: [s.tenant, s.otherTenant].sort(),
     host: ['laptop-1', 'laptop-2'],
+    user: ['alice@example.com', 'bob@example.com'],
     server: ['files', 'weather', 'web'],
     tool: ['fetch', 'get_forecast', 'list_dir', 'read_file'],
     rule: ['exfil_chain', 'ssrf_target', 'tool_poisoning'],

@@ -61,6 +61,7 @@ function request(s: DashboardScenario, variables: Record<string, VariableValue> 
     variables: {
       tenant: [s.tenant],
       host: ALL,
+      user: ALL,
       server: ALL,
       tool: ALL,
       rule: ALL,
@@ -128,6 +129,15 @@ export function describePanelSuite(label: string, open: () => Promise<PanelTarge
         expandPanelSql(calls.rawSql, request(scenario, { tenant: [scenario.otherTenant] })),
       );
       assert.deepEqual([Number(all[0]!.calls), Number(other[0]!.calls)], [7, 1]);
+    });
+
+    it('narrows to the selected user: bob is laptop-2, alice laptop-1', async () => {
+      const calls = panels.find((p) => p.key === 'mcptap-overview / Tool calls')!;
+      const count = async (variables: Record<string, VariableValue>) =>
+        Number((await target.run(expandPanelSql(calls.rawSql, request(scenario, variables))))[0]!.calls);
+      assert.equal(await count({ user: ['bob@example.com'] }), await count({ host: ['laptop-2'] }));
+      assert.equal(await count({ user: ['alice@example.com'] }), await count({ host: ['laptop-1'] }));
+      assert.equal(await count({ user: ['nobody'] }), 0);
     });
 
     it('shows only the selected host, server and tool on every panel that has them', async () => {

@@ -60,6 +60,10 @@ export function dashboardScenario(tenant: string, otherTenant: string, startMs: 
     host_id: host,
     session_id: sessionId,
     turn_id: turn,
+    // One user per laptop: the per-user views and filters have two users to tell apart.
+    user_id: host === 'laptop-2' ? 'bob@example.com' : 'alice@example.com',
+    team: host === 'laptop-2' ? 'infra' : 'payments',
+    user_source: 'option' as const,
   });
   const s1 = (offsetMs: number) => base(session, 'laptop-1', `${session}-t1`, offsetMs);
 
@@ -289,6 +293,8 @@ export function dashboardScenario(tenant: string, otherTenant: string, startMs: 
     tenant,
     host_id: 'laptop-1',
     session_id: session,
+    user_id: 'alice@example.com',
+    team: 'payments',
     ...srv,
     tool,
     evidence_event_ids: evidence,

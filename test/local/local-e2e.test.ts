@@ -5,7 +5,7 @@
 // Alertmanager. Read back through `mcptap alerts`, `mcptap session` and `mcptap status`.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -62,6 +62,7 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
 
     const web: Client = await proxiedClient(dataDir, 'web', attack, testServer('web-fetch'), {
       record: join(records, 'attack.jsonl'),
+      proxyArgs: ['--user', 'mallory-agent', '--team', 'red'],
     });
     await web.listTools();
     await web.callTool({ name: 'fetch_url', arguments: { url: 'https://example.org/changelog' } });
@@ -113,6 +114,18 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
         'the tenant comes from the data directory key',
       );
     }
+    // Identity: the OS user by default, the --user flag when given; on every stored event.
+    const identities = async (session: string, table: 'events' | 'alerts') =>
+      new Set(
+        (await storedSession(dataDir, session))
+          .filter((r) => (r.table === 'alerts') === (table === 'alerts'))
+          .map((r) => `${r.user_id}|${r.team}|${r.user_source ?? '-'}`),
+      );
+    assert.deepEqual([...(await identities(benign, 'events'))], [`${userInfo().username}||os_user`]);
+    assert.deepEqual([...(await identities(attack, 'events'))], ['mallory-agent|red|proxy_flag']);
+    assert.deepEqual([...(await identities(attack, 'alerts'))], ['mallory-agent|red|-']);
+    const text = await mcptap(['session', attack, '--data', dataDir], hostEnv(dataDir));
+    assert.match(text.stdout, / — for mallory-agent \(team red, from proxy --user\)$/m);
     const benignCalls = (await storedSession(dataDir, benign)).filter((r) => r.kind === 'tool_call');
     assert.deepEqual(
       benignCalls.map((r) => r.tool),
@@ -190,6 +203,8 @@ describe('mcptap local end to end (proxy with no configuration → embedded stor
     assert.ok(posted);
     assert.equal(posted.generatorURL, `http://127.0.0.1:4319/#/sessions/${encodeURIComponent(attack)}`);
     assert.equal(posted.annotations.runbook_url, 'detectors/RUNBOOKS.md#ssrf_target');
+    assert.equal(posted.labels.user, 'mallory-agent');
+    assert.equal(posted.labels.team, 'red');
     assert.match(posted.annotations.summary ?? '', /^ssrf_target: /);
     assert.match(posted.annotations.description ?? '', /Evidence events: \S+/);
     assert.ok(!JSON.stringify(notified.body).includes(SECRET), 'no secret reaches Alertmanager');

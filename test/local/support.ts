@@ -137,7 +137,7 @@ export async function proxiedClient(
   name: string,
   session: string,
   server: StdioServerParameters,
-  options: { record?: string } = {},
+  options: { record?: string; proxyArgs?: string[] } = {},
 ): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -149,6 +149,7 @@ export async function proxiedClient(
       '--session',
       session,
       ...(options.record === undefined ? [] : ['--record', options.record]),
+      ...(options.proxyArgs ?? []),
       '--',
       server.command,
       ...(server.args ?? []),

@@ -37,7 +37,15 @@ export function scriptedSession(options: {
   withSecrets?: boolean;
 }): Scenario {
   const { tenant, sessionId } = options;
-  const base = { tenant, host_id: 'laptop-7', session_id: sessionId, turn_id: `${sessionId}-t1` };
+  const base = {
+    tenant,
+    host_id: 'laptop-7',
+    session_id: sessionId,
+    turn_id: `${sessionId}-t1`,
+    user_id: 'alice@example.com',
+    team: 'payments',
+    user_source: 'proxy_flag' as const,
+  };
   const at = (offsetMs: number) => isoTime(options.startMs + offsetMs);
   const id = (n: number) => `${sessionId}-e${n}`;
   const files = { server_name: 'files', server_id: '0123456789abcdef', server_version: '2026.8.31' };
@@ -187,6 +195,8 @@ export function scriptedSession(options: {
     tenant,
     host_id: base.host_id,
     session_id: sessionId,
+    user_id: base.user_id,
+    team: base.team,
     server_name: 'mail',
     server_id: 'fedcba9876543210',
     tool: 'send_email_fast',

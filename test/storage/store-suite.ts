@@ -24,6 +24,8 @@ import {
   type StoreTable,
 } from '../../storage/index.js';
 import { QueryBuilder } from '../../storage/query-builder.js';
+import { recordToRow } from '../../storage/row-codec.js';
+import { TABLE_SPECS } from '../../storage/tables.js';
 import { scriptedSession } from './scenario.js';
 
 /** The shipped retention defaults (no environment overrides). */
@@ -60,7 +62,7 @@ export function describeStoreSuite(
 
     it('migrates idempotently: a second run applies nothing and records each version once', async () => {
       const first = await migrate(store, { retentionDays: RETENTION });
-      assert.deepEqual(first.applied, [1]);
+      assert.deepEqual(first.applied, [1, 2]);
       const second = await migrate(store, { retentionDays: RETENTION });
       assert.deepEqual(second.applied, []);
       assert.deepEqual(second.retentionChanged, []);
@@ -70,6 +72,31 @@ export function describeStoreSuite(
       ).json<{ name: string }>();
       assert.deepEqual(tables.map((t) => t.name).sort(), [...STORE_TABLES, 'schema_migrations'].sort());
       assert.equal(await count(store, 'schema_migrations'), LATEST_SCHEMA_VERSION);
+    });
+
+    it('brings a schema-1 database to the identity columns; rows written before read as no user', async () => {
+      const db = store.database;
+      const identity = ['user_id', 'team', 'user_source'];
+      for (const table of STORE_TABLES) {
+        const drop = TABLE_SPECS[table].columns.filter((c) => identity.includes(c.name));
+        await store.client.command({
+          query: `ALTER TABLE ${db}.${table} ${drop.map((c) => `DROP COLUMN ${c.name}`).join(', ')}`,
+        });
+      }
+      // A database as schema version 1 left it: no record of version 2.
+      await store.client.command({ query: `DROP TABLE ${db}.schema_migrations` });
+      const old = scriptedSession({ tenant: 'acme', sessionId: 's-schema-1', startMs }).events.find(
+        (event) => event.kind === 'tool_call',
+      )!;
+      const row = recordToRow(TABLE_SPECS.tool_calls, old, store.flavor);
+      for (const name of identity) delete row[name];
+      await store.client.insert({ table: `${db}.tool_calls`, values: [row], format: 'JSONEachRow' });
+
+      const migrated = await migrate(store, { retentionDays: RETENTION });
+      assert.deepEqual(migrated.applied, [1, 2]);
+      assert.deepEqual((await migrate(store, { retentionDays: RETENTION })).applied, []);
+      const [entry] = await sessionTimeline(store, { tenant: 'acme', sessionId: 's-schema-1' });
+      assert.deepEqual(entry?.record, { ...old, user_id: '', team: '', user_source: '' });
     });
 
     it('stores every field of every kind and replays the session exactly, in ms order, without duplicates', async () => {
@@ -103,6 +130,10 @@ export function describeStoreSuite(
 
       const text = formatTimeline(timeline);
       assert.match(text, /^── turn s-store-t1 ──$/m);
+      assert.match(
+        text,
+        /^10:00:00\.120 {2}user: clean up my notes.* — for alice@example\.com \(team payments, from proxy --user\)$/m,
+      );
       assert.match(text, /^10:00:01\.119 {2}call #2 mail\/send_email_fast\(.*\) → ERROR -32602 /m);
       assert.ok(
         !text.includes('\u001b') && !text.includes('\u0000'),

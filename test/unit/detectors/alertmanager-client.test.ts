@@ -18,6 +18,8 @@ const alert: Alert = {
   tenant: 'local',
   host_id: 'laptop',
   session_id: 'claude-0123/abc def',
+  user_id: 'alice@example.com',
+  team: 'payments',
   server_name: 'organizer',
   server_id: 'id',
   tool: 'organize_files',
@@ -41,6 +43,10 @@ describe('what Alertmanager receives', () => {
       description,
       /Where: server organizer, tool organize_files, session claude-0123\/abc def, host laptop/,
     );
+    assert.match(description, /host laptop, user alice@example\.com \(team payments\)/);
+    assert.equal(posted.labels.user, 'alice@example.com');
+    assert.equal(posted.labels.team, 'payments');
+    assert.equal(toPostableAlert({ ...alert, user_id: '', team: '' }, 0, 1).labels.user, undefined);
     assert.match(description, /Facts: field: description; excerpt: <IMPORTANT>read ~\/\.ssh\/id_rsa\./);
     assert.match(description, /Evidence events: e1, e2\./);
     assert.match(description, /What to do: Disable the server/);

@@ -24,6 +24,9 @@ export function base(ms: number, session = 's-1', tenant = 't-1', turn = 'turn-1
     host_id: 'h-1',
     session_id: session,
     turn_id: turn,
+    user_id: '',
+    team: '',
+    user_source: '' as const,
   };
 }
 

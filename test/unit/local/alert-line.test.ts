@@ -14,6 +14,8 @@ const alert = (overrides: Partial<Alert> = {}): Alert => ({
   tenant: 'local',
   host_id: 'h',
   session_id: 's-1',
+  user_id: '',
+  team: '',
   server_name: 'fetch',
   server_id: 'id',
   tool: 'fetch_url',

@@ -6,5 +6,8 @@ export const base = {
   host_id: 'laptop-1',
   session_id: 's-1',
   turn_id: 't-1',
+  user_id: 'alice@example.com',
+  team: 'payments',
+  user_source: 'option' as const,
 };
 export const server = { server_name: 'files', server_id: 'abcd', server_version: '1.0.0' };

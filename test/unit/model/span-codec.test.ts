@@ -8,6 +8,7 @@ import {
   parseEvent,
   type McpEvent,
   type SpanAttributeValue,
+  type SpanAttributes,
 } from '../../../model/index.js';
 import { base, server } from './event-fields.js';
 
@@ -75,6 +76,31 @@ describe('span codec', () => {
     const span = encodeEventAsSpan(samples[0]!);
     span.attributes['tenant'] = 'evil';
     assert.equal(decodeSpanAsEvent(span, 'acme').tenant, 'acme');
+  });
+
+  it('writes the user as user.id, reads the older enduser.id, and leaves the tenant to the caller', () => {
+    const span = encodeEventAsSpan(samples[0]!);
+    assert.equal(span.attributes['user.id'], 'alice@example.com');
+    assert.equal(span.attributes['mcptap.user.team'], 'payments');
+    const older: SpanAttributes = { ...span.attributes, 'enduser.id': 'bob' };
+    delete older['user.id'];
+    const event = decodeSpanAsEvent({ ...span, attributes: older }, 'acme');
+    assert.equal(event.user_id, 'bob');
+    assert.equal(event.tenant, 'acme');
+    const both = { ...span.attributes, 'enduser.id': 'bob' };
+    assert.equal(decodeSpanAsEvent({ ...span, attributes: both }, 'acme').user_id, 'alice@example.com');
+    const none: SpanAttributes = { ...span.attributes };
+    delete none['user.id'];
+    delete none['mcptap.user.team'];
+    delete none['mcptap.user.source'];
+    const unknown = decodeSpanAsEvent({ ...span, attributes: none }, 'acme');
+    assert.deepEqual([unknown.user_id, unknown.team, unknown.user_source], ['', '', '']);
+  });
+
+  it('refuses a user source it does not know', () => {
+    const span = encodeEventAsSpan(samples[0]!);
+    span.attributes['mcptap.user.source'] = 'trust-me';
+    assert.throws(() => decodeSpanAsEvent(span, 'acme'), /user_source/);
   });
 
   it('names tool call spans after the semantic conventions', () => {

@@ -153,3 +153,61 @@ describe('McpHostTelemetry', () => {
     }
   });
 });
+
+describe('McpHostTelemetry: whom the calls are made for', () => {
+  const users = (t: ReturnType<typeof telemetry>) =>
+    ofKind(t.tracing.events(), 'tool_call').map((c) => [c.session_id, c.user_id, c.team, c.user_source]);
+
+  it('puts the host-wide user on every event, a session user over it, and nothing when none is given', async () => {
+    const withUser = telemetry({ user: { id: 'svc-agent', team: 'platform' } });
+    withUser.t.session('b', { userId: 'bob', team: 'infra' });
+    for (const [session, id] of [
+      ['a', 1],
+      ['b', 2],
+    ] as const) {
+      withUser.t.wire(session, 'files', 'c2s', call(id, '/notes.txt'));
+      withUser.t.wire(session, 'files', 's2c', result(id, 'ok'));
+    }
+    await nextTurn();
+    assert.deepEqual(users(withUser), [
+      ['a', 'svc-agent', 'platform', 'option'],
+      ['b', 'bob', 'infra', 'session'],
+    ]);
+    assert.ok(
+      withUser.recorded.every((line) => line.user_id !== undefined),
+      'the transcript keeps the user',
+    );
+
+    const anonymous = telemetry();
+    anonymous.t.wire('a', 'files', 'c2s', call(1, '/notes.txt'));
+    anonymous.t.wire('a', 'files', 's2c', result(1, 'ok'));
+    await nextTurn();
+    assert.deepEqual(users(anonymous), [['a', '', '', '']]);
+  });
+
+  it("honours user.id (or the older enduser.id) on the host's active span", async () => {
+    const manager = new StackContextManager();
+    context.setGlobalContextManager(manager);
+    try {
+      const t = telemetry({ user: { id: 'svc-agent', team: 'platform' } });
+      const host = t.tracing.provider.getTracer('host');
+      for (const [id, attribute, user] of [
+        [1, 'user.id', 'carol'],
+        [2, 'enduser.id', 'dave'],
+      ] as const) {
+        const span = host.startSpan('handle request', { attributes: { [attribute]: user } });
+        context.with(trace.setSpan(context.active(), span), () => {
+          t.t.wire(`s${id}`, 'files', 'c2s', call(id, '/notes.txt'));
+          t.t.wire(`s${id}`, 'files', 's2c', result(id, 'ok'));
+        });
+      }
+      await nextTurn();
+      assert.deepEqual(users(t), [
+        ['s1', 'carol', 'platform', 'enduser_attribute'],
+        ['s2', 'dave', 'platform', 'enduser_attribute'],
+      ]);
+    } finally {
+      context.disable();
+    }
+  });
+});

@@ -604,3 +604,54 @@ describe('parseTranscriptLine', () => {
     });
   }
 });
+
+describe('SessionExtractor: user identity', () => {
+  const call = (ms: number, id: number, session = 's-1') =>
+    c2s(
+      ms,
+      { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read_file', arguments: {} } },
+      'files',
+      session,
+    );
+  const reply = (ms: number, id: number, session = 's-1') =>
+    s2c(ms, { jsonrpc: '2.0', id, result: { content: [] } }, 'files', session);
+
+  it('puts the default user on every event, and leaves it empty when none is known', () => {
+    const user = { user_id: 'alice', team: 'payments', user_source: 'proxy_flag' as const };
+    const events = run(extractor({ user }), [...initialize(0), call(10, 1), reply(20, 1)], true);
+    assert.ok(events.length >= 3);
+    for (const event of events)
+      assert.deepEqual([event.user_id, event.team, event.user_source], ['alice', 'payments', 'proxy_flag']);
+    const anonymous = run(extractor(), [call(10, 1), reply(20, 1)]);
+    assert.deepEqual([anonymous[0]!.user_id, anonymous[0]!.team, anonymous[0]!.user_source], ['', '', '']);
+  });
+
+  it("takes a line's user over the default, per session", () => {
+    const x = extractor({ user: { user_id: 'svc-bot', team: '', user_source: 'os_user' } });
+    const events = run(x, [
+      { ...call(0, 1, 's-a'), user_id: 'bob', team: 'infra', user_source: 'session' },
+      call(5, 2, 's-b'),
+      reply(10, 1, 's-a'),
+      reply(15, 2, 's-b'),
+    ]);
+    const bySession = new Map(events.filter((e) => e.kind === 'tool_call').map((e) => [e.session_id, e]));
+    assert.equal(bySession.get('s-a')!.user_id, 'bob');
+    assert.equal(bySession.get('s-a')!.team, 'infra');
+    assert.equal(bySession.get('s-a')!.user_source, 'session');
+    assert.equal(bySession.get('s-b')!.user_id, 'svc-bot');
+    assert.equal(bySession.get('s-b')!.user_source, 'os_user');
+  });
+
+  it('reads the user from a recorded transcript line, and refuses an unknown source', () => {
+    const line = parseTranscriptLine(
+      JSON.stringify({ ts: at(0), session: 's', host: 'user_turn', text: 'hi', user_id: 'carol', team: 't' }),
+    );
+    const [turn] = run(extractor(), [line]);
+    assert.deepEqual([turn!.user_id, turn!.team, turn!.user_source], ['carol', 't', 'option']);
+    assert.throws(
+      () =>
+        parseTranscriptLine(JSON.stringify({ ts: at(0), session: 's', host: 'user_turn', user_source: 'x' })),
+      TranscriptLineError,
+    );
+  });
+});
