@@ -62,7 +62,7 @@ export function describeStoreSuite(
 
     it('migrates idempotently: a second run applies nothing and records each version once', async () => {
       const first = await migrate(store, { retentionDays: RETENTION });
-      assert.deepEqual(first.applied, [1, 2]);
+      assert.deepEqual(first.applied, [1, 2, 3]);
       const second = await migrate(store, { retentionDays: RETENTION });
       assert.deepEqual(second.applied, []);
       assert.deepEqual(second.retentionChanged, []);
@@ -70,7 +70,10 @@ export function describeStoreSuite(
       const tables = await (
         await store.client.query({ query: `SHOW TABLES FROM ${store.database}`, format: 'JSONEachRow' })
       ).json<{ name: string }>();
-      assert.deepEqual(tables.map((t) => t.name).sort(), [...STORE_TABLES, 'schema_migrations'].sort());
+      assert.deepEqual(
+        tables.map((t) => t.name).sort(),
+        [...STORE_TABLES, 'audit_segments', 'schema_migrations'].sort(),
+      );
       assert.equal(await count(store, 'schema_migrations'), LATEST_SCHEMA_VERSION);
     });
 
@@ -93,7 +96,7 @@ export function describeStoreSuite(
       await store.client.insert({ table: `${db}.tool_calls`, values: [row], format: 'JSONEachRow' });
 
       const migrated = await migrate(store, { retentionDays: RETENTION });
-      assert.deepEqual(migrated.applied, [1, 2]);
+      assert.deepEqual(migrated.applied, [1, 2, 3]);
       assert.deepEqual((await migrate(store, { retentionDays: RETENTION })).applied, []);
       const [entry] = await sessionTimeline(store, { tenant: 'acme', sessionId: 's-schema-1' });
       assert.deepEqual(entry?.record, { ...old, user_id: '', team: '', user_source: '' });
