@@ -3,34 +3,21 @@
 // shim's real exporter sends (decoded from OTLP protobuf as the collector decodes them). BENCH_RUNS
 // (3) runs per figure, min/median/max µs of CPU (process.cpuUsage) per span.
 //   node --import tsx bench/collector-masking.ts
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { DecodedSpan } from '../collector/decoded-span.js';
 import { normaliseSpans, type NormaliseOptions } from '../collector/normalise-spans.js';
 import { decodeOtlpProtobuf } from '../collector/otlp-protobuf-decode.js';
-import { defaultRules, replayTranscript } from '../detectors/index.js';
 import type { McpEvent } from '../model/index.js';
 import { maskSecretsInText } from '../secrets/index.js';
 import { otlpProtobufBody } from '../test/collector/otel-sdk.js';
 import { scriptedSession } from '../test/storage/scenario.js';
 import { demoMix } from './capture-bodies.js';
+import { corpusTranscriptEvents } from './corpus-events.js';
 import { formatSpread, spread } from './process-stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MIN_CPU_MICROS = 500_000;
 
-const transcripts = join(import.meta.dirname, '..', 'test', 'corpus', 'transcripts');
-const corpus = readdirSync(transcripts)
-  .filter((f) => f.endsWith('.jsonl'))
-  .sort()
-  .flatMap(
-    (f) =>
-      replayTranscript(readFileSync(join(transcripts, f), 'utf8'), {
-        rules: defaultRules(),
-        tenant: 'bench',
-        hostId: 'h',
-      }).events,
-  );
+const corpus = corpusTranscriptEvents();
 const mixes: Array<{ name: string; events: McpEvent[] }> = [
   { name: 'demo-like mix (70 % MCP-sized tool calls)', events: demoMix(2000, Date.UTC(2026, 10, 24)) },
   { name: 'corpus transcripts (benign + attacks)', events: corpus },

@@ -3,30 +3,17 @@
 // (tool-call arguments and result, content read, egress value). BENCH_RUNS (3) runs per figure,
 // min/median/max µs of CPU (process.cpuUsage) per event.
 //   node --import tsx bench/secrets-throughput.ts
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { defaultRules, replayTranscript } from '../detectors/index.js';
 import { findSecrets, maskRecord, maskSecrets } from '../secrets/index.js';
 import type { CappedContent, McpEvent } from '../model/index.js';
 import { mcpSizedToolCall, sampleEvents } from '../test/collector/sample-events.js';
 import { scriptedSession } from '../test/storage/scenario.js';
+import { corpusTranscriptEvents } from './corpus-events.js';
 import { formatSpread, spread } from './process-stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const MIN_CPU_MICROS = 400_000;
 
-const transcripts = join(import.meta.dirname, '..', 'test', 'corpus', 'transcripts');
-const corpus = readdirSync(transcripts)
-  .filter((f) => f.endsWith('.jsonl'))
-  .sort()
-  .flatMap(
-    (f) =>
-      replayTranscript(readFileSync(join(transcripts, f), 'utf8'), {
-        rules: defaultRules(),
-        tenant: 'bench',
-        hostId: 'h',
-      }).events,
-  );
+const corpus = corpusTranscriptEvents();
 const mixes: Array<{ name: string; events: McpEvent[] }> = [
   { name: 'corpus transcripts (benign + attacks)', events: corpus },
   {
