@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { ListenAddress, Logger } from '../platform/index.js';
+import { listenHttp, type ListenAddress, type Logger } from '../platform/index.js';
 import type { ServerPolicy } from '../detectors/index.js';
 import type { Store } from '../storage/index.js';
 import { answerApi, BadRequest } from './console-api.js';
@@ -112,23 +111,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
         sendJson(res, 500, { error: 'query failed; see the log of the process serving the console' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.listen.port, options.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options.listen.host, options.listen.port);
 }
 
 /**

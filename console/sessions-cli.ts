@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { withQueries } from '../local/cli.js';
+import { listStored } from '../local/cli.js';
 import { defaultDataDir } from '../shim/index.js';
 import type { SessionFilter } from '../storage/index.js';
 import { formatSessionsTable } from './sessions-table.js';
@@ -50,19 +50,14 @@ export async function sessionsMain(argv: string[]): Promise<number> {
   if (values.server) filter.serverName = values.server;
   if (values.rule) filter.rule = values.rule;
   if (values.tenant) filter.tenant = values.tenant;
-  const dataDir = values.data ?? defaultDataDir();
-  try {
-    const sessions = await withQueries(dataDir, 'mcptap sessions', (q) => q.sessions(filter));
-    if (sessions === undefined) {
-      console.error(`mcptap sessions: nothing stored in ${dataDir} yet (start \`mcptap local\`)`);
-      return 1;
-    }
-    if (values.format === 'json') console.log(JSON.stringify(sessions, null, 2));
-    else if (sessions.length === 0) console.error('no session matches');
-    else console.log(formatSessionsTable(sessions));
-    return 0;
-  } catch (error) {
-    console.error(`mcptap sessions: ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  }
+  return listStored(
+    'sessions',
+    values.data ?? defaultDataDir(),
+    (q) => q.sessions(filter),
+    (sessions) => {
+      if (values.format === 'json') console.log(JSON.stringify(sessions, null, 2));
+      else if (sessions.length === 0) console.error('no session matches');
+      else console.log(formatSessionsTable(sessions));
+    },
+  );
 }

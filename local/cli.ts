@@ -166,10 +166,34 @@ export async function localMain(argv: string[]): Promise<number> {
 }
 
 /**
+ * A listing command's read of the store (`alerts`, `servers`, `sessions`): what it prints, and one set
+ * of exit codes — 1 when nothing is stored or the read failed, 2 when a tenant must be named, 3 when
+ * the data directory is locked.
+ */
+export async function listStored<T>(
+  command: string,
+  dataDir: string,
+  read: (queries: LocalQueries) => Promise<T>,
+  print: (rows: T) => void,
+): Promise<number> {
+  try {
+    const rows = await withQueries(dataDir, `mcptap ${command}`, read);
+    if (rows === undefined) {
+      console.error(`mcptap ${command}: nothing stored in ${dataDir} yet (start \`mcptap local\`)`);
+      return 1;
+    }
+    print(rows);
+    return 0;
+  } catch (error) {
+    return fail(command, error);
+  }
+}
+
+/**
  * The store to read: a ClickHouse server when MCPTAP_CLICKHOUSE_URL is set, else the data
  * directory's — through the running `mcptap local`, or opened here when none runs.
  */
-export async function withQueries<T>(
+async function withQueries<T>(
   dataDir: string,
   purpose: string,
   read: (queries: LocalQueries, where: string) => Promise<T>,
@@ -232,20 +256,16 @@ export async function alertsMain(argv: string[]): Promise<number> {
     console.error(`mcptap alerts: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
   }
-  const dataDir = values.data ?? defaultDataDir();
-  try {
-    const alerts = await withQueries(dataDir, 'mcptap alerts', (q) => q.alerts(filter));
-    if (alerts === undefined) {
-      console.error(`mcptap alerts: nothing stored in ${dataDir} yet (start \`mcptap local\`)`);
-      return 1;
-    }
-    if (values.format === 'json') console.log(JSON.stringify(alerts, null, 2));
-    else if (alerts.length === 0) console.error('no alerts match');
-    else for (const alert of [...alerts].reverse()) console.log(formatAlertLine(alert));
-    return 0;
-  } catch (error) {
-    return fail('alerts', error);
-  }
+  return listStored(
+    'alerts',
+    values.data ?? defaultDataDir(),
+    (q) => q.alerts(filter),
+    (alerts) => {
+      if (values.format === 'json') console.log(JSON.stringify(alerts, null, 2));
+      else if (alerts.length === 0) console.error('no alerts match');
+      else for (const alert of [...alerts].reverse()) console.log(formatAlertLine(alert));
+    },
+  );
 }
 
 const SESSION_USAGE = `Usage: mcptap session <session-id> [--tenant T] [--format text|json] [--data DIR]
@@ -372,20 +392,17 @@ export async function serversMain(argv: string[]): Promise<number> {
     return 2;
   }
   const dataDir = values.data ?? defaultDataDir();
-  try {
-    const servers = await withQueries(dataDir, 'mcptap servers', (q) => q.servers(values.tenant));
-    if (servers === undefined) {
-      console.error(`mcptap servers: nothing stored in ${dataDir} yet (start \`mcptap local\`)`);
-      return 1;
-    }
-    const rows = servers.map((s) => ({ ...s, ...approvalOf(policy, s) }));
-    if (values.format === 'json') console.log(JSON.stringify(rows, null, 2));
-    else if (rows.length === 0) console.error('no servers seen');
-    else for (const row of rows) console.log(formatServerLine(row));
-    return 0;
-  } catch (error) {
-    return fail('servers', error);
-  }
+  return listStored(
+    'servers',
+    dataDir,
+    (q) => q.servers(values.tenant),
+    (servers) => {
+      const rows = servers.map((s) => ({ ...s, ...approvalOf(policy, s) }));
+      if (values.format === 'json') console.log(JSON.stringify(rows, null, 2));
+      else if (rows.length === 0) console.error('no servers seen');
+      else for (const row of rows) console.log(formatServerLine(row));
+    },
+  );
 }
 
 function formatServerLine(row: ServerInventoryRow & { approval: ApprovalState; trust: string }): string {

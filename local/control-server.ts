@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Logger } from '../platform/index.js';
+import { listenHttp, type Logger } from '../platform/index.js';
 import { TenantRequiredError } from '../storage/index.js';
 import { PROXY_HEARTBEAT_PATH, proxyHeartbeatSchema, type ProxyHeartbeat } from '../shim/index.js';
 import { alertFilter } from './alert-filter.js';
@@ -142,21 +141,5 @@ export async function startControlServer(options: ControlServerOptions): Promise
       if (!res.headersSent) send(res, 500, { error: 'query failed; see the mcptap local log' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, options.host, options.port);
 }

@@ -65,18 +65,19 @@ export async function storedTotals(store: Store): Promise<StoredTotals> {
   };
 }
 
-/** A store's reads; on a store of several tenants, alerts and sessions need the tenant named. */
+/** `query` scoped to the tenant to read: the one named, or the store's only one (else TenantRequiredError). */
+async function scoped<Q extends { tenant?: string }>(store: Store, query: Q): Promise<Q> {
+  const tenant = await tenantToRead(store, query.tenant);
+  return tenant === undefined ? query : { ...query, tenant };
+}
+
+/** A store's reads; on a store of several tenants, alerts and a session's timeline need the tenant named. */
 export function storeQueries(store: Store): LocalQueries {
   return {
-    alerts: async (filter) => {
-      const tenant = await tenantToRead(store, filter.tenant);
-      return recentAlerts(store, tenant === undefined ? filter : { ...filter, tenant });
-    },
-    session: async (query) => {
-      const tenant = await tenantToRead(store, query.tenant);
-      return sessionTimeline(store, tenant === undefined ? query : { ...query, tenant });
-    },
+    alerts: async (filter) => recentAlerts(store, await scoped(store, filter)),
+    session: async (query) => sessionTimeline(store, await scoped(store, query)),
     totals: () => storedTotals(store),
+    // Listings name each row's tenant: they read every tenant unless one is named.
     sessions: (filter) => recentSessions(store, filter),
     servers: (tenant) => serverInventory(store, tenant === undefined ? {} : { tenant }),
   };
