@@ -32,6 +32,12 @@ export {
   type McpClientInstrumentationConfig,
 } from './mcp-client-instrumentation.js';
 export { startMcptap, API_KEY_HEADER, type StartMcptapOptions, type Mcptap } from './start-mcptap.js';
+export {
+  McptapSpanProcessor,
+  createMcptapSpanExporter,
+  type McptapSpanProcessorOptions,
+  type McptapExporterOptions,
+} from './mcptap-span-processor.js';
 export type { ExportFailure } from './delivery-reporting-exporter.js';
 export { proxyHeartbeatSchema, PROXY_HEARTBEAT_PATH, type ProxyHeartbeat } from './proxy/proxy-heartbeat.js';
 export {

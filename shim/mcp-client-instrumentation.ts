@@ -21,9 +21,10 @@ type Connect = Client['connect'];
  * `registerInstrumentations({ instrumentations: [new McpClientInstrumentation()] })` and every MCP
  * SDK client connected afterwards is observed. The SDK is an ES module, and hooking ES module
  * loading needs a loader flag (`--import @opentelemetry/instrumentation/hook.mjs`) that hosts rarely
- * run with, so this patches the `connect` method of the Client class this package imports instead;
- * that is the class every ESM importer of `@modelcontextprotocol/sdk/client` gets. (CommonJS
- * importers load a separate copy of the SDK, which is not patched.)
+ * run with, so this patches the `connect` method of the Client class this package imports instead.
+ * The SDK is a peer dependency, so that is the host's own Client: an ESM host gets the shim's ESM
+ * build, which patches the SDK's ESM Client; a CommonJS host (`require`) gets the CommonJS build,
+ * which patches the SDK's CommonJS Client.
  */
 export class McpClientInstrumentation extends InstrumentationBase<McpClientInstrumentationConfig> {
   private telemetry: McpHostTelemetry | undefined;
