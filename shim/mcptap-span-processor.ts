@@ -117,7 +117,9 @@ export function createMcptapSpanExporter(options: McptapExporterOptions = {}): S
   };
   const protocol = options.protocol ?? protocolFromEnv();
   const exporter = new DeliveryReportingExporter(
-    protocol === 'http/json' ? new OtlpJsonExporter(exporterConfig) : new OtlpProtobufExporter(exporterConfig),
+    protocol === 'http/json'
+      ? new OtlpJsonExporter(exporterConfig)
+      : new OtlpProtobufExporter(exporterConfig),
     options.metrics ?? createShimMetrics(),
     options.onExportFailure,
   );

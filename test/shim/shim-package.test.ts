@@ -1,26 +1,26 @@
 // The @mcptap/shim workspace package as a host gets it: packed with `npm pack` (which builds it),
-// installed from the tarball into an empty directory outside the repository, then used there —
+// installed from the tarball into an empty directory outside the repository (beside the versions of
+// its dependencies the product pins, all from the npm cache), then used there —
 // the library in a host script and the `mcptap-proxy` command in front of server-everything —
 // with its spans received by the real collector. What it installs must hold no store, no Kafka
 // client and no embedded engine.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { EVERYTHING, REPO_ROOT, startRecordingCollector, type RecordingCollector } from './support.js';
+import { EVERYTHING, startRecordingCollector, type RecordingCollector } from './support.js';
+import {
+  installFromCache,
+  packShim,
+  productManifest,
+  productPinsOfShimPackages,
+  shimManifest,
+} from './shim-host-project.js';
 
 const API_KEY = 'shim-package-test-key';
 /** Packages that belong to the collector, the store or the embedded engine, never to a host. */
@@ -58,21 +58,14 @@ function installedPackages(modules: string): string[] {
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'mcptap-shim-package-'));
-  const packed = execFileSync('npm', ['pack', '-w', 'shim', '--silent', '--pack-destination', work], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-  });
-  const tarball = join(work, packed.trim().split('\n').pop()!);
+  const tarball = packShim(work);
   host = join(work, 'host');
   mkdirSync(host);
   writeFileSync(
     join(host, 'package.json'),
     '{"name":"a-host","version":"1.0.0","private":true,"type":"module"}\n',
   );
-  execFileSync('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
-    cwd: host,
-    stdio: 'ignore',
-  });
+  installFromCache(host, [tarball, ...productPinsOfShimPackages()], ['--omit=dev']);
 
   recording = await startRecordingCollector('shim-package', API_KEY);
 });
@@ -93,12 +86,19 @@ test('the installed shim brings no store, Kafka client, embedded engine or TypeS
   assert.ok(existsSync(join(host, 'node_modules', '.bin', 'mcptap-proxy')), 'the proxy command is linked');
 });
 
-test('the shim package declares the same versions as the product', () => {
-  const product = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
-  const shim = JSON.parse(readFileSync(join(REPO_ROOT, 'shim', 'package.json'), 'utf8'));
-  for (const [name, version] of Object.entries(shim.dependencies as Record<string, string>)) {
-    assert.equal(product.dependencies[name], version, `${name}: shim/package.json and package.json differ`);
+test('the shim package asks for ranges the product pins satisfy, OpenTelemetry API and MCP SDK from the host', () => {
+  const product = productManifest();
+  const shim = shimManifest();
+  const ranges = { ...shim.dependencies, ...shim.peerDependencies };
+  for (const [name, range] of Object.entries(ranges)) {
+    const pinned = product.dependencies[name];
+    assert.ok(
+      range === pinned || range === `^${pinned}`,
+      `${name}: shim/package.json asks ${range}, package.json pins ${pinned}`,
+    );
   }
+  for (const name of ['@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@modelcontextprotocol/sdk'])
+    assert.ok(shim.peerDependencies?.[name], `${name} is a peer dependency: the host's copy is used`);
   assert.equal(shim.version, product.version);
 });
 

@@ -12,7 +12,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { decodeSpanAsEvent, type McpEvent, type SpanAttributes } from '../../model/index.js';
+import { decodeSpanAsEvent, isMcptapSpan, type McpEvent, type SpanAttributes } from '../../model/index.js';
 import { collectorConfigFromEnv, COLLECTOR_ENV, hashApiKey, startCollector } from '../../collector/index.js';
 import type { RunningCollector } from '../../collector/index.js';
 
@@ -109,9 +109,13 @@ export async function waitFor<T>(probe: () => T | undefined | null | false, time
   }
 }
 
-/** What a test OTLP/HTTP JSON receiver got: the decoded events and the API keys they came with. */
+/**
+ * What a test OTLP/HTTP JSON receiver got: the name of every span, the events decoded from
+ * mcptap's spans, and the API keys they came with.
+ */
 export interface OtlpReceiver {
   url: string;
+  spanNames: string[];
   events: McpEvent[];
   apiKeys: string[];
   close(): Promise<void>;
@@ -124,6 +128,7 @@ interface OtlpJsonValue {
   boolValue?: boolean;
 }
 interface OtlpJsonSpan {
+  name: string;
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes?: { key: string; value: OtlpJsonValue }[];
@@ -139,10 +144,16 @@ function attributeValue(value: OtlpJsonValue): string | number | boolean {
   return value.boolValue ?? '';
 }
 
-/** A minimal OTLP/HTTP JSON trace receiver (what the proxy exports with `http/json`). */
+/** A minimal OTLP/HTTP JSON trace receiver (what the proxy, or a host's own pipeline, exports with `http/json`). */
 export async function otlpJsonReceiver(): Promise<OtlpReceiver> {
   const { createServer: createHttpServer } = await import('node:http');
-  const receiver: OtlpReceiver = { url: '', events: [], apiKeys: [], close: async () => undefined };
+  const receiver: OtlpReceiver = {
+    url: '',
+    spanNames: [],
+    events: [],
+    apiKeys: [],
+    close: async () => undefined,
+  };
   const server = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -152,9 +163,11 @@ export async function otlpJsonReceiver(): Promise<OtlpReceiver> {
       for (const resource of body.resourceSpans ?? []) {
         for (const scope of resource.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) {
+            receiver.spanNames.push(span.name);
             const attributes = Object.fromEntries(
               (span.attributes ?? []).map((a) => [a.key, attributeValue(a.value)]),
             );
+            if (!isMcptapSpan(attributes)) continue;
             receiver.events.push(
               decodeSpanAsEvent(
                 {
