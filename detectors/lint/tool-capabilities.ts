@@ -45,7 +45,9 @@ export function toolCapabilities(tool: ToolLike, rules: DetectorRules): ToolCapa
       any(caps.exec_name_tokens, tokens) ||
       any(caps.exec_param_names, params) ||
       rules.compiled.execDescription.test(description),
-    write: !readsOnly && any(caps.write_name_tokens, tokens),
+    write:
+      (!readsOnly && any(caps.write_name_tokens, tokens)) ||
+      rules.compiled.writeDescription.test(description),
     network: any(caps.network_name_tokens, tokens) || any(caps.network_param_names, params),
   };
 }

