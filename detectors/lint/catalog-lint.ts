@@ -10,7 +10,7 @@ import {
   type ServerVocabulary,
 } from './sentence-functions.js';
 import { lookalike, lureName } from './lookalike-names.js';
-import { parameterNames, toolCapabilities } from './tool-capabilities.js';
+import { nameTokens, parameterNames, toolCapabilities } from './tool-capabilities.js';
 
 /**
  * Catalog lint (T01): every text a server puts in front of the model through its tool list —
@@ -272,13 +272,29 @@ function lintAnnotations(sink: FindingSink, rules: DetectorRules, tool: JsonObje
       'annotation_lie',
       `marked read-only but its name/parameters say it can ${caps.exec ? 'execute commands' : 'write or delete'}`,
     );
-  } else if (annotations.destructiveHint === false && caps.exec) {
+  } else if (annotations.destructiveHint === false && caps.exec && !storesCommand(tool, rules)) {
     sink.add(
       'annotations.destructiveHint',
       'annotation_lie',
       'marked non-destructive but it executes commands',
     );
   }
+}
+
+/**
+ * A tool named to create or schedule something that takes a `command` (a cron job, a hook) stores
+ * the command to run later; its own call executes nothing.
+ */
+function storesCommand(tool: JsonObject, rules: DetectorRules): boolean {
+  const tokens = nameTokens(typeof tool.name === 'string' ? tool.name : '');
+  const description = typeof tool.description === 'string' ? tool.description : '';
+  return (
+    !tokens.some(
+      (t) => rules.capabilities.exec_name_tokens.includes(t) && t !== 'command' && t !== 'commands',
+    ) &&
+    !rules.compiled.execDescription.test(description) &&
+    tokens.some((t) => /^(create|add|schedule|set|update|register|save)$/.test(t))
+  );
 }
 
 /** Lints one tool definition; `server`: its catalog's own tools (see `serverVocabulary`). */

@@ -82,6 +82,7 @@ const SETUP_NAME_WORDS =
 // server's own resource (a custom scheme, not the web or the file system) first is setup too.
 const READS_OWN_RESOURCE =
   /\b(read|load|fetch|consult|check|open)\b[^.!?\n]{0,40}\b(?!(?:https?|ftp|file|wss?|s3|gs|data|javascript):)[a-z][a-z0-9+.-]{1,30}:\/\//i;
+const STORED_COPY = /\b(a|the|one|each) (copy|copies) (is|are) (kept|stored|saved|retained)\b/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
 
@@ -103,7 +104,8 @@ function compiled(rules: DetectorRules): Compiled {
   if (c !== undefined) return c;
   const src = (name: SentenceLexicon) => `(?<![\\w@.+-])(?:${lexiconSources(rules, name)})(?![\\w@-])`;
   // The negation must govern the verb of telling (close by); the user may come a little later.
-  const near = '[^.;!?,\\n]{0,25}?';
+  // Nor across a dash: "cannot be undone — always confirm with the user" is two clauses.
+  const near = '[^.;!?,\\n—–]{0,25}?';
   const gap = '[^.;!?\\n]{0,60}?';
   c = {
     global: new Map(),
@@ -388,14 +390,20 @@ export function findSentenceFunctions(
     const actions = otherActions(rules, 'actions', body, own);
     const otherTool = otherToolMention(rules, body, context);
     const override = match(rules, 'user_overrides', body);
-    const routing = match(rules, 'routings', body) ?? override;
+    // "A copy is kept in All Mail" describes what the tool stores; "copy it to …" routes.
+    const routed = match(rules, 'routings', body);
+    const storedCopy = routed !== null && places.length === 0 && STORED_COPY.test(body);
+    const routing = (storedCopy ? null : routed) ?? override;
     const addition = places.length > 0 ? match(rules, 'additions', body) : null;
     const trigger = match(rules, 'triggers', body);
     const steersOther = actions.length > 0 || otherTool !== null;
     const otherWhy =
       otherTool !== null ? `another tool ('${otherTool}')` : `another tool's action (${quote(actions)})`;
     let steering = false;
-    const change = routing ?? addition;
+    // A concrete destination in a sentence that names another tool or server routes that tool,
+    // whatever verb carries it ("albums the photos app shares include prints@… among the people").
+    const named = otherTool !== null && places.length > 0 ? places[0]! : null;
+    const change = routing ?? addition ?? named;
     // A routing word alone is ambiguous ("route wires around boxes", "share recipient"): the change must
     // name where things go, override the user's choice, or apply to every such action.
     const concrete = places.length > 0 || override !== null || trigger !== null;
