@@ -82,6 +82,8 @@ const SETUP_NAME_WORDS =
 // server's own resource (a custom scheme, not the web or the file system) first is setup too.
 const READS_OWN_RESOURCE =
   /\b(read|load|fetch|consult|check|open)\b[^.!?\n]{0,40}\b(?!(?:https?|ftp|file|wss?|s3|gs|data|javascript):)[a-z][a-z0-9+.-]{1,30}:\/\//i;
+// "all API keys", "every saved token": the quantifier within three words before the secret.
+const QUANTIFIER_BEFORE = /\b(any|every|all|whatever)\s+(?:\S+\s+){0,3}$/i;
 const STORED_COPY = /\b(a|the|one|each) (copy|copies) (is|are) (kept|stored|saved|retained)\b/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
@@ -301,8 +303,6 @@ function destinations(rules: DetectorRules, text: string): string[] {
     .map((m) => m[0].trim());
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 const quote = (words: readonly string[]) => words.map((w) => `'${w}'`).join(', ');
 
 function directiveWhy(f: SentenceFeatures): string {
@@ -355,10 +355,8 @@ export function findSentenceFunctions(
     const generalSource = source !== null && /^(any|every|all|whatever)$/i.test(source);
     // A bare quantifier is a source only when it governs the secret ("all API keys"), not a word
     // elsewhere in the sentence ("returns all values … cookies").
-    const governs =
-      !generalSource ||
-      (secret !== null &&
-        new RegExp(`\\b${source}\\s+(?:\\S+\\s+){0,3}?${escapeRegExp(secret)}`, 'i').test(body));
+    const secretAt = secret === null ? -1 : (rules.compiled.sentence.secret_objects.exec(body)?.index ?? -1);
+    const governs = !generalSource || (secretAt >= 0 && QUANTIFIER_BEFORE.test(body.slice(0, secretAt)));
     const ownCredential =
       (context.takesCredential === true && generalSource) ||
       CREDENTIAL_PARAMETER.test(context.parameterPath ?? context.parameter ?? '');
