@@ -219,7 +219,7 @@ export function sentenceFeatures(sentence: string, rules: DetectorRules): Senten
   const clauses = text.split(CLAUSE_BREAK);
   for (const part of [text, text.replace(LEADING_CLAUSE, ''), ...clauses.slice(1)]) {
     const first = FIRST_WORD.exec(part)?.[1];
-    if (first !== undefined && rules.compiled.sentence.imperatives.test(first) && !/s$/i.test(first)) {
+    if (first !== undefined && rules.compiled.sentence.imperatives.test(first) && !/[^s]s$/i.test(first)) {
       imperative = first;
       break;
     }
