@@ -30,6 +30,12 @@ interface ServerSpec {
 // Servers that list their catalog without reaching their service (each captured on 2026-12-06);
 // env values and arguments are dummies.
 const DUMMY = 'harvest-dummy-not-a-secret';
+// Packages not listed here start with this generic set of dummy credentials.
+const GENERIC_ENV: Record<string, string> = {
+  API_KEY: DUMMY,
+  API_TOKEN: DUMMY,
+  ACCESS_TOKEN: DUMMY,
+};
 const SERVERS: ServerSpec[] = [
   { pkg: '@zereight/mcp-gitlab', env: { GITLAB_PERSONAL_ACCESS_TOKEN: DUMMY } },
   {
@@ -100,6 +106,81 @@ const SERVERS: ServerSpec[] = [
   { pkg: '@google-cloud/observability-mcp' },
   { pkg: '@piotr-agier/google-drive-mcp' },
   { pkg: '@morphllm/morphmcp', env: { MORPH_API_KEY: DUMMY } },
+  // Captured on 2026-12-06 with the generic dummy credentials.
+  { pkg: '@agent-infra/mcp-server-browser', env: GENERIC_ENV },
+  { pkg: '@allpepper/memory-bank-mcp', env: GENERIC_ENV },
+  { pkg: '@angiejones/mcp-selenium', env: GENERIC_ENV },
+  { pkg: '@automatalabs/mcp-server-playwright', env: GENERIC_ENV },
+  { pkg: '@cloudbase/cloudbase-mcp', env: GENERIC_ENV },
+  { pkg: '@coinbase/cds-mcp-server', env: GENERIC_ENV },
+  { pkg: '@cyanheads/pubmed-mcp-server', env: GENERIC_ENV },
+  { pkg: '@dangahagan/weather-mcp', env: GENERIC_ENV },
+  { pkg: '@dguido/google-workspace-mcp', env: GENERIC_ENV },
+  { pkg: '@f4ww4z/mcp-mysql-server', env: GENERIC_ENV },
+  { pkg: '@floriscornel/teams-mcp', env: GENERIC_ENV },
+  { pkg: '@gongrzhe/server-travelplanner-mcp', env: GENERIC_ENV },
+  { pkg: '@google-cloud/storage-mcp', env: GENERIC_ENV },
+  { pkg: '@googlemaps/code-assist-mcp', env: GENERIC_ENV },
+  { pkg: '@henkey/postgres-mcp-server', env: GENERIC_ENV },
+  { pkg: '@heroui/react-mcp', env: GENERIC_ENV },
+  { pkg: '@hisma/server-puppeteer', env: GENERIC_ENV },
+  { pkg: '@hugeicons/mcp-server', env: GENERIC_ENV },
+  { pkg: '@isaacphi/mcp-gdrive', env: GENERIC_ENV },
+  { pkg: '@jpisnice/shadcn-ui-mcp-server', env: GENERIC_ENV },
+  { pkg: '@kazuph/mcp-fetch', env: GENERIC_ENV },
+  { pkg: '@kimsungwhee/apple-docs-mcp', env: GENERIC_ENV },
+  { pkg: '@kkweon/agent-orchestrator-mcp', env: GENERIC_ENV },
+  { pkg: '@knip/mcp', env: GENERIC_ENV },
+  { pkg: '@kubb/mcp', env: GENERIC_ENV },
+  { pkg: '@makeplane/plane-mcp-server', env: GENERIC_ENV },
+  { pkg: '@mastergo/magic-mcp', env: GENERIC_ENV },
+  { pkg: '@mcpfun/mcp-server-ccxt', env: GENERIC_ENV },
+  { pkg: '@microsoft/clarity-mcp-server', env: GENERIC_ENV },
+  { pkg: '@negokaz/excel-mcp-server', env: GENERIC_ENV },
+  { pkg: '@next-ai-drawio/mcp-server', env: GENERIC_ENV },
+  { pkg: '@ng-primitives/mcp', env: GENERIC_ENV },
+  { pkg: '@openai/codex-shell-tool-mcp', env: GENERIC_ENV },
+  { pkg: '@primevue/mcp', env: GENERIC_ENV },
+  { pkg: '@progress/kendo-angular-mcp', env: GENERIC_ENV },
+  { pkg: '@react-aria/mcp', env: GENERIC_ENV },
+  { pkg: '@remotion/mcp', env: GENERIC_ENV },
+  { pkg: '@shiplightai/mcp', env: GENERIC_ENV },
+  { pkg: '@steipete/claude-code-mcp', env: GENERIC_ENV },
+  { pkg: '@sylphx/pdf-reader-mcp', env: GENERIC_ENV },
+  { pkg: '@testsprite/testsprite-mcp', env: GENERIC_ENV },
+  { pkg: '@variflight-ai/variflight-mcp', env: GENERIC_ENV },
+  { pkg: '@vuetify/mcp', env: GENERIC_ENV },
+  { pkg: 'ag-mcp', env: GENERIC_ENV },
+  { pkg: 'computer-use-mcp', env: GENERIC_ENV },
+  { pkg: 'european-parliament-mcp-server', env: GENERIC_ENV },
+  { pkg: 'figma-console-mcp', env: GENERIC_ENV },
+  { pkg: 'figma-mcp', env: GENERIC_ENV },
+  { pkg: 'flightradar-mcp-server', env: GENERIC_ENV },
+  { pkg: 'hostinger-api-mcp', env: GENERIC_ENV },
+  { pkg: 'howtocook-mcp', env: GENERIC_ENV },
+  { pkg: 'ios-simulator-mcp', env: GENERIC_ENV },
+  { pkg: 'jina-mcp-tools', env: GENERIC_ENV },
+  { pkg: 'linear-mcp', env: GENERIC_ENV },
+  { pkg: 'mcp-deepwiki', env: GENERIC_ENV },
+  { pkg: 'mcp-discord', env: GENERIC_ENV },
+  { pkg: 'mcp-graphql', env: GENERIC_ENV },
+  { pkg: 'mcp-image', env: GENERIC_ENV },
+  { pkg: 'mcp-local-rag', env: GENERIC_ENV },
+  { pkg: 'mcp-mermaid', env: GENERIC_ENV },
+  { pkg: 'mcp-postgres-server', env: GENERIC_ENV },
+  { pkg: 'mcp-searxng', env: GENERIC_ENV },
+  { pkg: 'mcp-server-commands', env: GENERIC_ENV },
+  { pkg: 'mcpcosmosdb', env: GENERIC_ENV },
+  { pkg: 'puppeteer-mcp-server', env: GENERIC_ENV },
+  { pkg: 'react-native-ai-debugger', env: GENERIC_ENV },
+  { pkg: 'reddit-mcp-buddy', env: GENERIC_ENV },
+  { pkg: 'ref-tools-mcp', env: GENERIC_ENV },
+  { pkg: 'robloxstudio-mcp', env: GENERIC_ENV },
+  { pkg: 'shadcn-ui-mcp-server', env: GENERIC_ENV },
+  { pkg: 'sonarqube-mcp-server', env: GENERIC_ENV },
+  { pkg: 'tailwindcss-mcp-server', env: GENERIC_ENV },
+  { pkg: 'time-mcp', env: GENERIC_ENV },
+  { pkg: 'universal-db-mcp', env: GENERIC_ENV },
 ];
 
 function excluded(): Set<string> {
@@ -148,6 +229,7 @@ async function capture(prefix: string, spec: ServerSpec): Promise<Record<string,
       package: `${spec.pkg}@${version}`,
       harvested: new Date().toISOString().slice(0, 10),
       how: 'tools/list, prompts/list, resources/list over stdio with the MCP SDK client, dummy credentials',
+      started: { args: spec.args ?? [], env: Object.keys(spec.env ?? {}).sort() },
       instructions: client.getInstructions() ?? '',
       tools,
       prompts,
@@ -160,7 +242,9 @@ async function capture(prefix: string, spec: ServerSpec): Promise<Record<string,
 
 const wanted = process.argv.slice(2);
 const specs =
-  wanted.length > 0 ? wanted.map((pkg) => SERVERS.find((s) => s.pkg === pkg) ?? { pkg }) : SERVERS;
+  wanted.length > 0
+    ? wanted.map((pkg) => SERVERS.find((s) => s.pkg === pkg) ?? { pkg, env: GENERIC_ENV })
+    : SERVERS;
 const refused = excluded();
 const prefix = mkdtempSync(join(tmpdir(), 'mcptap-harvest-'));
 try {

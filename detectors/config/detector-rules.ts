@@ -123,6 +123,8 @@ export const DetectorRulesSchema = z
       exec_param_names: Words,
       network_param_names: Words,
       exec_description: Regexes,
+      write_description: Regexes,
+      read_description: Regexes,
     }),
     catalog_lint: z.strictObject({
       ...enabled,
@@ -154,6 +156,8 @@ export const DetectorRulesSchema = z
       max_edit_distance: z.number().int().min(0).max(5),
       min_name_length: z.number().int().min(1),
       affixes: Words,
+      lure_actions: Words,
+      lure_severity: Severity,
     }),
     catalog_drift: z.strictObject({
       ...enabled,
@@ -269,6 +273,8 @@ export interface DetectorRules extends DetectorRulesFile {
     sensitivePath: RegExp;
     credentialWord: RegExp;
     execDescription: RegExp;
+    writeDescription: RegExp;
+    readDescription: RegExp;
     personRequest: RegExp;
     /** Each lexicon as one pattern of whole words (`\b(?:a|b)\b`, case-insensitive, not global). */
     sentence: Record<SentenceLexicon, RegExp>;
@@ -350,6 +356,8 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       sensitivePath: alternation(file.text_shapes.sensitive_paths),
       credentialWord: alternation(file.text_shapes.credential_words),
       execDescription: alternation(file.capabilities.exec_description, 'i'),
+      writeDescription: alternation(file.capabilities.write_description, 'i'),
+      readDescription: alternation(file.capabilities.read_description, 'i'),
       personRequest: personRequestPattern(file.injected_result),
       sentence: Object.fromEntries(
         SENTENCE_LEXICONS.map((name) => [name, wholeWords(file.text_shapes.sentence_functions[name])]),

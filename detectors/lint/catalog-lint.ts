@@ -9,8 +9,8 @@ import {
   serverVocabulary,
   type ServerVocabulary,
 } from './sentence-functions.js';
-import { lookalike } from './lookalike-names.js';
-import { toolCapabilities } from './tool-capabilities.js';
+import { lookalike, lureName } from './lookalike-names.js';
+import { nameTokens, parameterNames, toolCapabilities } from './tool-capabilities.js';
 
 /**
  * Catalog lint (T01): every text a server puts in front of the model through its tool list —
@@ -37,6 +37,11 @@ const TAKE_VERB =
 // `[IMPORTANT]`, `[Note]`: one bracket pair around an emphasis word, as documentation uses to head a remark.
 // Emphasis labels only: a bracketed role or authority ([SYSTEM], [ADMIN]) impersonates a message role.
 const BRACKET_LABEL = /^\[\s*(important|note|notice|critical|priority|mandatory|tip|warning|info)\s*\]$/i;
+// A parameter that carries the tool's own credential (`auth`, `api_key`, `authorization`).
+const CREDENTIAL_PARAMETER =
+  /^(auth|authorization|credentials?|api_?key|access_?token|token|bearer|password)$/i;
+// `[secret:<handle>]`, `{{user:<id>}}`: a tag word and placeholders only, as documentation shows a format.
+const PLACEHOLDER_FORMAT = /^[[{<|\s]*[a-z_]+\s*[:=]?\s*(<[a-z_ -]{1,30}>\s*[:,]?\s*)+[\]}>|\s]*$/i;
 /** Fields whose text is prose about the tool; anything else (defaults, enums, names) is a value. */
 const PROSE_FIELD = /(^|\.)(description|title|markdownDescription)$|^instructions$/;
 
@@ -65,6 +70,7 @@ class FindingSink {
     private readonly rules: DetectorRules,
     private readonly tool: string,
     private readonly server: ServerVocabulary,
+    private readonly takesCredential = false,
   ) {}
   add(field: string, rule: LintRule, excerpt: string, why?: string, severity?: Severity): void {
     const key = `${field}\u0000${rule}`;
@@ -79,8 +85,14 @@ class FindingSink {
       ...(why === undefined ? {} : { why }),
     });
   }
+  /** Lowers a finding already made on `field` to low, saying why. */
+  demote(field: string, rule: LintRule, why: string): void {
+    for (const finding of this.findings) {
+      if (finding.field === field && finding.rule === rule) Object.assign(finding, { severity: 'low', why });
+    }
+  }
   /** `parameter`: the parameter whose description, default or enum this text is. */
-  text(field: string, text: string, parameter?: string): void {
+  text(field: string, text: string, parameter?: string, parameterPath?: string): void {
     for (const hit of findTextShapes(text, this.rules)) {
       const demoted = PROSE_FIELD.test(field) ? this.mentionOnly(text, hit) : null;
       this.add(
@@ -94,10 +106,12 @@ class FindingSink {
     const context = {
       ownName: this.tool,
       server: this.server,
+      takesCredential: this.takesCredential,
       ...(parameter === undefined ? {} : { parameter }),
+      ...(parameterPath === undefined ? {} : { parameterPath }),
     };
     for (const found of findSentenceFunctions(text, this.rules, context)) {
-      this.add(field, found.rule, excerptAround(text, found.start, found.end, 0), found.why);
+      this.add(field, found.rule, excerptAround(text, found.start, found.end, 0), found.why, found.severity);
     }
   }
   /**
@@ -115,6 +129,9 @@ class FindingSink {
     if (hit.shape === 'pseudo_tag' && BRACKET_LABEL.test(text.slice(hit.start, hit.end))) {
       return 'a bracketed label heading the text, not a fake role or a hidden block';
     }
+    if (hit.shape === 'pseudo_tag' && PLACEHOLDER_FORMAT.test(text.slice(hit.start, hit.end))) {
+      return 'a format with a placeholder (`[secret:<handle>]`), holding no text of its own';
+    }
     if (hit.shape === 'pseudo_tag' || hit.shape === 'hidden_comment') {
       const markup = this.rules.compiled.sentence.markup_words.exec(sentence.text);
       const inner = sentenceFeatures(
@@ -127,14 +144,14 @@ class FindingSink {
     return null;
   }
   /** Every string inside a value (keys too), e.g. an unexpected annotation or schema key. */
-  strings(field: string, value: Json | undefined, parameter?: string): void {
-    if (typeof value === 'string') this.text(field, value, parameter);
+  strings(field: string, value: Json | undefined, parameter?: string, parameterPath?: string): void {
+    if (typeof value === 'string') this.text(field, value, parameter, parameterPath);
     else if (Array.isArray(value))
-      value.forEach((item, i) => this.strings(`${field}[${i}]`, item, parameter));
+      value.forEach((item, i) => this.strings(`${field}[${i}]`, item, parameter, parameterPath));
     else if (isObject(value)) {
       for (const [key, item] of Object.entries(value)) {
-        this.text(`${field}.${key}`, key.replace(/_/g, ' '), parameter);
-        this.strings(`${field}.${key}`, item, parameter);
+        this.text(`${field}.${key}`, key.replace(/_/g, ' '), parameter, parameterPath);
+        this.strings(`${field}.${key}`, item, parameter, parameterPath);
       }
     }
   }
@@ -155,9 +172,10 @@ function lintSchema(
   schema: Json | undefined,
   depth: number,
   parameter?: string,
+  parameterPath?: string,
 ): void {
   if (!isObject(schema) || depth > 8) {
-    if (typeof schema === 'string') sink.text(path, schema, parameter);
+    if (typeof schema === 'string') sink.text(path, schema, parameter, parameterPath);
     return;
   }
   const known = new Set(rules.catalog_lint.schema_keys);
@@ -168,6 +186,15 @@ function lintSchema(
       for (const [name, sub] of Object.entries(value)) {
         const paramField = `${field}.${name}`;
         sink.text(`${paramField}(name)`, name.replace(/_/g, ' '));
+        // A flag or number named like a browser or client option (disable_security) switches a
+        // setting; it carries no sentence to the model.
+        if (!carriesText(sub) && name.split(/[_\W]+|(?=[A-Z])/).filter(Boolean).length <= 3) {
+          sink.demote(
+            `${paramField}(name)`,
+            'model_directive',
+            'the name of a flag or number option, not text for the model',
+          );
+        }
         if (
           key === 'properties' &&
           rules.catalog_lint.exfil_param_names.includes(name.toLowerCase()) &&
@@ -175,7 +202,10 @@ function lintSchema(
         ) {
           sink.add(`${paramField}(name)`, 'exfil_param', `parameter '${name}' is a side channel name`);
         }
-        lintSchema(sink, rules, paramField, sub, depth + 1, key === 'properties' ? name : parameter);
+        const nested = key === 'properties' ? name : parameter;
+        const nestedPath =
+          key === 'properties' && parameterPath !== undefined ? `${parameterPath}.${name}` : nested;
+        lintSchema(sink, rules, paramField, sub, depth + 1, nested, nestedPath);
       }
     } else if (
       key === 'items' ||
@@ -185,10 +215,12 @@ function lintSchema(
       key === 'then' ||
       key === 'else'
     ) {
-      lintSchema(sink, rules, field, value, depth + 1, parameter);
+      lintSchema(sink, rules, field, value, depth + 1, parameter, parameterPath);
     } else if (key === 'anyOf' || key === 'oneOf' || key === 'allOf' || key === 'prefixItems') {
       if (Array.isArray(value))
-        value.forEach((sub, i) => lintSchema(sink, rules, `${field}[${i}]`, sub, depth + 1, parameter));
+        value.forEach((sub, i) =>
+          lintSchema(sink, rules, `${field}[${i}]`, sub, depth + 1, parameter, parameterPath),
+        );
     } else if (key === 'type') {
       const types = Array.isArray(value) ? value : [value];
       for (const t of types) if (typeof t === 'string' && !JSON_TYPES.has(t)) sink.text(field, t);
@@ -210,7 +242,7 @@ function lintSchema(
           );
         }
       }
-      sink.strings(field, value, parameter);
+      sink.strings(field, value, parameter, parameterPath);
     } else {
       sink.add(field, 'extra_schema_key', `non-standard schema key '${key}'`);
       sink.text(`${field}(key)`, key.replace(/_/g, ' '));
@@ -229,19 +261,40 @@ function lintAnnotations(sink: FindingSink, rules: DetectorRules, tool: JsonObje
     if (typeof value !== 'boolean') sink.strings(`annotations.${key}`, value);
   }
   const caps = toolCapabilities(tool, rules);
-  if (annotations.readOnlyHint === true && (caps.exec || caps.write)) {
+  const description = typeof tool.description === 'string' ? tool.description : '';
+  // "Generate a link to the issues site" under create_bug_report: the description says it only
+  // reads or produces text, and says nothing of writing.
+  const describedAsRead =
+    rules.compiled.readDescription.test(description) && !rules.compiled.writeDescription.test(description);
+  if (annotations.readOnlyHint === true && (caps.exec || (caps.write && !describedAsRead))) {
     sink.add(
       'annotations.readOnlyHint',
       'annotation_lie',
       `marked read-only but its name/parameters say it can ${caps.exec ? 'execute commands' : 'write or delete'}`,
     );
-  } else if (annotations.destructiveHint === false && caps.exec) {
+  } else if (annotations.destructiveHint === false && caps.exec && !storesCommand(tool, rules)) {
     sink.add(
       'annotations.destructiveHint',
       'annotation_lie',
       'marked non-destructive but it executes commands',
     );
   }
+}
+
+/**
+ * A tool named to create or schedule something that takes a `command` (a cron job, a hook) stores
+ * the command to run later; its own call executes nothing.
+ */
+function storesCommand(tool: JsonObject, rules: DetectorRules): boolean {
+  const tokens = nameTokens(typeof tool.name === 'string' ? tool.name : '');
+  const description = typeof tool.description === 'string' ? tool.description : '';
+  return (
+    !tokens.some(
+      (t) => rules.capabilities.exec_name_tokens.includes(t) && t !== 'command' && t !== 'commands',
+    ) &&
+    !rules.compiled.execDescription.test(description) &&
+    tokens.some((t) => /^(create|add|schedule|set|update|register|save)$/.test(t))
+  );
 }
 
 /** Lints one tool definition; `server`: its catalog's own tools (see `serverVocabulary`). */
@@ -252,7 +305,8 @@ export function lintTool(
 ): LintFinding[] {
   if (!isObject(tool)) return [];
   const name = typeof tool.name === 'string' ? tool.name : '(unnamed)';
-  const sink = new FindingSink(rules, name, server);
+  const credentialParameter = parameterNames(tool).some((p) => CREDENTIAL_PARAMETER.test(p));
+  const sink = new FindingSink(rules, name, server, credentialParameter);
   sink.text('name', name.replace(/_/g, ' '));
   for (const [key, value] of Object.entries(tool)) {
     if (key === 'name') continue;
@@ -298,6 +352,18 @@ export function lintCatalog(
             : `its description claims to be the better choice ('${claim}')`,
       });
     }
+  }
+  for (const candidate of names) {
+    const lure = lureName(candidate, rules);
+    if (lure === null || findings.some((f) => f.tool === candidate && f.rule === 'lookalike_name')) continue;
+    findings.push({
+      tool: candidate,
+      field: 'name',
+      rule: 'lookalike_name',
+      severity: rules.shadowing.lure_severity,
+      excerpt: `'${candidate}' pairs the outbound action '${lure.action}' with the lure '${lure.lure}'`,
+      why: 'a send/pay/post tool named to be picked over the same tool of another server by its name alone',
+    });
   }
   if (instructions !== '') {
     const sink = new FindingSink(rules, '(server instructions)', server);

@@ -53,3 +53,23 @@ export function lookalike(
   }
   return null;
 }
+
+/**
+ * A name made of an outbound action and lure words only at its ends (`send_email_fast`,
+ * `official_post_message`, `transfer_funds_v2`): it competes by name for the model's choice of the
+ * real tool, whichever server lists that. A lure word inside the name (`send_secure_message`)
+ * describes the tool and does not count.
+ */
+export function lureName(name: string, rules: DetectorRules): { action: string; lure: string } | null {
+  const tokens = nameTokens(name);
+  const affixes = new Set(rules.shadowing.affixes);
+  let from = 0;
+  while (from < tokens.length && affixes.has(tokens[from] ?? '')) from++;
+  let to = tokens.length;
+  while (to > from && affixes.has(tokens[to - 1] ?? '')) to--;
+  const lures = [...tokens.slice(0, from), ...tokens.slice(to)];
+  const core = tokens.slice(from, to);
+  const action = core.find((t) => rules.shadowing.lure_actions.includes(t));
+  if (lures.length === 0 || action === undefined) return null;
+  return { action, lure: lures.join(' ') };
+}

@@ -21,6 +21,8 @@ export interface SentenceFinding {
   end: number;
   /** The concepts found, e.g. `directive ('should') · another tool's action ('message') · routing ('also')`. */
   why: string;
+  /** Set when the sentence is weaker than its rule's usual severity. */
+  severity?: 'low';
 }
 
 /** Where the text sits: whose tool it describes, and whether it is a parameter's text. */
@@ -31,6 +33,10 @@ export interface SentenceContext {
   server: ServerVocabulary;
   /** The parameter the text belongs to (its description, default or enum), if any. */
   parameter?: string;
+  /** The parameter path down to it (`auth.scheme`): a field under a credential parameter is the tool's own. */
+  parameterPath?: string;
+  /** The tool takes a credential parameter (`auth`, `token`): its own text asking for one means that parameter. */
+  takesCredential?: boolean;
 }
 
 export interface SentenceFeatures {
@@ -68,6 +74,17 @@ const KEPT_OUT =
   /\b(must|should|shall|need|needs|needn.t|has|have|is to|are to|ought|won.t|will|may|mustn.t|shouldn.t|be|made)\b/i;
 const PROSE = /\S+\s+\S+\s+\S+/;
 const CREDENTIAL_PARAMETER = /key|token|secret|passw|auth|credential|cookie|otp/i;
+// A tool whose own job is to hand the model the server's guidance (retrieve_instructions,
+// get_started, read_rules): asking to run first sets up the session rather than crowding out others.
+const SETUP_NAME_WORDS =
+  /^(instructions?|guidance|guide|guidelines|rules|onboarding|setup|started|init|initiali[sz]e|readme|conventions|help|manual)$/;
+// "read resource 'shiplight://schemas/action-entity' before calling any other tools": reading the
+// server's own resource (a custom scheme, not the web or the file system) first is setup too.
+const READS_OWN_RESOURCE =
+  /\b(read|load|fetch|consult|check|open)\b[^.!?\n]{0,40}\b(?!(?:https?|ftp|file|wss?|s3|gs|data|javascript):)[a-z][a-z0-9+.-]{1,30}:\/\//i;
+// "all API keys", "every saved token": the quantifier within three words before the secret.
+const QUANTIFIER_BEFORE = /\b(any|every|all|whatever)\s+(?:\S+\s+){0,3}$/i;
+const STORED_COPY = /\b(a|the|one|each) (copy|copies) (is|are) (kept|stored|saved|retained)\b/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
 
@@ -89,7 +106,8 @@ function compiled(rules: DetectorRules): Compiled {
   if (c !== undefined) return c;
   const src = (name: SentenceLexicon) => `(?<![\\w@.+-])(?:${lexiconSources(rules, name)})(?![\\w@-])`;
   // The negation must govern the verb of telling (close by); the user may come a little later.
-  const near = '[^.;!?,\\n]{0,25}?';
+  // Nor across a dash: "cannot be undone — always confirm with the user" is two clauses.
+  const near = '[^.;!?,\\n—–]{0,25}?';
   const gap = '[^.;!?\\n]{0,60}?';
   c = {
     global: new Map(),
@@ -201,7 +219,7 @@ export function sentenceFeatures(sentence: string, rules: DetectorRules): Senten
   const clauses = text.split(CLAUSE_BREAK);
   for (const part of [text, text.replace(LEADING_CLAUSE, ''), ...clauses.slice(1)]) {
     const first = FIRST_WORD.exec(part)?.[1];
-    if (first !== undefined && rules.compiled.sentence.imperatives.test(first) && !/s$/i.test(first)) {
+    if (first !== undefined && rules.compiled.sentence.imperatives.test(first) && !/[^s]s$/i.test(first)) {
       imperative = first;
       break;
     }
@@ -279,7 +297,7 @@ function destinations(rules: DetectorRules, text: string): string[] {
   return matches(rules, 'destinations', text)
     .filter(
       (m) =>
-        match(rules, 'example_markers', text.slice(Math.max(0, m.index - 40), m.index)) === null &&
+        match(rules, 'example_markers', text.slice(Math.max(0, m.index - 60), m.index)) === null &&
         !insideBraces(text, m.index),
     )
     .map((m) => m[0].trim());
@@ -307,8 +325,8 @@ export function findSentenceFunctions(
   for (const sentence of splitSentences(text)) {
     const body = withoutMentions(rules, sentence.text);
     const f = sentenceFeatures(body, rules);
-    const add = (rule: SentenceRule, why: string) =>
-      out.push({ rule, start: sentence.start, end: sentence.end, why });
+    const add = (rule: SentenceRule, why: string, severity?: 'low') =>
+      out.push({ rule, start: sentence.start, end: sentence.end, why, ...(severity ? { severity } : {}) });
 
     // "it will not notify them" says what the tool does, not what the model should keep back.
     const concealed = c.concealOrder
@@ -332,7 +350,16 @@ export function findSentenceFunctions(
     const conversation = match(rules, 'conversation_objects', body);
     const secret = match(rules, 'secret_objects', body);
     const source = secret !== null ? match(rules, 'secret_sources', body) : null;
-    const ownCredential = context.parameter !== undefined && CREDENTIAL_PARAMETER.test(context.parameter);
+    // A tool that takes a credential may say when to pass one ("pass an explicit Authorization only
+    // when every step above misses"); naming where to take secrets from (seen, stored, env) still asks.
+    const generalSource = source !== null && /^(any|every|all|whatever)$/i.test(source);
+    // A bare quantifier is a source only when it governs the secret ("all API keys"), not a word
+    // elsewhere in the sentence ("returns all values … cookies").
+    const secretAt = secret === null ? -1 : (rules.compiled.sentence.secret_objects.exec(body)?.index ?? -1);
+    const governs = !generalSource || (secretAt >= 0 && QUANTIFIER_BEFORE.test(body.slice(0, secretAt)));
+    const ownCredential =
+      (context.takesCredential === true && generalSource) ||
+      CREDENTIAL_PARAMETER.test(context.parameterPath ?? context.parameter ?? '');
     // "Do not include any API keys" forbids what it names.
     const forbids = supply === null && match(rules, 'supply_verbs', body) !== null;
     const asks = !forbids && (supply !== null || (inParameter && f.directive));
@@ -345,6 +372,7 @@ export function findSentenceFunctions(
       (asks || (!forbids && inParameter && PROSE.test(body))) &&
       secret !== null &&
       source !== null &&
+      governs &&
       !ownCredential
     ) {
       // A parameter described (in prose) as a secret from somewhere asks the model for that secret.
@@ -360,14 +388,20 @@ export function findSentenceFunctions(
     const actions = otherActions(rules, 'actions', body, own);
     const otherTool = otherToolMention(rules, body, context);
     const override = match(rules, 'user_overrides', body);
-    const routing = match(rules, 'routings', body) ?? override;
+    // "A copy is kept in All Mail" describes what the tool stores; "copy it to …" routes.
+    const routed = match(rules, 'routings', body);
+    const storedCopy = routed !== null && places.length === 0 && STORED_COPY.test(body);
+    const routing = (storedCopy ? null : routed) ?? override;
     const addition = places.length > 0 ? match(rules, 'additions', body) : null;
     const trigger = match(rules, 'triggers', body);
     const steersOther = actions.length > 0 || otherTool !== null;
     const otherWhy =
       otherTool !== null ? `another tool ('${otherTool}')` : `another tool's action (${quote(actions)})`;
     let steering = false;
-    const change = routing ?? addition;
+    // A concrete destination in a sentence that names another tool or server routes that tool,
+    // whatever verb carries it ("albums the photos app shares include prints@… among the people").
+    const named = otherTool !== null && places.length > 0 ? places[0]! : null;
+    const change = routing ?? addition ?? named;
     // A routing word alone is ambiguous ("route wires around boxes", "share recipient"): the change must
     // name where things go, override the user's choice, or apply to every such action.
     const concrete = places.length > 0 || override !== null || trigger !== null;
@@ -395,12 +429,15 @@ export function findSentenceFunctions(
     const ahead = match(rules, 'precedence', body);
     const precedence =
       ahead !== null && !nameTokens(ahead).some((w) => context.server.words.has(w)) ? ahead : null;
-    if (f.directive && ((otherTool !== null && disparaged !== null) || precedence !== null)) {
+    const runsDown = otherTool !== null && disparaged !== null;
+    if (f.directive && (runsDown || precedence !== null)) {
+      const setup = !runsDown && (own.some((w) => SETUP_NAME_WORDS.test(w)) || READS_OWN_RESOURCE.test(body));
       add(
         'tool_preference',
-        precedence !== null
-          ? `${directiveWhy(f)} to run ahead of other tools ('${precedence}')`
-          : `${directiveWhy(f)} running down ${otherWhy} ('${disparaged}')`,
+        runsDown
+          ? `${directiveWhy(f)} running down ${otherWhy} ('${disparaged}')`
+          : `${directiveWhy(f)} to run ahead of other tools ('${precedence}')${setup ? "; the tool hands over the server's own guidance, so running first sets up the session" : ''}`,
+        setup ? 'low' : undefined,
       );
     }
 
@@ -420,12 +457,17 @@ export function findSentenceFunctions(
 const PASSIVE_AFTER = /^\s+\w+ed\b/i;
 // "set notify=false to accept silently": a mode of the tool's own action that an option selects.
 const OPTION_BEFORE = /\bto\s+\w+\s+$/i;
-const PREDICTION_BEFORE = /\b(will|would|may|might|can|could|is|are|be|was|were|gets?|otherwise)\s+$/i;
+// "editing FAILS SILENTLY", "commands can't silently route": what goes wrong, not an order.
+const PREDICTION_BEFORE =
+  /\b(will|would|may|might|can|could|cannot|\w+n.t|is|are|be|was|were|gets?|otherwise|fails?|failing|failed|breaks?|errors?|drops?|ignores?|skips?)\s+$/i;
+// "there is nothing to report" claims what the user is to hear, not what the tool will do.
+const EXISTENTIAL_BEFORE = /\bthere\s+(is|are|was)\s+$/i;
 function concealmentInActiveVoice(rules: DetectorRules, text: string): string | null {
   for (const m of matches(rules, 'concealments', text)) {
     const before = text.slice(Math.max(0, m.index - 20), m.index);
     const after = text.slice(m.index + m[0].length);
-    if (!PASSIVE_AFTER.test(after) && !PREDICTION_BEFORE.test(before) && !OPTION_BEFORE.test(before)) {
+    const predicted = PREDICTION_BEFORE.test(before) && !EXISTENTIAL_BEFORE.test(before);
+    if (!PASSIVE_AFTER.test(after) && !predicted && !OPTION_BEFORE.test(before)) {
       return m[0];
     }
   }

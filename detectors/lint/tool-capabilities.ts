@@ -36,7 +36,14 @@ export function toolCapabilities(tool: ToolLike, rules: DetectorRules): ToolCapa
   const caps = rules.capabilities;
   const ordered = nameTokens(typeof tool.name === 'string' ? tool.name : '');
   const tokens = new Set(ordered);
-  const readsOnly = caps.read_name_prefixes.includes(ordered[0] ?? '');
+  // The first verb decides, after any namespace (`domains_get_incoming_move` reads).
+  const verb = ordered.find(
+    (t) =>
+      caps.read_name_prefixes.includes(t) ||
+      caps.write_name_tokens.includes(t) ||
+      caps.exec_name_tokens.includes(t),
+  );
+  const readsOnly = verb !== undefined && caps.read_name_prefixes.includes(verb);
   const params = new Set(parameterNames(tool).map((p) => p.toLowerCase()));
   const description = typeof tool.description === 'string' ? tool.description : '';
   const any = (names: readonly string[], set: ReadonlySet<string>) => names.some((n) => set.has(n));
@@ -45,7 +52,9 @@ export function toolCapabilities(tool: ToolLike, rules: DetectorRules): ToolCapa
       any(caps.exec_name_tokens, tokens) ||
       any(caps.exec_param_names, params) ||
       rules.compiled.execDescription.test(description),
-    write: !readsOnly && any(caps.write_name_tokens, tokens),
+    write:
+      (!readsOnly && any(caps.write_name_tokens, tokens)) ||
+      rules.compiled.writeDescription.test(description),
     network: any(caps.network_name_tokens, tokens) || any(caps.network_param_names, params),
   };
 }

@@ -1,11 +1,11 @@
 /**
  * Strings in text that a call could act on — where it sends, pays or posts (e-mail addresses,
- * URLs, hosts and IPs, account/card/IBAN/phone numbers, wallets, chat channels) and files it touches — each
+ * URLs, hosts and IPs, account/card/IBAN/phone numbers, wallets, chat channels and @handles) and files it touches — each
  * normalised so that the same value written two ways compares equal: lower case, numbers as their
  * digits, URLs without scheme, `www.` or trailing punctuation.
  */
 export type ActionableKind =
-  'email' | 'url' | 'host' | 'ip' | 'number' | 'iban' | 'wallet' | 'channel' | 'path';
+  'email' | 'url' | 'host' | 'ip' | 'number' | 'iban' | 'wallet' | 'channel' | 'handle' | 'path';
 
 export interface ActionableString {
   kind: ActionableKind;
@@ -76,6 +76,21 @@ function emails(text: string, found: (value: string) => void): void {
   }
 }
 
+// `@kay-oncall`: a user handle (chat, code hosting), not an e-mail's `@`, a scoped package
+// (`@scope/name`) or a decorator in code (`@Override(`).
+const HANDLE_BODY = /^[a-z][\w.-]{2,38}/i;
+function handles(text: string, found: (value: string) => void): void {
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    if (at > 0 && /[\w@.+-]/.test(charAt(text, at - 1))) continue;
+    const body = HANDLE_BODY.exec(text.slice(at + 1, at + 41));
+    if (body === null) continue;
+    const name = body[0].replace(TRAILING, '');
+    const next = charAt(text, at + 1 + body[0].length);
+    if (next === '/' || next === '(' || next === '@' || name.length < 3) continue;
+    found(`@${name}`);
+  }
+}
+
 function hosts(text: string, found: (value: string) => void): void {
   for (const m of text.matchAll(TLD)) {
     const end = m.index + m[0].length;
@@ -121,6 +136,7 @@ export function findActionableStrings(text: string, max = 64): ActionableString[
   for (const m of text.matchAll(IBAN)) add(out, seen, 'iban', m[0].replace(/ /g, ''), m[0], max);
   for (const m of text.matchAll(CHANNEL))
     add(out, seen, 'channel', m[0].toLowerCase().replace(TRAILING, ''), m[0], max);
+  if (text.includes('@')) handles(text, (value) => add(out, seen, 'handle', value.toLowerCase(), value, max));
   for (const m of text.matchAll(PATH)) {
     let start = m.index;
     while (start > 0 && (charAt(text, start - 1) === '.' || charAt(text, start - 1) === '~')) start--;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { McpEvent } from '../../model/index.js';
 import { defineDetector } from '../engine/detector.js';
+import { nameTokens } from '../lint/tool-capabilities.js';
 import { sensitiveRead } from './call-signals.js';
 
 const Read = z.object({ event_id: z.string(), ms: z.number(), what: z.string(), tool: z.string() });
@@ -67,6 +68,20 @@ export const exfilChainDetector = defineDetector<State>({
     const follows = (read: Read, sink: Sink) =>
       sink.ms >= read.ms && sink.ms - read.ms <= cfg.window_ms && sink.source_event_id !== read.event_id;
     if (event.kind === 'egress') {
+      // A bare host under a key that names no destination (`site: gitlab.com` on a password
+      // manager's save) labels the data; nothing is sent there.
+      const key = event.location
+        .split(/[^\w-]+/)
+        .filter((part) => part !== '' && !/^\d+$/.test(part))
+        .pop();
+      if (
+        event.channel === 'tool_argument' &&
+        event.dest_scheme === 'host' &&
+        key !== undefined &&
+        !nameTokens(key).some((t) => rules.result_steered.destination_keys.includes(t))
+      ) {
+        return [];
+      }
       const sink: Sink = {
         event_id: event.event_id,
         ms,

@@ -98,6 +98,7 @@ export function egress(
     session?: string;
     turn?: string;
     source?: string;
+    location?: string;
   } = {},
 ): EgressEvent {
   return parseEvent({
@@ -112,7 +113,7 @@ export function egress(
     dest_host: host,
     dest_port: 0,
     dest_value: capContent(url, 4096),
-    location: '$.url',
+    location: opts.location ?? '$.url',
     source_event_id: opts.source ?? '',
   }) as EgressEvent;
 }
