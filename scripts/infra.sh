@@ -5,6 +5,7 @@
 #
 #   bash scripts/infra.sh start  [kafka|clickhouse|alertmanager|webhook|all ...]   (default: all)
 #   bash scripts/infra.sh start  kafka-cluster      (three-broker Kafka; not part of `all`)
+#   bash scripts/infra.sh start  clickhouse-cluster (ZooKeeper and two ClickHouse replicas; not in `all`)
 #   bash scripts/infra.sh stop   [...]
 #   bash scripts/infra.sh status [...]
 #   bash scripts/infra.sh install chromium   (headless browser of the console's tests and screenshots)
@@ -13,6 +14,9 @@
 # tests: replication factor 3, min.insync.replicas 2, on their own ports and data directories beside
 # the single broker, which it never touches. One node can be stopped and started on its own
 # (`stop kafka-cluster-2`) to take a broker away under load.
+# clickhouse-cluster is a ZooKeeper (jars from Maven Central) and two ClickHouse servers,
+# clickhouse-replica-1 and -2, forming the cluster `mcptap_cluster` (one shard, two replicas, macros
+# {shard} and {replica}, ON CLUSTER DDL): what `mcptap migrate --cluster mcptap_cluster` is tested on.
 #
 # start  installs what is missing (apt packages, Kafka jars from Maven Central, cached), starts what
 #        is not running, and returns once every requested service passed its health check. A service
@@ -31,6 +35,11 @@
 #   MCPTAP_KAFKA_CLUSTER_PORT         broker listener of kafka-cluster-1; node N listens on +N-1 [29092]
 #   MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT  controller listener of kafka-cluster-1, likewise [29095]
 #   MCPTAP_KAFKA_CLUSTER_HEAP         -Xmx of each kafka-cluster node [384m]
+#   MCPTAP_ZOOKEEPER_PORT             ZooKeeper client port of clickhouse-cluster [22181]
+#   MCPTAP_ZOOKEEPER_VERSION          ZooKeeper version resolved from Maven Central [3.9.5]
+#   MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT HTTP interface of clickhouse-replica-1; replica N uses +N-1 [28123]
+#   MCPTAP_CLICKHOUSE_CLUSTER_TCP_PORT  native protocol of clickhouse-replica-1, likewise [28223]
+#   MCPTAP_CLICKHOUSE_CLUSTER_INTERSERVER_PORT  replication (interserver HTTP) of replica 1, likewise [28323]
 #   MCPTAP_CLICKHOUSE_HTTP_PORT       ClickHouse HTTP interface [18123]
 #   MCPTAP_CLICKHOUSE_TCP_PORT        ClickHouse native protocol [19000]
 #   MCPTAP_CLICKHOUSE_READER_PASSWORD password of the read-only user mcptap_reader [reader]
@@ -58,6 +67,12 @@ KAFKA_CLUSTER_PORT=${MCPTAP_KAFKA_CLUSTER_PORT:-29092}
 KAFKA_CLUSTER_CONTROLLER_PORT=${MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT:-29095}
 KAFKA_CLUSTER_HEAP=${MCPTAP_KAFKA_CLUSTER_HEAP:-384m}
 KAFKA_CLUSTER_SIZE=3
+ZOOKEEPER_PORT=${MCPTAP_ZOOKEEPER_PORT:-22181}
+ZOOKEEPER_VERSION=${MCPTAP_ZOOKEEPER_VERSION:-3.9.5}
+CLICKHOUSE_CLUSTER_HTTP_PORT=${MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT:-28123}
+CLICKHOUSE_CLUSTER_TCP_PORT=${MCPTAP_CLICKHOUSE_CLUSTER_TCP_PORT:-28223}
+CLICKHOUSE_CLUSTER_INTERSERVER_PORT=${MCPTAP_CLICKHOUSE_CLUSTER_INTERSERVER_PORT:-28323}
+CLICKHOUSE_CLUSTER_NAME=mcptap_cluster
 CLICKHOUSE_HTTP_PORT=${MCPTAP_CLICKHOUSE_HTTP_PORT:-18123}
 CLICKHOUSE_TCP_PORT=${MCPTAP_CLICKHOUSE_TCP_PORT:-19000}
 CLICKHOUSE_READER_PASSWORD=${MCPTAP_CLICKHOUSE_READER_PASSWORD:-reader}
@@ -69,13 +84,15 @@ LOCK_TIMEOUT_S=${MCPTAP_INFRA_LOCK_TIMEOUT_S:-900}
 
 KAFKA_LIB=$MCPTAP_HOME/cache/kafka-lib/$KAFKA_VERSION
 KAFKA_POM=$INFRA_SCRIPTS/kafka-pom.xml
+ZOOKEEPER_LIB=$MCPTAP_HOME/cache/zookeeper-lib/$ZOOKEEPER_VERSION
+ZOOKEEPER_POM=$INFRA_SCRIPTS/zookeeper-pom.xml
 ALERTMANAGER_BIN=/usr/bin/prometheus-alertmanager
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 # Start order; stop runs it backwards. The recorder comes before Alertmanager, which notifies it.
 ALL_SERVICES=(kafka clickhouse webhook alertmanager)
-# Started only when named (kafka-cluster names all three), after the services above.
-CLUSTER_SERVICES=(kafka-cluster-1 kafka-cluster-2 kafka-cluster-3)
+# Started only when named (kafka-cluster and clickhouse-cluster name their parts), after the above.
+CLUSTER_SERVICES=(kafka-cluster-1 kafka-cluster-2 kafka-cluster-3 zookeeper clickhouse-replica-1 clickhouse-replica-2)
 
 info() { printf 'infra: %s\n' "$*"; }
 die() {
@@ -89,7 +106,8 @@ usage() {
 }
 
 for var in MCPTAP_KAFKA_PORT MCPTAP_KAFKA_CONTROLLER_PORT MCPTAP_KAFKA_CLUSTER_PORT \
-  MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT MCPTAP_CLICKHOUSE_HTTP_PORT \
+  MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT MCPTAP_ZOOKEEPER_PORT MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT \
+  MCPTAP_CLICKHOUSE_CLUSTER_TCP_PORT MCPTAP_CLICKHOUSE_CLUSTER_INTERSERVER_PORT MCPTAP_CLICKHOUSE_HTTP_PORT \
   MCPTAP_CLICKHOUSE_TCP_PORT MCPTAP_ALERTMANAGER_PORT MCPTAP_WEBHOOK_PORT MCPTAP_INFRA_START_TIMEOUT_S \
   MCPTAP_INFRA_STOP_TIMEOUT_S MCPTAP_INFRA_LOCK_TIMEOUT_S; do
   [[ -z ${!var:-} || ${!var} =~ ^[0-9]+$ ]] || die "$var must be a number, got '${!var}'"
@@ -203,11 +221,12 @@ ensure_packages() {
   command -v curl >/dev/null || pkgs+=(curl ca-certificates)
   for svc in "$@"; do
     case $svc in
-      kafka | kafka-cluster-*)
+      kafka | kafka-cluster-* | zookeeper)
         command -v "$JAVA" >/dev/null || pkgs+=(default-jre-headless)
-        if [[ ! -f $KAFKA_LIB/.resolved ]] && ! command -v mvn >/dev/null; then pkgs+=(maven); fi
+        if [[ ! -f $KAFKA_LIB/.resolved || ! -f $ZOOKEEPER_LIB/.resolved ]] && ! command -v mvn >/dev/null &&
+          [[ " ${pkgs[*]} " != *" maven "* ]]; then pkgs+=(maven); fi
         ;;
-      clickhouse)
+      clickhouse | clickhouse-replica-*)
         command -v clickhouse-server >/dev/null || pkgs+=(clickhouse-server)
         command -v clickhouse-client >/dev/null || pkgs+=(clickhouse-client)
         ;;
@@ -231,28 +250,34 @@ ensure_node_modules() {
   done
 }
 
-# Kafka jars from Maven Central, resolved once per Kafka version and pom content.
-ensure_kafka_lib() {
+# ensure_maven_lib WHAT POM LIB VERSION_PROPERTY VERSION MAIN_JAR: jars from Maven Central, resolved
+# once per version and pom content into LIB.
+ensure_maven_lib() {
+  local what=$1 pom=$2 lib=$3 property=$4 version=$5 main_jar=$6
   local pom_sum tmp log began=$SECONDS
-  pom_sum=$(sha256sum "$KAFKA_POM" | cut -d' ' -f1)
-  if [[ -f $KAFKA_LIB/.resolved && $(<"$KAFKA_LIB/.resolved") == "$pom_sum" ]]; then return 0; fi
-  command -v mvn >/dev/null || die "mvn is not on PATH; it is needed once to resolve the Kafka jars"
-  mkdir -p "$(dirname "$KAFKA_LIB")"
-  tmp=$KAFKA_LIB.partial.$$
-  log=$KAFKA_LIB.mvn.log
-  info "resolving Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB (log: $log)"
+  pom_sum=$(sha256sum "$pom" | cut -d' ' -f1)
+  if [[ -f $lib/.resolved && $(<"$lib/.resolved") == "$pom_sum" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn is not on PATH; it is needed once to resolve the $what jars"
+  mkdir -p "$(dirname "$lib")"
+  tmp=$lib.partial.$$
+  log=$lib.mvn.log
+  info "resolving $what $version jars from Maven Central into $lib (log: $log)"
   rm -rf "$tmp"
-  if ! mvn -B -ntp -f "$KAFKA_POM" dependency:copy-dependencies \
-    -Dkafka.version="$KAFKA_VERSION" -DoutputDirectory="$tmp" </dev/null >"$log" 2>&1; then
+  if ! mvn -B -ntp -f "$pom" dependency:copy-dependencies \
+    -D"$property"="$version" -DoutputDirectory="$tmp" </dev/null >"$log" 2>&1; then
     rm -rf "$tmp"
     log_tail "$log"
-    die "Maven could not resolve Kafka $KAFKA_VERSION; see $log"
+    die "Maven could not resolve $what $version; see $log"
   fi
-  [[ -f $tmp/kafka_2.13-$KAFKA_VERSION.jar ]] || die "Maven resolved no kafka_2.13-$KAFKA_VERSION.jar; see $log"
-  rm -rf "$KAFKA_LIB"
-  mv "$tmp" "$KAFKA_LIB"
-  printf '%s\n' "$pom_sum" >"$KAFKA_LIB/.resolved"
-  info "resolved $(find "$KAFKA_LIB" -name '*.jar' | wc -l) jars ($(du -sh "$KAFKA_LIB" | cut -f1)) in $((SECONDS - began))s"
+  [[ -f $tmp/$main_jar ]] || die "Maven resolved no $main_jar; see $log"
+  rm -rf "$lib"
+  mv "$tmp" "$lib"
+  printf '%s\n' "$pom_sum" >"$lib/.resolved"
+  info "resolved $(find "$lib" -name '*.jar' | wc -l) jars ($(du -sh "$lib" | cut -f1)) in $((SECONDS - began))s"
+}
+
+ensure_kafka_lib() {
+  ensure_maven_lib Kafka "$KAFKA_POM" "$KAFKA_LIB" kafka.version "$KAFKA_VERSION" "kafka_2.13-$KAFKA_VERSION.jar"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -477,8 +502,9 @@ clickhouse_logs() {
   printf '%s/clickhouse-server.err.log %s/clickhouse-server.log %s/stdout.log' "$d" "$d" "$d"
 }
 
+# clickhouse_query SQL [HTTP_PORT]
 clickhouse_query() {
-  curl -fsS --max-time 5 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/?user=default" --data-binary "$1"
+  curl -fsS --max-time 5 "http://127.0.0.1:${2:-$CLICKHOUSE_HTTP_PORT}/?user=default" --data-binary "$1"
 }
 
 clickhouse_version() {
@@ -502,9 +528,12 @@ xml_escape() {
   printf '%s' "$s"
 }
 
-clickhouse_prepare() {
+# clickhouse_node_prepare SERVICE HTTP_PORT TCP_PORT [XML]: a server's config.xml and users.xml; XML is
+# added to its config (a replica's cluster, ZooKeeper and macros).
+clickhouse_node_prepare() {
+  local svc=$1 http_port=$2 tcp_port=$3 extra=${4:-}
   local dir cfg data logs reader_sha
-  dir=$(svc_dir clickhouse)
+  dir=$(svc_dir "$svc")
   cfg=$dir/config
   data=$dir/data
   logs=$dir/logs
@@ -523,8 +552,8 @@ clickhouse_prepare() {
     <count>3</count>
   </logger>
   <listen_host>127.0.0.1</listen_host>
-  <http_port>$CLICKHOUSE_HTTP_PORT</http_port>
-  <tcp_port>$CLICKHOUSE_TCP_PORT</tcp_port>
+  <http_port>$http_port</http_port>
+  <tcp_port>$tcp_port</tcp_port>
   <max_concurrent_queries>100</max_concurrent_queries>
   <keep_alive_timeout>3</keep_alive_timeout>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
@@ -545,6 +574,7 @@ clickhouse_prepare() {
     <table>query_log</table>
     <flush_interval_milliseconds>7500</flush_interval_milliseconds>
   </query_log>
+$extra
 </yandex>
 EOF
 
@@ -600,18 +630,124 @@ EOF
 EOF
 }
 
-clickhouse_launch() {
+clickhouse_prepare() { clickhouse_node_prepare clickhouse "$CLICKHOUSE_HTTP_PORT" "$CLICKHOUSE_TCP_PORT"; }
+
+# clickhouse_node_launch SERVICE
+clickhouse_node_launch() {
   local dir
-  dir=$(svc_dir clickhouse)
+  dir=$(svc_dir "$1")
   # Run from the config directory: the server writes its preprocessed config beside the config file.
-  (cd "$dir/config" && launch clickhouse "$dir/logs/stdout.log" \
+  (cd "$dir/config" && launch "$1" "$dir/logs/stdout.log" \
     clickhouse-server --config-file="$dir/config/config.xml")
 }
 
-clickhouse_healthy_quick() {
-  [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null) == 'Ok.' ]] &&
-    clickhouse_query 'SELECT version()' >/dev/null 2>&1
+clickhouse_launch() { clickhouse_node_launch clickhouse; }
+
+# clickhouse_node_healthy HTTP_PORT
+clickhouse_node_healthy() {
+  [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$1/ping" 2>/dev/null) == 'Ok.' ]] &&
+    clickhouse_query 'SELECT version()' "$1" >/dev/null 2>&1
 }
+
+clickhouse_healthy_quick() { clickhouse_node_healthy "$CLICKHOUSE_HTTP_PORT"; }
+
+# ---------------------------------------------------------------------------------------------------
+# clickhouse-cluster: a standalone ZooKeeper and two ClickHouse replicas of one shard.
+
+zookeeper_ports() { printf '%s' "$ZOOKEEPER_PORT"; }
+zookeeper_address() { printf '127.0.0.1:%s' "$ZOOKEEPER_PORT"; }
+zookeeper_logs() { printf '%s/logs/zookeeper.log' "$(svc_dir zookeeper)"; }
+zookeeper_version() { printf 'ZooKeeper %s' "$ZOOKEEPER_VERSION"; }
+
+zookeeper_prepare() {
+  ensure_maven_lib ZooKeeper "$ZOOKEEPER_POM" "$ZOOKEEPER_LIB" zookeeper.version "$ZOOKEEPER_VERSION" \
+    "zookeeper-$ZOOKEEPER_VERSION.jar"
+  local dir
+  dir=$(svc_dir zookeeper)
+  cat >"$dir/config/zoo.cfg" <<EOF
+# Generated by scripts/infra.sh on each launch; edits are overwritten.
+tickTime=2000
+dataDir=$dir/data
+clientPort=$ZOOKEEPER_PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=100
+admin.enableServer=false
+4lw.commands.whitelist=srvr
+EOF
+}
+
+zookeeper_launch() {
+  local dir
+  dir=$(svc_dir zookeeper)
+  launch zookeeper "$dir/logs/zookeeper.log" "$JAVA" -Xmx256m -Xms64m -Djava.awt.headless=true \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$ZOOKEEPER_LIB/*" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/config/zoo.cfg"
+}
+
+zookeeper_healthy_quick() {
+  local answer
+  # `srvr`, not `ruok`: ruok answers imok while the server still refuses sessions.
+  answer=$({ exec 3<>"/dev/tcp/127.0.0.1/$ZOOKEEPER_PORT" && printf 'srvr' >&3 && timeout 2 cat <&3; } 2>/dev/null)
+  [[ $answer == *'Mode: standalone'* ]]
+}
+
+clickhouse_replica_http_port() { printf '%s' "$((CLICKHOUSE_CLUSTER_HTTP_PORT + $1 - 1))"; }
+clickhouse_replica_tcp_port() { printf '%s' "$((CLICKHOUSE_CLUSTER_TCP_PORT + $1 - 1))"; }
+
+clickhouse_replica_ports() {
+  printf '%s %s %s' "$(clickhouse_replica_http_port "$1")" "$(clickhouse_replica_tcp_port "$1")" \
+    "$((CLICKHOUSE_CLUSTER_INTERSERVER_PORT + $1 - 1))"
+}
+clickhouse_replica_address() {
+  printf 'http://127.0.0.1:%s (native 127.0.0.1:%s)' "$(clickhouse_replica_http_port "$1")" \
+    "$(clickhouse_replica_tcp_port "$1")"
+}
+clickhouse_replica_logs() {
+  local d
+  d=$(svc_dir "clickhouse-replica-$1")/logs
+  printf '%s/clickhouse-server.err.log %s/clickhouse-server.log %s/stdout.log' "$d" "$d" "$d"
+}
+clickhouse_replica_version() { clickhouse_version; }
+
+clickhouse_replica_prepare() {
+  local n=$1
+  clickhouse_node_prepare "clickhouse-replica-$n" "$(clickhouse_replica_http_port "$n")" \
+    "$(clickhouse_replica_tcp_port "$n")" "$(
+      cat <<EOF
+  <interserver_http_host>127.0.0.1</interserver_http_host>
+  <interserver_http_port>$((CLICKHOUSE_CLUSTER_INTERSERVER_PORT + n - 1))</interserver_http_port>
+  <remote_servers>
+    <$CLICKHOUSE_CLUSTER_NAME>
+      <shard>
+        <!-- The replicated tables copy a write to the other replica; Distributed writes to one. -->
+        <internal_replication>true</internal_replication>
+        <replica><host>127.0.0.1</host><port>$(clickhouse_replica_tcp_port 1)</port></replica>
+        <replica><host>127.0.0.1</host><port>$(clickhouse_replica_tcp_port 2)</port></replica>
+      </shard>
+    </$CLICKHOUSE_CLUSTER_NAME>
+  </remote_servers>
+  <zookeeper>
+    <node><host>127.0.0.1</host><port>$ZOOKEEPER_PORT</port></node>
+  </zookeeper>
+  <macros>
+    <shard>01</shard>
+    <replica>replica-$n</replica>
+  </macros>
+  <distributed_ddl>
+    <path>/clickhouse/task_queue/ddl</path>
+  </distributed_ddl>
+EOF
+    )"
+}
+clickhouse_replica_launch() { clickhouse_node_launch "clickhouse-replica-$1"; }
+clickhouse_replica_healthy_quick() { clickhouse_node_healthy "$(clickhouse_replica_http_port "$1")"; }
+
+for node in 1 2; do
+  for fn in ports address logs version prepare launch healthy_quick; do
+    eval "clickhouse-replica-${node}_$fn() { clickhouse_replica_$fn $node; }"
+  done
+done
+unset node fn
 
 # ---------------------------------------------------------------------------------------------------
 # Alertmanager: the Debian binary, notifying the webhook recorder.
@@ -710,7 +846,7 @@ LAST_CHECK_ERROR=
 # alone, to rejoin), then a round trip through a topic with a replica on each broker.
 wait_cluster_healthy() {
   local svc out began=$SECONDS
-  for svc in "${CLUSTER_SERVICES[@]}"; do
+  for svc in kafka-cluster-1 kafka-cluster-2 kafka-cluster-3; do
     [[ -n $(running_pid "$svc") ]] || {
       info "kafka-cluster: $svc is stopped; the cluster runs on the other nodes"
       return 0
@@ -850,9 +986,12 @@ main() {
   for svc in "$@"; do
     case $svc in
       all) services+=("${ALL_SERVICES[@]}") ;;
-      kafka-cluster) services+=("${CLUSTER_SERVICES[@]}") ;;
-      kafka | clickhouse | alertmanager | webhook | kafka-cluster-[123]) services+=("$svc") ;;
-      *) die "unknown service '$svc' (kafka, clickhouse, alertmanager, webhook, all, kafka-cluster or kafka-cluster-1..3)" ;;
+      kafka-cluster) services+=(kafka-cluster-1 kafka-cluster-2 kafka-cluster-3) ;;
+      clickhouse-cluster) services+=(zookeeper clickhouse-replica-1 clickhouse-replica-2) ;;
+      kafka | clickhouse | alertmanager | webhook | kafka-cluster-[123] | zookeeper | clickhouse-replica-[12])
+        services+=("$svc")
+        ;;
+      *) die "unknown service '$svc' (kafka, clickhouse, alertmanager, webhook, all; kafka-cluster or kafka-cluster-1..3; clickhouse-cluster: zookeeper, clickhouse-replica-1..2)" ;;
     esac
   done
   # De-duplicate, in start order.
