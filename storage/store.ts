@@ -19,7 +19,12 @@ export async function storeFromClient(
   database: string,
   cluster?: string,
 ): Promise<Store> {
-  return { client, flavor: await detectFlavor(client), database, ...(cluster === undefined ? {} : { cluster }) };
+  return {
+    client,
+    flavor: await detectFlavor(client),
+    database,
+    ...(cluster === undefined ? {} : { cluster }),
+  };
 }
 
 export async function openStore(settings: ClickHouseSettings): Promise<Store> {

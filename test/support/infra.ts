@@ -9,7 +9,9 @@ import type { RecordedNotification } from '../../scripts/infra/webhook-recorder.
 
 export type { RecordedNotification };
 
-export type InfraService = 'kafka' | 'clickhouse' | 'alertmanager' | 'webhook';
+/** kafka-cluster and clickhouse-cluster are the scale-out profiles, started only when named. */
+export type InfraService =
+  'kafka' | 'clickhouse' | 'alertmanager' | 'webhook' | 'kafka-cluster' | 'clickhouse-cluster';
 
 export const ALL_INFRA_SERVICES: readonly InfraService[] = ['kafka', 'clickhouse', 'webhook', 'alertmanager'];
 
@@ -21,6 +23,10 @@ export interface InfraEndpoints {
   clickhouseReader: { username: string; password: string };
   alertmanagerUrl: string;
   webhookRecorderUrl: string;
+  /** kafka-cluster's three brokers. */
+  kafkaClusterBrokers: string[];
+  /** clickhouse-cluster: the cluster's name and the HTTP interface of each of its two replicas. */
+  clickhouseCluster: { name: string; replicaUrls: string[] };
 }
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,6 +54,15 @@ export function infraEndpoints(env: NodeJS.ProcessEnv = process.env): InfraEndpo
     },
     alertmanagerUrl: `http://127.0.0.1:${port(env, 'MCPTAP_ALERTMANAGER_PORT', 19094)}`,
     webhookRecorderUrl: `http://127.0.0.1:${port(env, 'MCPTAP_WEBHOOK_PORT', 19095)}`,
+    kafkaClusterBrokers: [0, 1, 2].map(
+      (n) => `127.0.0.1:${port(env, 'MCPTAP_KAFKA_CLUSTER_PORT', 29092) + n}`,
+    ),
+    clickhouseCluster: {
+      name: 'mcptap_cluster',
+      replicaUrls: [0, 1].map(
+        (n) => `http://127.0.0.1:${port(env, 'MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT', 28123) + n}`,
+      ),
+    },
   };
 }
 
