@@ -19,7 +19,14 @@ import {
 } from '../../storage/index.js';
 import { recordToRow } from '../../storage/row-codec.js';
 import { scriptedSession } from '../storage/scenario.js';
-import { ensureInfra, uniqueName, waitFor, type InfraEndpoints } from '../support/infra.js';
+import {
+  ensureInfra,
+  infraRunning,
+  stopInfra,
+  uniqueName,
+  waitFor,
+  type InfraEndpoints,
+} from '../support/infra.js';
 
 const MCPTAP = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mcptap.js');
 const TABLES = [...STORE_TABLES, 'audit_segments', 'schema_migrations'];
@@ -56,10 +63,13 @@ describe('the clustered schema on two ClickHouse 18.16 replicas with ZooKeeper',
   let cluster: string;
   let replicas: ClickHouseClient[];
   let stores: Store[];
+  /** The profile is left as found: stopped after the test if it started it. */
+  let wasRunning = true;
   const database = uniqueName('cluster');
   const startMs = Date.UTC(2026, 10, 24, 10, 0, 0, 120);
 
   before(async () => {
+    wasRunning = await infraRunning('clickhouse-cluster');
     infra = await ensureInfra(['clickhouse-cluster']);
     cluster = infra.clickhouseCluster.name;
     replicas = infra.clickhouseCluster.replicaUrls.map((url) => createClient({ url }));
@@ -71,6 +81,7 @@ describe('the clustered schema on two ClickHouse 18.16 replicas with ZooKeeper',
       .catch(() => undefined);
     for (const store of stores ?? []) await store.client.close();
     for (const client of replicas ?? []) await client.close();
+    if (!wasRunning) await stopInfra('clickhouse-cluster');
   });
 
   it('migrate --cluster creates replicated local tables and Distributed tables on both replicas', async () => {

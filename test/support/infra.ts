@@ -108,6 +108,33 @@ export async function ensureInfra(
   return infraEndpoints();
 }
 
+function runInfra(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [INFRA_SCRIPT, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** Whether every part of the service runs (`infra.sh status`), e.g. before a test starts a profile. */
+export async function infraRunning(service: InfraService): Promise<boolean> {
+  return (await runInfra(['status', service])).code === 0;
+}
+
+/** Stops a service (or one node of a profile, e.g. `kafka-cluster-2`) through scripts/infra.sh. */
+export async function stopInfra(service: InfraService | `kafka-cluster-${1 | 2 | 3}`): Promise<void> {
+  const { code, output } = await runInfra(['stop', service]);
+  if (code !== 0)
+    throw new Error(`'bash scripts/infra.sh stop ${service}' failed (exit ${code}):\n${output}`);
+  started.delete(service as InfraService);
+}
+
 let nameCounter = 0;
 
 /**
