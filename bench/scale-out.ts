@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
+import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { hashApiKey } from '../collector/index.js';
 import { startChildService, waitUntil, type ChildService } from '../demo/child-service.js';
-import { canonicalHash, canonicalJson, capContent, type McpEvent } from '../model/index.js';
+import { canonicalHash, canonicalJson, capContent, topicNames, type McpEvent } from '../model/index.js';
 import { openStore } from '../storage/index.js';
 import { otlpProtobufBody } from '../test/collector/otel-sdk.js';
 import { mcpSizedToolCall } from '../test/collector/sample-events.js';
@@ -168,6 +168,26 @@ async function deliver(
   }
 }
 
+/**
+ * The detector instance (0 or 1) that consumes the partition holding the tenant's catalogs: the only
+ * catalog partition with records in this run's topics. Instances are told apart by client id.
+ */
+async function catalogOwner(
+  admin: ReturnType<Kafka['admin']>,
+  run: string,
+  groupId: string,
+): Promise<number> {
+  const topic = topicNames(run).catalog;
+  const partition = (await admin.fetchTopicOffsets(topic)).find((p) => Number(p.high) > 0)?.partition;
+  if (partition === undefined) throw new Error(`no catalog record on ${topic} yet`);
+  const [group] = (await admin.describeGroups([groupId])).groups;
+  for (const member of group?.members ?? []) {
+    const assignment = AssignerProtocol.MemberAssignment.decode(member.memberAssignment);
+    if (assignment?.assignment[topic]?.includes(partition)) return Number(member.clientId.slice(-1)) - 1;
+  }
+  throw new Error(`no member of ${groupId} owns ${topic} partition ${partition}`);
+}
+
 async function consumerLag(admin: ReturnType<Kafka['admin']>, groupId: string): Promise<number> {
   let lag = 0;
   for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
@@ -240,7 +260,10 @@ async function main(): Promise<number> {
       });
     }
     const detectors = [0, 1].map((n) =>
-      start('detectors', n, { MCPTAP_DETECTORS_METRICS_LISTEN: metrics(2 + n) }),
+      start('detectors', n, {
+        MCPTAP_DETECTORS_METRICS_LISTEN: metrics(2 + n),
+        MCPTAP_KAFKA_CLIENT_ID: `${run}-detectors-${n + 1}`,
+      }),
     );
     for (const n of [0, 1])
       await waitUntil(`detectors ${n + 1} in their group`, ready(metrics(2 + n)), {
@@ -255,8 +278,8 @@ async function main(): Promise<number> {
     const inFlight = new Set<Promise<void>>();
     const phases = [
       { atS: 0.1, what: 'wave 1 of cross-partition catalogs' },
-      { atS: 0.3, what: 'stop broker 2 and detector instance 2' },
-      { atS: 0.4, what: 'wave 2 (broker 2 and detector 2 down)' },
+      { atS: 0.3, what: "stop broker 2 and the detector instance that owns the tenant's catalogs" },
+      { atS: 0.4, what: 'wave 2 (broker 2 and that detector instance down)' },
       { atS: 0.6, what: 'broker 2 back' },
       { atS: 0.75, what: 'wave 3 (after the broker returned)' },
     ];
@@ -265,6 +288,8 @@ async function main(): Promise<number> {
     let wave = 0;
     const timings: Record<string, number> = {};
     const failuresDone: Array<Promise<void>> = [];
+    let stopped: ChildService | undefined;
+    const waves: Array<Promise<void>> = [];
     while (Date.now() < loadEnd) {
       const elapsedS = (Date.now() - loadStart) / 1000;
       while (phases.length > 0 && elapsedS >= phases[0]!.atS * SECONDS) {
@@ -274,12 +299,17 @@ async function main(): Promise<number> {
         if (phase.what.startsWith('wave')) {
           wave++;
           const p = deliver(collectors, apiKey, crossPartitionWave(wave), sender, batchNo++);
+          waves.push(p);
           inFlight.add(p);
           void p.finally(() => inFlight.delete(p));
         } else if (phase.what.startsWith('stop')) {
+          await Promise.all(waves);
+          const owner = await catalogOwner(admin, run, common.MCPTAP_DETECTORS_GROUP!);
+          stopped = detectors[owner]!;
+          result.stopped_detector = `detectors ${owner + 1} (owner of the catalog partition)`;
           failuresDone.push(
             infra('stop', 'kafka-cluster-2'),
-            detectors[1]!.stop().then(() => undefined),
+            stopped.stop().then(() => undefined),
           );
         } else {
           failuresDone.push(infra('start', 'kafka-cluster-2'));
@@ -389,7 +419,7 @@ async function main(): Promise<number> {
       failures.push(
         `notified more than once: ${repeated.map((r) => `${r.rule}/${r.server}×${r.count}`).join(', ')}`,
       );
-    const problems = services.filter((s) => s !== detectors[1] && s.process.exitCode !== null);
+    const problems = services.filter((s) => s !== stopped && s.process.exitCode !== null);
     if (problems.length > 0) failures.push(`exited: ${problems.map((s) => s.logPath).join(', ')}`);
   } finally {
     for (const service of services.reverse()) await service.stop();
