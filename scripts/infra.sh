@@ -944,7 +944,7 @@ status_line() {
   local svc=$1 pid state
   pid=$(running_pid "$svc")
   if [[ -n $pid ]]; then state="running (pid $pid)"; else state=stopped; fi
-  printf '%-13s %-22s %-48s %s\n' "$svc" "$state" "$("${svc}_address")" "$("${svc}_version")"
+  printf '%-20s %-22s %-48s %s\n' "$svc" "$state" "$("${svc}_address")" "$("${svc}_version")"
   [[ -n $pid ]]
 }
 
@@ -952,7 +952,7 @@ print_versions() {
   local svc java_v
   for svc in "$@"; do status_line "$svc" || true; done
   java_v=$("$JAVA" -version 2>&1 | head -n 1 || true)
-  printf '%-13s %s\n' java "${java_v:-not found}" node "$(node --version 2>/dev/null || printf 'not found')"
+  printf '%-20s %s\n' java "${java_v:-not found}" node "$(node --version 2>/dev/null || printf 'not found')"
 }
 
 with_lock() {
