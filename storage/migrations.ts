@@ -124,8 +124,7 @@ async function rows<T>(store: Store, query: string): Promise<T[]> {
 export async function migrate(store: Store, options: MigrateOptions): Promise<MigrateResult> {
   const logger = options.logger ?? silentLogger;
   const db = store.database;
-  if (store.cluster !== undefined && store.flavor.embeddedTables)
-    throw new Error('an embedded store (mcptap local) has no cluster: unset MCPTAP_CLICKHOUSE_CLUSTER');
+  await refuseOtherForm(store);
   await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster(store)}` });
   for (const query of replacingTableSql(store, {
     name: 'schema_migrations',
@@ -163,6 +162,31 @@ export async function migrate(store: Store, options: MigrateOptions): Promise<Mi
   const reader = await ensureReader(store, options.reader, logger);
   const tenantReaders = await ensureTenantReaders(store, options.tenantReaders ?? [], logger);
   return { applied, version: LATEST_SCHEMA_VERSION, retentionChanged, reader, tenantReaders };
+}
+
+/**
+ * A database made for one server cannot be migrated as a cluster's, nor the other way round: the
+ * tables exist under the names the other form uses, so CREATE … IF NOT EXISTS would skip them and
+ * the store would be half one, half the other. Told apart by the engine of schema_migrations.
+ */
+async function refuseOtherForm(store: Store): Promise<void> {
+  const [existing] = await rows<{ engine: string }>(
+    store,
+    `SELECT engine FROM system.tables WHERE database = ${sqlLiteral(store.database)} AND name = 'schema_migrations'`,
+  );
+  if (existing === undefined) return;
+  const clustered = existing.engine === 'Distributed';
+  if (clustered && store.cluster === undefined)
+    throw new Error(
+      `database ${store.database} holds the clustered schema (Distributed tables): give MCPTAP_CLICKHOUSE_CLUSTER ` +
+        `(or migrate --cluster) the cluster's name`,
+    );
+  if (!clustered && store.cluster !== undefined)
+    throw new Error(
+      `database ${store.database} holds the single-server schema, not cluster ${store.cluster}'s: migrate the ` +
+        `clustered schema into a new database (MCPTAP_CLICKHOUSE_DATABASE) and copy the rows with ` +
+        `INSERT INTO new.<table> SELECT * FROM ${store.database}.<table>, or run without --cluster`,
+    );
 }
 
 /**

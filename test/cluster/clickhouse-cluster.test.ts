@@ -95,6 +95,23 @@ describe('the clustered schema on two ClickHouse 18.16 replicas with ZooKeeper',
     const second = await runMigrate({ ...env, MCPTAP_CLICKHOUSE_URL: url2 }, ['--cluster', cluster]);
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /applied: none/);
+    // Without the cluster the sink would write around it: refused, as is the other way round.
+    const unclustered = await runMigrate(env, []);
+    assert.equal(unclustered.code, 1);
+    assert.match(unclustered.stderr, /holds the clustered schema .*MCPTAP_CLICKHOUSE_CLUSTER/);
+    const single = uniqueName('single');
+    const plain = await runMigrate({ ...env, MCPTAP_CLICKHOUSE_DATABASE: single }, []);
+    assert.equal(plain.code, 0, plain.stderr);
+    try {
+      const refused = await runMigrate({ ...env, MCPTAP_CLICKHOUSE_DATABASE: single }, [
+        '--cluster',
+        cluster,
+      ]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /holds the single-server schema, not cluster mcptap_cluster's/);
+    } finally {
+      await replicas[0]!.command({ query: `DROP DATABASE IF EXISTS ${single}` });
+    }
 
     for (const [n, client] of replicas.entries()) {
       const tables = await rows<{ name: string; engine: string; engine_full: string }>(
