@@ -17,6 +17,7 @@
 # clickhouse-cluster is a ZooKeeper (jars from Maven Central) and two ClickHouse servers,
 # clickhouse-replica-1 and -2, forming the cluster `mcptap_cluster` (one shard, two replicas, macros
 # {shard} and {replica}, ON CLUSTER DDL): what `mcptap migrate --cluster mcptap_cluster` is tested on.
+# `stop` and `status` without a service leave both profiles out: name them.
 #
 # start  installs what is missing (apt packages, Kafka jars from Maven Central, cached), starts what
 #        is not running, and returns once every requested service passed its health check. A service
