@@ -423,6 +423,9 @@ async function main(): Promise<number> {
     if (problems.length > 0) failures.push(`exited: ${problems.map((s) => s.logPath).join(', ')}`);
   } finally {
     for (const service of services.reverse()) await service.stop();
+    // The cluster may be kept running between runs: leave none of this run's topics on it.
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(`${run}.`));
+    await admin.deleteTopics({ topics }).catch(() => undefined);
     await admin.disconnect();
     await store.client.command({ query: `DROP DATABASE IF EXISTS ${run}` }).catch(() => undefined);
     await store.client.close();
