@@ -4,9 +4,20 @@
 # user processes bound to 127.0.0.1, with their state under $MCPTAP_HOME/infra/<service>/.
 #
 #   bash scripts/infra.sh start  [kafka|clickhouse|alertmanager|webhook|all ...]   (default: all)
+#   bash scripts/infra.sh start  kafka-cluster      (three-broker Kafka; not part of `all`)
+#   bash scripts/infra.sh start  clickhouse-cluster (ZooKeeper and two ClickHouse replicas; not in `all`)
 #   bash scripts/infra.sh stop   [...]
 #   bash scripts/infra.sh status [...]
 #   bash scripts/infra.sh install chromium   (headless browser of the console's tests and screenshots)
+#
+# kafka-cluster is three KRaft nodes (each broker and controller), kafka-cluster-1..3, for scale-out
+# tests: replication factor 3, min.insync.replicas 2, on their own ports and data directories beside
+# the single broker, which it never touches. One node can be stopped and started on its own
+# (`stop kafka-cluster-2`) to take a broker away under load.
+# clickhouse-cluster is a ZooKeeper (jars from Maven Central) and two ClickHouse servers,
+# clickhouse-replica-1 and -2, forming the cluster `mcptap_cluster` (one shard, two replicas, macros
+# {shard} and {replica}, ON CLUSTER DDL): what `mcptap migrate --cluster mcptap_cluster` is tested on.
+# `stop` and `status` without a service leave both profiles out: name them.
 #
 # start  installs what is missing (apt packages, Kafka jars from Maven Central, cached), starts what
 #        is not running, and returns once every requested service passed its health check. A service
@@ -22,6 +33,14 @@
 #   MCPTAP_KAFKA_VERSION              Kafka version resolved from Maven Central [4.1.1]
 #   MCPTAP_KAFKA_AUTO_CREATE_TOPICS   broker auto.create.topics.enable [false]
 #   MCPTAP_KAFKA_HEAP                 broker -Xmx [512m]
+#   MCPTAP_KAFKA_CLUSTER_PORT         broker listener of kafka-cluster-1; node N listens on +N-1 [29092]
+#   MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT  controller listener of kafka-cluster-1, likewise [29095]
+#   MCPTAP_KAFKA_CLUSTER_HEAP         -Xmx of each kafka-cluster node [384m]
+#   MCPTAP_ZOOKEEPER_PORT             ZooKeeper client port of clickhouse-cluster [22181]
+#   MCPTAP_ZOOKEEPER_VERSION          ZooKeeper version resolved from Maven Central [3.9.5]
+#   MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT HTTP interface of clickhouse-replica-1; replica N uses +N-1 [28123]
+#   MCPTAP_CLICKHOUSE_CLUSTER_TCP_PORT  native protocol of clickhouse-replica-1, likewise [28223]
+#   MCPTAP_CLICKHOUSE_CLUSTER_INTERSERVER_PORT  replication (interserver HTTP) of replica 1, likewise [28323]
 #   MCPTAP_CLICKHOUSE_HTTP_PORT       ClickHouse HTTP interface [18123]
 #   MCPTAP_CLICKHOUSE_TCP_PORT        ClickHouse native protocol [19000]
 #   MCPTAP_CLICKHOUSE_READER_PASSWORD password of the read-only user mcptap_reader [reader]
@@ -45,6 +64,16 @@ KAFKA_CONTROLLER_PORT=${MCPTAP_KAFKA_CONTROLLER_PORT:-19093}
 KAFKA_VERSION=${MCPTAP_KAFKA_VERSION:-4.1.1}
 KAFKA_AUTO_CREATE_TOPICS=${MCPTAP_KAFKA_AUTO_CREATE_TOPICS:-false}
 KAFKA_HEAP=${MCPTAP_KAFKA_HEAP:-512m}
+KAFKA_CLUSTER_PORT=${MCPTAP_KAFKA_CLUSTER_PORT:-29092}
+KAFKA_CLUSTER_CONTROLLER_PORT=${MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT:-29095}
+KAFKA_CLUSTER_HEAP=${MCPTAP_KAFKA_CLUSTER_HEAP:-384m}
+KAFKA_CLUSTER_SIZE=3
+ZOOKEEPER_PORT=${MCPTAP_ZOOKEEPER_PORT:-22181}
+ZOOKEEPER_VERSION=${MCPTAP_ZOOKEEPER_VERSION:-3.9.5}
+CLICKHOUSE_CLUSTER_HTTP_PORT=${MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT:-28123}
+CLICKHOUSE_CLUSTER_TCP_PORT=${MCPTAP_CLICKHOUSE_CLUSTER_TCP_PORT:-28223}
+CLICKHOUSE_CLUSTER_INTERSERVER_PORT=${MCPTAP_CLICKHOUSE_CLUSTER_INTERSERVER_PORT:-28323}
+CLICKHOUSE_CLUSTER_NAME=mcptap_cluster
 CLICKHOUSE_HTTP_PORT=${MCPTAP_CLICKHOUSE_HTTP_PORT:-18123}
 CLICKHOUSE_TCP_PORT=${MCPTAP_CLICKHOUSE_TCP_PORT:-19000}
 CLICKHOUSE_READER_PASSWORD=${MCPTAP_CLICKHOUSE_READER_PASSWORD:-reader}
@@ -56,11 +85,15 @@ LOCK_TIMEOUT_S=${MCPTAP_INFRA_LOCK_TIMEOUT_S:-900}
 
 KAFKA_LIB=$MCPTAP_HOME/cache/kafka-lib/$KAFKA_VERSION
 KAFKA_POM=$INFRA_SCRIPTS/kafka-pom.xml
+ZOOKEEPER_LIB=$MCPTAP_HOME/cache/zookeeper-lib/$ZOOKEEPER_VERSION
+ZOOKEEPER_POM=$INFRA_SCRIPTS/zookeeper-pom.xml
 ALERTMANAGER_BIN=/usr/bin/prometheus-alertmanager
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
 
 # Start order; stop runs it backwards. The recorder comes before Alertmanager, which notifies it.
 ALL_SERVICES=(kafka clickhouse webhook alertmanager)
+# Started only when named (kafka-cluster and clickhouse-cluster name their parts), after the above.
+CLUSTER_SERVICES=(kafka-cluster-1 kafka-cluster-2 kafka-cluster-3 zookeeper clickhouse-replica-1 clickhouse-replica-2)
 
 info() { printf 'infra: %s\n' "$*"; }
 die() {
@@ -73,7 +106,9 @@ usage() {
   exit "${1:-2}"
 }
 
-for var in MCPTAP_KAFKA_PORT MCPTAP_KAFKA_CONTROLLER_PORT MCPTAP_CLICKHOUSE_HTTP_PORT \
+for var in MCPTAP_KAFKA_PORT MCPTAP_KAFKA_CONTROLLER_PORT MCPTAP_KAFKA_CLUSTER_PORT \
+  MCPTAP_KAFKA_CLUSTER_CONTROLLER_PORT MCPTAP_ZOOKEEPER_PORT MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT \
+  MCPTAP_CLICKHOUSE_CLUSTER_TCP_PORT MCPTAP_CLICKHOUSE_CLUSTER_INTERSERVER_PORT MCPTAP_CLICKHOUSE_HTTP_PORT \
   MCPTAP_CLICKHOUSE_TCP_PORT MCPTAP_ALERTMANAGER_PORT MCPTAP_WEBHOOK_PORT MCPTAP_INFRA_START_TIMEOUT_S \
   MCPTAP_INFRA_STOP_TIMEOUT_S MCPTAP_INFRA_LOCK_TIMEOUT_S; do
   [[ -z ${!var:-} || ${!var} =~ ^[0-9]+$ ]] || die "$var must be a number, got '${!var}'"
@@ -187,11 +222,12 @@ ensure_packages() {
   command -v curl >/dev/null || pkgs+=(curl ca-certificates)
   for svc in "$@"; do
     case $svc in
-      kafka)
+      kafka | kafka-cluster-* | zookeeper)
         command -v "$JAVA" >/dev/null || pkgs+=(default-jre-headless)
-        if [[ ! -f $KAFKA_LIB/.resolved ]] && ! command -v mvn >/dev/null; then pkgs+=(maven); fi
+        if [[ ! -f $KAFKA_LIB/.resolved || ! -f $ZOOKEEPER_LIB/.resolved ]] && ! command -v mvn >/dev/null &&
+          [[ " ${pkgs[*]} " != *" maven "* ]]; then pkgs+=(maven); fi
         ;;
-      clickhouse)
+      clickhouse | clickhouse-replica-*)
         command -v clickhouse-server >/dev/null || pkgs+=(clickhouse-server)
         command -v clickhouse-client >/dev/null || pkgs+=(clickhouse-client)
         ;;
@@ -215,28 +251,34 @@ ensure_node_modules() {
   done
 }
 
-# Kafka jars from Maven Central, resolved once per Kafka version and pom content.
-ensure_kafka_lib() {
+# ensure_maven_lib WHAT POM LIB VERSION_PROPERTY VERSION MAIN_JAR: jars from Maven Central, resolved
+# once per version and pom content into LIB.
+ensure_maven_lib() {
+  local what=$1 pom=$2 lib=$3 property=$4 version=$5 main_jar=$6
   local pom_sum tmp log began=$SECONDS
-  pom_sum=$(sha256sum "$KAFKA_POM" | cut -d' ' -f1)
-  if [[ -f $KAFKA_LIB/.resolved && $(<"$KAFKA_LIB/.resolved") == "$pom_sum" ]]; then return 0; fi
-  command -v mvn >/dev/null || die "mvn is not on PATH; it is needed once to resolve the Kafka jars"
-  mkdir -p "$(dirname "$KAFKA_LIB")"
-  tmp=$KAFKA_LIB.partial.$$
-  log=$KAFKA_LIB.mvn.log
-  info "resolving Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_LIB (log: $log)"
+  pom_sum=$(sha256sum "$pom" | cut -d' ' -f1)
+  if [[ -f $lib/.resolved && $(<"$lib/.resolved") == "$pom_sum" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn is not on PATH; it is needed once to resolve the $what jars"
+  mkdir -p "$(dirname "$lib")"
+  tmp=$lib.partial.$$
+  log=$lib.mvn.log
+  info "resolving $what $version jars from Maven Central into $lib (log: $log)"
   rm -rf "$tmp"
-  if ! mvn -B -ntp -f "$KAFKA_POM" dependency:copy-dependencies \
-    -Dkafka.version="$KAFKA_VERSION" -DoutputDirectory="$tmp" </dev/null >"$log" 2>&1; then
+  if ! mvn -B -ntp -f "$pom" dependency:copy-dependencies \
+    -D"$property"="$version" -DoutputDirectory="$tmp" </dev/null >"$log" 2>&1; then
     rm -rf "$tmp"
     log_tail "$log"
-    die "Maven could not resolve Kafka $KAFKA_VERSION; see $log"
+    die "Maven could not resolve $what $version; see $log"
   fi
-  [[ -f $tmp/kafka_2.13-$KAFKA_VERSION.jar ]] || die "Maven resolved no kafka_2.13-$KAFKA_VERSION.jar; see $log"
-  rm -rf "$KAFKA_LIB"
-  mv "$tmp" "$KAFKA_LIB"
-  printf '%s\n' "$pom_sum" >"$KAFKA_LIB/.resolved"
-  info "resolved $(find "$KAFKA_LIB" -name '*.jar' | wc -l) jars ($(du -sh "$KAFKA_LIB" | cut -f1)) in $((SECONDS - began))s"
+  [[ -f $tmp/$main_jar ]] || die "Maven resolved no $main_jar; see $log"
+  rm -rf "$lib"
+  mv "$tmp" "$lib"
+  printf '%s\n' "$pom_sum" >"$lib/.resolved"
+  info "resolved $(find "$lib" -name '*.jar' | wc -l) jars ($(du -sh "$lib" | cut -f1)) in $((SECONDS - began))s"
+}
+
+ensure_kafka_lib() {
+  ensure_maven_lib Kafka "$KAFKA_POM" "$KAFKA_LIB" kafka.version "$KAFKA_VERSION" "kafka_2.13-$KAFKA_VERSION.jar"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -252,11 +294,14 @@ kafka_version() {
   if [[ -f $f ]]; then printf 'Kafka %s' "$(<"$f")"; else printf 'Kafka %s' "$KAFKA_VERSION"; fi
 }
 
-kafka_prepare() {
+# kafka_node_prepare DIR NODE_ID BROKER_PORT CONTROLLER_PORT VOTERS REPLICATION CLUSTER_ID_FILE:
+# writes a node's configuration and formats its storage on first start. REPLICATION is the number of
+# brokers: every topic, internal ones too, gets that many replicas, and a write needs all but one of
+# them in sync, so one node may be down. The nodes of a cluster share its id through CLUSTER_ID_FILE.
+kafka_node_prepare() {
+  local dir=$1 node_id=$2 port=$3 controller_port=$4 voters=$5 replication=$6 id_file=$7
   ensure_kafka_lib
-  local dir cfg
-  dir=$(svc_dir kafka)
-  cfg=$dir/config
+  local cfg=$dir/config min_isr=$((replication > 1 ? replication - 1 : 1))
   local java_major
   java_major=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
   [[ ${java_major:-0} -ge 17 ]] || die "Kafka $KAFKA_VERSION needs Java 17 or newer, $JAVA is ${java_major:-unknown}"
@@ -264,28 +309,27 @@ kafka_prepare() {
   cat >"$cfg/server.properties" <<EOF
 # Generated by scripts/infra.sh on each launch; edits are overwritten.
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+node.id=$node_id
+controller.quorum.voters=$voters
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=PLAINTEXT://127.0.0.1:$port
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$dir/data
 auto.create.topics.enable=$KAFKA_AUTO_CREATE_TOPICS
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-# One broker: every internal topic has one replica. Few partitions and no initial rebalance delay
-# keep consumer-group joins in tests fast.
-offsets.topic.replication.factor=1
+default.replication.factor=$replication
+min.insync.replicas=$min_isr
+# Few partitions and no initial rebalance delay keep consumer-group joins in tests fast.
+offsets.topic.replication.factor=$replication
 offsets.topic.num.partitions=4
 group.initial.rebalance.delay.ms=0
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=$replication
+transaction.state.log.min.isr=$min_isr
 transaction.state.log.num.partitions=4
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=$replication
+share.coordinator.state.topic.min.isr=$min_isr
 EOF
 
   cat >"$cfg/log4j2.properties" <<EOF
@@ -325,8 +369,12 @@ EOF
 
   if [[ ! -f $dir/data/meta.properties ]]; then
     local cluster_id
-    cluster_id=$("$JAVA" -Dlog4j2.configurationFile="$cfg/tools-log4j2.properties" -cp "$KAFKA_LIB/*" \
-      kafka.tools.StorageTool random-uuid 2>>"$dir/logs/stdout.log" | tail -n 1)
+    if [[ -s $id_file ]]; then
+      cluster_id=$(<"$id_file")
+    else
+      cluster_id=$("$JAVA" -Dlog4j2.configurationFile="$cfg/tools-log4j2.properties" -cp "$KAFKA_LIB/*" \
+        kafka.tools.StorageTool random-uuid 2>>"$dir/logs/stdout.log" | tail -n 1)
+    fi
     [[ $cluster_id =~ ^[A-Za-z0-9_-]{22}$ ]] ||
       die "kafka.tools.StorageTool random-uuid printed '$cluster_id', not a cluster id; see $dir/logs/stdout.log"
     info "formatting Kafka storage in $dir/data (cluster id $cluster_id)"
@@ -336,17 +384,28 @@ EOF
       log_tail "$dir/logs/stdout.log"
       die "formatting Kafka storage failed; see $dir/logs/stdout.log"
     }
+    printf '%s\n' "$cluster_id" >"$id_file"
   fi
   printf '%s\n' "$KAFKA_VERSION" >"$cfg/version"
 }
 
-kafka_launch() {
+kafka_prepare() {
   local dir
   dir=$(svc_dir kafka)
-  launch kafka "$dir/logs/stdout.log" "$JAVA" "-Xmx$KAFKA_HEAP" -Xms128m -XX:+UseG1GC \
+  kafka_node_prepare "$dir" 1 "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "1@127.0.0.1:$KAFKA_CONTROLLER_PORT" 1 \
+    "$dir/config/cluster-id"
+}
+
+# kafka_node_launch SERVICE HEAP
+kafka_node_launch() {
+  local dir
+  dir=$(svc_dir "$1")
+  launch "$1" "$dir/logs/stdout.log" "$JAVA" "-Xmx$2" -Xms128m -XX:+UseG1GC \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/config/log4j2.properties" \
     -Dkafka.logs.dir="$dir/logs" -cp "$KAFKA_LIB/*" kafka.Kafka "$dir/config/server.properties"
 }
+
+kafka_launch() { kafka_node_launch kafka "$KAFKA_HEAP"; }
 
 kafka_check() {
   (cd "$REPO_ROOT" && node --import tsx "$INFRA_SCRIPTS/kafka-check.ts" \
@@ -376,6 +435,62 @@ kafka_wait_healthy() {
 }
 
 # ---------------------------------------------------------------------------------------------------
+# kafka-cluster: three KRaft nodes, each broker and controller. A node's broker listener opens only
+# once a controller quorum (two of three) exists, so a node counts as started when its controller
+# listens; the cluster as a whole is checked once every requested node runs (kafka_cluster_check).
+
+kafka_cluster_brokers() {
+  local n list=()
+  for ((n = 1; n <= KAFKA_CLUSTER_SIZE; n++)); do list+=("127.0.0.1:$((KAFKA_CLUSTER_PORT + n - 1))"); done
+  (
+    IFS=,
+    printf '%s' "${list[*]}"
+  )
+}
+
+kafka_cluster_voters() {
+  local n list=()
+  for ((n = 1; n <= KAFKA_CLUSTER_SIZE; n++)); do
+    list+=("$n@127.0.0.1:$((KAFKA_CLUSTER_CONTROLLER_PORT + n - 1))")
+  done
+  (
+    IFS=,
+    printf '%s' "${list[*]}"
+  )
+}
+
+kafka_cluster_node_ports() { printf '%s %s' "$((KAFKA_CLUSTER_PORT + $1 - 1))" "$((KAFKA_CLUSTER_CONTROLLER_PORT + $1 - 1))"; }
+kafka_cluster_node_address() {
+  printf '127.0.0.1:%s (controller %s)' "$((KAFKA_CLUSTER_PORT + $1 - 1))" "$((KAFKA_CLUSTER_CONTROLLER_PORT + $1 - 1))"
+}
+kafka_cluster_node_logs() {
+  local d
+  d=$(svc_dir "kafka-cluster-$1")/logs
+  printf '%s/server.log %s/stdout.log' "$d" "$d"
+}
+kafka_cluster_node_prepare() {
+  kafka_node_prepare "$(svc_dir "kafka-cluster-$1")" "$1" "$((KAFKA_CLUSTER_PORT + $1 - 1))" \
+    "$((KAFKA_CLUSTER_CONTROLLER_PORT + $1 - 1))" "$(kafka_cluster_voters)" "$KAFKA_CLUSTER_SIZE" \
+    "$INFRA_HOME/kafka-cluster.id"
+}
+kafka_cluster_node_launch() { kafka_node_launch "kafka-cluster-$1" "$KAFKA_CLUSTER_HEAP"; }
+kafka_cluster_node_healthy_quick() { port_open "$((KAFKA_CLUSTER_CONTROLLER_PORT + $1 - 1))"; }
+
+kafka_cluster_check() {
+  (cd "$REPO_ROOT" && node --import tsx "$INFRA_SCRIPTS/kafka-check.ts" \
+    --brokers "$(kafka_cluster_brokers)" --replication "$KAFKA_CLUSTER_SIZE" "$@")
+}
+
+# The service functions of each node, named as the other services' are.
+for node in 1 2 3; do
+  for fn in ports address logs prepare launch healthy_quick; do
+    eval "kafka-cluster-${node}_$fn() { kafka_cluster_node_$fn $node; }"
+  done
+  eval "kafka-cluster-${node}_version() { kafka_version; }"
+done
+unset node fn
+
+# ---------------------------------------------------------------------------------------------------
 # ClickHouse: the Debian server (18.16), our own config, as a user process.
 
 clickhouse_ports() { printf '%s %s' "$CLICKHOUSE_HTTP_PORT" "$CLICKHOUSE_TCP_PORT"; }
@@ -388,8 +503,9 @@ clickhouse_logs() {
   printf '%s/clickhouse-server.err.log %s/clickhouse-server.log %s/stdout.log' "$d" "$d" "$d"
 }
 
+# clickhouse_query SQL [HTTP_PORT]
 clickhouse_query() {
-  curl -fsS --max-time 5 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/?user=default" --data-binary "$1"
+  curl -fsS --max-time 5 "http://127.0.0.1:${2:-$CLICKHOUSE_HTTP_PORT}/?user=default" --data-binary "$1"
 }
 
 clickhouse_version() {
@@ -413,9 +529,12 @@ xml_escape() {
   printf '%s' "$s"
 }
 
-clickhouse_prepare() {
+# clickhouse_node_prepare SERVICE HTTP_PORT TCP_PORT [XML]: a server's config.xml and users.xml; XML is
+# added to its config (a replica's cluster, ZooKeeper and macros).
+clickhouse_node_prepare() {
+  local svc=$1 http_port=$2 tcp_port=$3 extra=${4:-}
   local dir cfg data logs reader_sha
-  dir=$(svc_dir clickhouse)
+  dir=$(svc_dir "$svc")
   cfg=$dir/config
   data=$dir/data
   logs=$dir/logs
@@ -434,8 +553,8 @@ clickhouse_prepare() {
     <count>3</count>
   </logger>
   <listen_host>127.0.0.1</listen_host>
-  <http_port>$CLICKHOUSE_HTTP_PORT</http_port>
-  <tcp_port>$CLICKHOUSE_TCP_PORT</tcp_port>
+  <http_port>$http_port</http_port>
+  <tcp_port>$tcp_port</tcp_port>
   <max_concurrent_queries>100</max_concurrent_queries>
   <keep_alive_timeout>3</keep_alive_timeout>
   <uncompressed_cache_size>268435456</uncompressed_cache_size>
@@ -456,6 +575,7 @@ clickhouse_prepare() {
     <table>query_log</table>
     <flush_interval_milliseconds>7500</flush_interval_milliseconds>
   </query_log>
+$extra
 </yandex>
 EOF
 
@@ -511,18 +631,124 @@ EOF
 EOF
 }
 
-clickhouse_launch() {
+clickhouse_prepare() { clickhouse_node_prepare clickhouse "$CLICKHOUSE_HTTP_PORT" "$CLICKHOUSE_TCP_PORT"; }
+
+# clickhouse_node_launch SERVICE
+clickhouse_node_launch() {
   local dir
-  dir=$(svc_dir clickhouse)
+  dir=$(svc_dir "$1")
   # Run from the config directory: the server writes its preprocessed config beside the config file.
-  (cd "$dir/config" && launch clickhouse "$dir/logs/stdout.log" \
+  (cd "$dir/config" && launch "$1" "$dir/logs/stdout.log" \
     clickhouse-server --config-file="$dir/config/config.xml")
 }
 
-clickhouse_healthy_quick() {
-  [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ping" 2>/dev/null) == 'Ok.' ]] &&
-    clickhouse_query 'SELECT version()' >/dev/null 2>&1
+clickhouse_launch() { clickhouse_node_launch clickhouse; }
+
+# clickhouse_node_healthy HTTP_PORT
+clickhouse_node_healthy() {
+  [[ $(curl -fsS --max-time 2 "http://127.0.0.1:$1/ping" 2>/dev/null) == 'Ok.' ]] &&
+    clickhouse_query 'SELECT version()' "$1" >/dev/null 2>&1
 }
+
+clickhouse_healthy_quick() { clickhouse_node_healthy "$CLICKHOUSE_HTTP_PORT"; }
+
+# ---------------------------------------------------------------------------------------------------
+# clickhouse-cluster: a standalone ZooKeeper and two ClickHouse replicas of one shard.
+
+zookeeper_ports() { printf '%s' "$ZOOKEEPER_PORT"; }
+zookeeper_address() { printf '127.0.0.1:%s' "$ZOOKEEPER_PORT"; }
+zookeeper_logs() { printf '%s/logs/zookeeper.log' "$(svc_dir zookeeper)"; }
+zookeeper_version() { printf 'ZooKeeper %s' "$ZOOKEEPER_VERSION"; }
+
+zookeeper_prepare() {
+  ensure_maven_lib ZooKeeper "$ZOOKEEPER_POM" "$ZOOKEEPER_LIB" zookeeper.version "$ZOOKEEPER_VERSION" \
+    "zookeeper-$ZOOKEEPER_VERSION.jar"
+  local dir
+  dir=$(svc_dir zookeeper)
+  cat >"$dir/config/zoo.cfg" <<EOF
+# Generated by scripts/infra.sh on each launch; edits are overwritten.
+tickTime=2000
+dataDir=$dir/data
+clientPort=$ZOOKEEPER_PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=100
+admin.enableServer=false
+4lw.commands.whitelist=srvr
+EOF
+}
+
+zookeeper_launch() {
+  local dir
+  dir=$(svc_dir zookeeper)
+  launch zookeeper "$dir/logs/zookeeper.log" "$JAVA" -Xmx256m -Xms64m -Djava.awt.headless=true \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$ZOOKEEPER_LIB/*" \
+    org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/config/zoo.cfg"
+}
+
+zookeeper_healthy_quick() {
+  local answer
+  # `srvr`, not `ruok`: ruok answers imok while the server still refuses sessions.
+  answer=$({ exec 3<>"/dev/tcp/127.0.0.1/$ZOOKEEPER_PORT" && printf 'srvr' >&3 && timeout 2 cat <&3; } 2>/dev/null)
+  [[ $answer == *'Mode: standalone'* ]]
+}
+
+clickhouse_replica_http_port() { printf '%s' "$((CLICKHOUSE_CLUSTER_HTTP_PORT + $1 - 1))"; }
+clickhouse_replica_tcp_port() { printf '%s' "$((CLICKHOUSE_CLUSTER_TCP_PORT + $1 - 1))"; }
+
+clickhouse_replica_ports() {
+  printf '%s %s %s' "$(clickhouse_replica_http_port "$1")" "$(clickhouse_replica_tcp_port "$1")" \
+    "$((CLICKHOUSE_CLUSTER_INTERSERVER_PORT + $1 - 1))"
+}
+clickhouse_replica_address() {
+  printf 'http://127.0.0.1:%s (native 127.0.0.1:%s)' "$(clickhouse_replica_http_port "$1")" \
+    "$(clickhouse_replica_tcp_port "$1")"
+}
+clickhouse_replica_logs() {
+  local d
+  d=$(svc_dir "clickhouse-replica-$1")/logs
+  printf '%s/clickhouse-server.err.log %s/clickhouse-server.log %s/stdout.log' "$d" "$d" "$d"
+}
+clickhouse_replica_version() { clickhouse_version; }
+
+clickhouse_replica_prepare() {
+  local n=$1
+  clickhouse_node_prepare "clickhouse-replica-$n" "$(clickhouse_replica_http_port "$n")" \
+    "$(clickhouse_replica_tcp_port "$n")" "$(
+      cat <<EOF
+  <interserver_http_host>127.0.0.1</interserver_http_host>
+  <interserver_http_port>$((CLICKHOUSE_CLUSTER_INTERSERVER_PORT + n - 1))</interserver_http_port>
+  <remote_servers>
+    <$CLICKHOUSE_CLUSTER_NAME>
+      <shard>
+        <!-- The replicated tables copy a write to the other replica; Distributed writes to one. -->
+        <internal_replication>true</internal_replication>
+        <replica><host>127.0.0.1</host><port>$(clickhouse_replica_tcp_port 1)</port></replica>
+        <replica><host>127.0.0.1</host><port>$(clickhouse_replica_tcp_port 2)</port></replica>
+      </shard>
+    </$CLICKHOUSE_CLUSTER_NAME>
+  </remote_servers>
+  <zookeeper>
+    <node><host>127.0.0.1</host><port>$ZOOKEEPER_PORT</port></node>
+  </zookeeper>
+  <macros>
+    <shard>01</shard>
+    <replica>replica-$n</replica>
+  </macros>
+  <distributed_ddl>
+    <path>/clickhouse/task_queue/ddl</path>
+  </distributed_ddl>
+EOF
+    )"
+}
+clickhouse_replica_launch() { clickhouse_node_launch "clickhouse-replica-$1"; }
+clickhouse_replica_healthy_quick() { clickhouse_node_healthy "$(clickhouse_replica_http_port "$1")"; }
+
+for node in 1 2; do
+  for fn in ports address logs version prepare launch healthy_quick; do
+    eval "clickhouse-replica-${node}_$fn() { clickhouse_replica_$fn $node; }"
+  done
+done
+unset node fn
 
 # ---------------------------------------------------------------------------------------------------
 # Alertmanager: the Debian binary, notifying the webhook recorder.
@@ -617,6 +843,24 @@ wait_healthy() {
 
 LAST_CHECK_ERROR=
 
+# Once its nodes run: every broker of kafka-cluster in the metadata (a node may have been started
+# alone, to rejoin), then a round trip through a topic with a replica on each broker.
+wait_cluster_healthy() {
+  local svc out began=$SECONDS
+  for svc in kafka-cluster-1 kafka-cluster-2 kafka-cluster-3; do
+    [[ -n $(running_pid "$svc") ]] || {
+      info "kafka-cluster: $svc is stopped; the cluster runs on the other nodes"
+      return 0
+    }
+  done
+  if out=$(kafka_cluster_check --timeout-ms $((START_TIMEOUT_S * 1000)) 2>&1); then
+    info "kafka-cluster healthy at $(kafka_cluster_brokers) after $((SECONDS - began))s: $out"
+  else
+    log_tail $(kafka_cluster_node_logs 1)
+    die "kafka-cluster did not become healthy within ${START_TIMEOUT_S}s: $out"
+  fi
+}
+
 health_failure() {
   local svc=$1 pid=$2 why logs
   read -r -a logs <<<"$("${svc}_logs")"
@@ -701,7 +945,7 @@ status_line() {
   local svc=$1 pid state
   pid=$(running_pid "$svc")
   if [[ -n $pid ]]; then state="running (pid $pid)"; else state=stopped; fi
-  printf '%-13s %-22s %-48s %s\n' "$svc" "$state" "$("${svc}_address")" "$("${svc}_version")"
+  printf '%-20s %-22s %-48s %s\n' "$svc" "$state" "$("${svc}_address")" "$("${svc}_version")"
   [[ -n $pid ]]
 }
 
@@ -709,7 +953,7 @@ print_versions() {
   local svc java_v
   for svc in "$@"; do status_line "$svc" || true; done
   java_v=$("$JAVA" -version 2>&1 | head -n 1 || true)
-  printf '%-13s %s\n' java "${java_v:-not found}" node "$(node --version 2>/dev/null || printf 'not found')"
+  printf '%-20s %s\n' java "${java_v:-not found}" node "$(node --version 2>/dev/null || printf 'not found')"
 }
 
 with_lock() {
@@ -743,13 +987,17 @@ main() {
   for svc in "$@"; do
     case $svc in
       all) services+=("${ALL_SERVICES[@]}") ;;
-      kafka | clickhouse | alertmanager | webhook) services+=("$svc") ;;
-      *) die "unknown service '$svc' (kafka, clickhouse, alertmanager, webhook or all)" ;;
+      kafka-cluster) services+=(kafka-cluster-1 kafka-cluster-2 kafka-cluster-3) ;;
+      clickhouse-cluster) services+=(zookeeper clickhouse-replica-1 clickhouse-replica-2) ;;
+      kafka | clickhouse | alertmanager | webhook | kafka-cluster-[123] | zookeeper | clickhouse-replica-[12])
+        services+=("$svc")
+        ;;
+      *) die "unknown service '$svc' (kafka, clickhouse, alertmanager, webhook, all; kafka-cluster or kafka-cluster-1..3; clickhouse-cluster: zookeeper, clickhouse-replica-1..2)" ;;
     esac
   done
   # De-duplicate, in start order.
   local ordered=()
-  for svc in "${ALL_SERVICES[@]}"; do
+  for svc in "${ALL_SERVICES[@]}" "${CLUSTER_SERVICES[@]}"; do
     [[ " ${services[*]} " == *" $svc "* ]] && ordered+=("$svc")
   done
 
@@ -760,6 +1008,7 @@ main() {
       ensure_packages "${ordered[@]}"
       ensure_node_modules
       for svc in "${ordered[@]}"; do start_service "$svc"; done
+      [[ " ${ordered[*]} " != *" kafka-cluster-"* ]] || wait_cluster_healthy
       print_versions "${ordered[@]}"
       info "ready in $((SECONDS - began))s (state in $INFRA_HOME)"
       ;;

@@ -13,6 +13,7 @@ import {
   serveMetrics,
 } from '../platform/index.js';
 import { ALL_STORAGE_ENV, STORAGE_ENV, storageSettingsFromEnv, type StorageSettings } from './config.js';
+import { isClusterName } from './cluster-schema.js';
 import { migrate, type TenantReadersOutcome } from './migrations.js';
 import { grafanaTenantProvisioning } from './tenant-readers.js';
 import { enforceRetention } from './retention.js';
@@ -69,22 +70,36 @@ export async function migrateMain(argv: string[]): Promise<number> {
     args: argv,
     options: {
       retention: { type: 'boolean', default: false },
+      cluster: { type: 'string' },
       'grafana-tenants': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
-      `Usage: mcptap migrate [--retention]\n       mcptap migrate --grafana-tenants DIR\n\n` +
+      `Usage: mcptap migrate [--retention] [--cluster NAME]\n       mcptap migrate --grafana-tenants DIR\n\n` +
         `Creates or migrates the ClickHouse schema (idempotent), the read-only user and the tenant readers.\n` +
         `Exit 1 when tenant readers are configured but could not be created (the schema is migrated all the same).\n` +
         `  --retention            also drop partitions older than each table's retention (servers without TTL)\n` +
+        `  --cluster NAME         the clustered schema on the ClickHouse cluster NAME (its servers' remote_servers,\n` +
+        `                         with {shard}/{replica} macros and ZooKeeper): ReplicatedReplacingMergeTree\n` +
+        `                         <table>_local on every replica, Distributed <table> for reads and writes, all DDL\n` +
+        `                         ON CLUSTER; as ${STORAGE_ENV.cluster.name}, which the sink must be given too\n` +
         `  --grafana-tenants DIR  migrate nothing: write Grafana provisioning for the tenant readers under DIR\n` +
         `                         (datasources/ and dashboards/mcptap-tenants.yaml; one organization per tenant)\n\n${CONFIG_HELP}`,
     );
     return 0;
   }
   const settings = storageSettingsFromEnv();
+  if (values.cluster !== undefined) {
+    if (!isClusterName(values.cluster)) {
+      console.error(
+        `mcptap migrate: --cluster ${JSON.stringify(values.cluster)} is not a cluster name (letters, digits, _)`,
+      );
+      return 2;
+    }
+    settings.clickhouse.cluster = values.cluster;
+  }
   if (values['grafana-tenants'] !== undefined) {
     return writeGrafanaTenants(values['grafana-tenants'], settings);
   }
@@ -98,7 +113,8 @@ export async function migrateMain(argv: string[]): Promise<number> {
       logger,
     });
     console.log(
-      `schema of ${store.database} at version ${result.version} on ClickHouse ${store.flavor.version} ` +
+      `schema of ${store.database} at version ${result.version} on ClickHouse ${store.flavor.version}` +
+        `${store.cluster === undefined ? '' : ` cluster ${store.cluster} (replicated tables <table>_local, Distributed <table>)`} ` +
         `(${store.flavor.modern ? 'modern' : 'fallback'} path); applied: ${result.applied.join(', ') || 'none'}; ` +
         `ttl changed: ${result.retentionChanged.join(', ') || 'none'}; reader user: ${result.reader}; ` +
         `tenant readers: ${result.tenantReaders.status === 'none' ? 'none' : `${result.tenantReaders.readers} ${result.tenantReaders.status}`}`,

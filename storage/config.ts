@@ -9,6 +9,7 @@ import {
 } from '../platform/index.js';
 import { readFileSync } from 'node:fs';
 import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
+import { isClusterName } from './cluster-schema.js';
 import { STORE_TABLES, type StoreTable } from './tables.js';
 import { parseTenantReaders, type TenantReader } from './tenant-readers.js';
 
@@ -28,6 +29,12 @@ export const STORAGE_ENV = {
     name: 'MCPTAP_CLICKHOUSE_DATABASE',
     default: 'mcptap',
     description: 'database holding the mcptap tables (created by `mcptap migrate`)',
+  },
+  cluster: {
+    name: 'MCPTAP_CLICKHOUSE_CLUSTER',
+    default: '',
+    description:
+      "name of a ClickHouse cluster in the servers' remote_servers: tables are ReplicatedReplacingMergeTree `<table>_local` behind Distributed tables, DDL runs ON CLUSTER (`mcptap migrate --cluster NAME` sets it); empty: one server",
   },
   readerUser: {
     name: 'MCPTAP_CLICKHOUSE_READER_USER',
@@ -123,6 +130,8 @@ export interface ClickHouseSettings {
   username: string;
   password: string;
   database: string;
+  /** Absent on a single server. */
+  cluster?: string;
 }
 
 export interface StorageSettings {
@@ -168,6 +177,16 @@ function tenantReadersFromEnv(env: Env): TenantReader[] {
   return readers;
 }
 
+function clusterFromEnv(env: Env): { cluster?: string } {
+  const name = envString(env, STORAGE_ENV.cluster);
+  if (name === '') return {};
+  if (!isClusterName(name))
+    throw new ConfigError(
+      `${STORAGE_ENV.cluster.name}=${JSON.stringify(name)}: expected a cluster name (letters, digits, _)`,
+    );
+  return { cluster: name };
+}
+
 export function storageSettingsFromEnv(env: Env = process.env): StorageSettings {
   const database = envString(env, STORAGE_ENV.database);
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(database)) {
@@ -196,6 +215,7 @@ export function storageSettingsFromEnv(env: Env = process.env): StorageSettings 
       username: envString(env, STORAGE_ENV.user),
       password: envString(env, STORAGE_ENV.password),
       database,
+      ...clusterFromEnv(env),
     },
     reader: {
       username: envString(env, STORAGE_ENV.readerUser),

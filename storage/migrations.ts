@@ -1,9 +1,11 @@
 import { silentLogger, type Logger } from '../platform/index.js';
+import { alterColumnsSql, onCluster, replacingTableSql, storageTable } from './cluster-schema.js';
 import { columnDdl } from './columns.js';
 import { sqlLiteral } from './sql-literal.js';
 import type { Store } from './store.js';
 import { tenantReaderStatements, type TenantReader } from './tenant-readers.js';
 import {
+  SHARDING_KEY,
   STORE_TABLES,
   TABLE_SPECS,
   createTableSql,
@@ -35,21 +37,23 @@ const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'tables for events, prompts and alerts',
     statements: ({ store, retentionDays }) =>
-      STORE_TABLES.map((table) =>
-        createTableSql(store.database, TABLE_SPECS[table], store.flavor, retentionDays[table]),
+      STORE_TABLES.flatMap((table) =>
+        createTableSql(store, TABLE_SPECS[table], store.flavor, retentionDays[table]),
       ),
   },
   {
     version: 2,
     name: 'audit segments (tamper-evident log, audit/)',
     // One row per sealed segment; its checkpoint's fields and signature beside its members and leaves.
-    statements: ({ store }) => [
-      `CREATE TABLE IF NOT EXISTS ${store.database}.audit_segments (
-        tenant String, writer String, seq UInt64, previous String, hash String, count UInt32,
+    statements: ({ store }) =>
+      replacingTableSql(store, {
+        name: 'audit_segments',
+        body: `tenant String, writer String, seq UInt64, previous String, hash String, count UInt32,
         first_time_ms UInt64, last_time_ms UInt64, members Array(String), leaves Array(String),
-        sealed_at_ms UInt64, key_id String, signature String
-      ) ENGINE = ReplacingMergeTree ORDER BY (tenant, writer, seq)`,
-    ],
+        sealed_at_ms UInt64, key_id String, signature String`,
+        clauses: 'ORDER BY (tenant, writer, seq)',
+        shardingKey: 'sipHash64(tenant, writer)',
+      }),
   },
   {
     version: 3,
@@ -61,7 +65,7 @@ const MIGRATIONS: readonly Migration[] = [
 /**
  * ALTER TABLE … ADD COLUMN for the named model fields each table lacks (tables migration 1 created
  * from today's model have them already); rows written before read ''. ClickHouse 18.16 has no
- * ADD COLUMN IF NOT EXISTS, so the columns present are read first.
+ * ADD COLUMN IF NOT EXISTS, so the columns present (in the table holding the rows) are read first.
  */
 async function addColumnsSql(store: Store, names: readonly string[]): Promise<string[]> {
   const present = new Set(
@@ -74,13 +78,13 @@ async function addColumnsSql(store: Store, names: readonly string[]): Promise<st
   );
   return STORE_TABLES.flatMap((table) => {
     const missing = TABLE_SPECS[table].columns.filter(
-      (column) => names.includes(column.name) && !present.has(`${table}.${column.name}`),
+      (column) => names.includes(column.name) && !present.has(`${storageTable(store, table)}.${column.name}`),
     );
     if (missing.length === 0) return [];
     const actions = missing.flatMap((column) =>
       columnDdl(column, store.flavor).map((ddl) => `ADD COLUMN ${ddl}`),
     );
-    return [`ALTER TABLE ${store.database}.${table} ${actions.join(', ')}`];
+    return alterColumnsSql(store, table, actions, SHARDING_KEY);
   });
 }
 
@@ -120,11 +124,15 @@ async function rows<T>(store: Store, query: string): Promise<T[]> {
 export async function migrate(store: Store, options: MigrateOptions): Promise<MigrateResult> {
   const logger = options.logger ?? silentLogger;
   const db = store.database;
-  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}` });
-  await store.client.command({
-    query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, name String, applied_at DateTime)
-            ENGINE = ReplacingMergeTree ORDER BY version`,
-  });
+  await refuseOtherForm(store);
+  await store.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${db}${onCluster(store)}` });
+  for (const query of replacingTableSql(store, {
+    name: 'schema_migrations',
+    body: 'version UInt32, name String, applied_at DateTime',
+    clauses: 'ORDER BY version',
+    shardingKey: 'version',
+  }))
+    await store.client.command({ query });
   const done = new Set(
     (await rows<{ version: number }>(store, `SELECT version FROM ${db}.schema_migrations FINAL`)).map((r) =>
       Number(r.version),
@@ -154,6 +162,31 @@ export async function migrate(store: Store, options: MigrateOptions): Promise<Mi
   const reader = await ensureReader(store, options.reader, logger);
   const tenantReaders = await ensureTenantReaders(store, options.tenantReaders ?? [], logger);
   return { applied, version: LATEST_SCHEMA_VERSION, retentionChanged, reader, tenantReaders };
+}
+
+/**
+ * A database made for one server cannot be migrated as a cluster's, nor the other way round: the
+ * tables exist under the names the other form uses, so CREATE … IF NOT EXISTS would skip them and
+ * the store would be half one, half the other. Told apart by the engine of schema_migrations.
+ */
+async function refuseOtherForm(store: Store): Promise<void> {
+  const [existing] = await rows<{ engine: string }>(
+    store,
+    `SELECT engine FROM system.tables WHERE database = ${sqlLiteral(store.database)} AND name = 'schema_migrations'`,
+  );
+  if (existing === undefined) return;
+  const clustered = existing.engine === 'Distributed';
+  if (clustered && store.cluster === undefined)
+    throw new Error(
+      `database ${store.database} holds the clustered schema (Distributed tables): give MCPTAP_CLICKHOUSE_CLUSTER ` +
+        `(or migrate --cluster) the cluster's name`,
+    );
+  if (!clustered && store.cluster !== undefined)
+    throw new Error(
+      `database ${store.database} holds the single-server schema, not cluster ${store.cluster}'s: migrate the ` +
+        `clustered schema into a new database (MCPTAP_CLICKHOUSE_DATABASE) and copy the rows with ` +
+        `INSERT INTO new.<table> SELECT * FROM ${store.database}.<table>, or run without --cluster`,
+    );
 }
 
 /**
@@ -189,12 +222,15 @@ async function applyTtl(
   );
   const changed: StoreTable[] = [];
   for (const table of STORE_TABLES) {
-    const engine = current.find((row) => row.name === table)?.engine_full ?? '';
+    const holder = storageTable(store, table);
+    const engine = current.find((row) => row.name === holder)?.engine_full ?? '';
     const days = Number(/TTL .*toIntervalDay\((\d+)\)/.exec(engine)?.[1] ?? 0);
     const wanted = retentionDays[table];
     if (days === wanted) continue;
     const alter = wanted > 0 ? `MODIFY ${ttlClause(wanted)}` : 'REMOVE TTL';
-    await store.client.command({ query: `ALTER TABLE ${store.database}.${table} ${alter}` });
+    await store.client.command({
+      query: `ALTER TABLE ${store.database}.${holder}${onCluster(store)} ${alter}`,
+    });
     changed.push(table);
   }
   return changed;

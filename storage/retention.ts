@@ -1,4 +1,5 @@
 import { isoTime } from '../model/index.js';
+import { onCluster, storageTable } from './cluster-schema.js';
 import { sqlLiteral } from './sql-literal.js';
 import type { Store } from './store.js';
 import { STORE_TABLES, type StoreTable } from './tables.js';
@@ -32,10 +33,11 @@ export async function enforceRetention(
     const cutoff = isoTime(nowMs - days * 86_400_000)
       .slice(0, 10)
       .replaceAll('-', '');
-    for (const { partition } of parts.filter((p) => p.table === table)) {
+    const holder = storageTable(store, table);
+    for (const { partition } of parts.filter((p) => p.table === holder)) {
       if (!/^\d{8}$/.test(partition) || partition >= cutoff) continue;
       await store.client.command({
-        query: `ALTER TABLE ${store.database}.${table} DROP PARTITION ${partition}`,
+        query: `ALTER TABLE ${store.database}.${holder}${onCluster(store)} DROP PARTITION ${partition}`,
       });
       dropped.push({ table, partition });
     }

@@ -1,4 +1,5 @@
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { TablePlace } from './cluster-schema.js';
 import type { ClickHouseSettings } from './config.js';
 import { detectFlavor, type ServerFlavor } from './server-flavor.js';
 
@@ -7,14 +8,23 @@ import { detectFlavor, type ServerFlavor } from './server-flavor.js';
  * client), the dialect it speaks, and the database holding our tables. Every table is named with
  * its database, so the client needs no default database (it may not exist before `migrate`).
  */
-export interface Store {
+export interface Store extends TablePlace {
   client: ClickHouseClient;
   flavor: ServerFlavor;
   database: string;
 }
 
-export async function storeFromClient(client: ClickHouseClient, database: string): Promise<Store> {
-  return { client, flavor: await detectFlavor(client), database };
+export async function storeFromClient(
+  client: ClickHouseClient,
+  database: string,
+  cluster?: string,
+): Promise<Store> {
+  return {
+    client,
+    flavor: await detectFlavor(client),
+    database,
+    ...(cluster === undefined ? {} : { cluster }),
+  };
 }
 
 export async function openStore(settings: ClickHouseSettings): Promise<Store> {
@@ -30,9 +40,12 @@ export async function openStore(settings: ClickHouseSettings): Promise<Store> {
     // Every failure is thrown to the caller, which logs it in our format; the client's own log would
     // print each one again, with the start of the refused rows' data.
     log: { level: ClickHouseLogLevel.OFF },
+    // Through a Distributed table, an insert is answered only once the shard has stored it: the sink
+    // commits its Kafka offsets after the insert, so nothing it acknowledged waits in a local queue.
+    ...(settings.cluster === undefined ? {} : { clickhouse_settings: { insert_distributed_sync: 1 } }),
   });
   try {
-    return await storeFromClient(client, settings.database);
+    return await storeFromClient(client, settings.database, settings.cluster);
   } catch (error) {
     await client.close();
     throw new Error(

@@ -10,6 +10,7 @@ import {
   TurnEventSchema,
   type McpEventKind,
 } from '../model/index.js';
+import { replacingTableSql, type TablePlace } from './cluster-schema.js';
 import { columnDdl, columnsOf, type Column } from './columns.js';
 import type { ServerFlavor } from './server-flavor.js';
 
@@ -77,29 +78,38 @@ function skipIndexes(spec: TableSpec): Array<{ name: string; definition: string 
 }
 
 /**
- * CREATE TABLE for one table. ReplacingMergeTree ordered by (tenant, session_id, time, identity):
- * the session timeline is a range scan, and a redelivered event (same identity) collapses on merge;
- * queries read with FINAL so duplicates never show before that.
+ * A table's shard on a cluster: by session, so a session's timeline is read from one shard and a
+ * redelivered event (same session) collapses with its first copy.
+ */
+export const SHARDING_KEY = 'sipHash64(tenant, session_id)';
+
+/**
+ * CREATE TABLE for one table (on a cluster, its replicated table and its Distributed table).
+ * ReplacingMergeTree ordered by (tenant, session_id, time, identity): the session timeline is a range
+ * scan, and a redelivered event (same identity) collapses on merge; queries read with FINAL so
+ * duplicates never show before that.
  */
 export function createTableSql(
-  database: string,
+  place: TablePlace,
   spec: TableSpec,
   flavor: ServerFlavor,
   retentionDays: number,
-): string {
+): string[] {
   const order = ['tenant', 'session_id', 'time', ...(flavor.modern ? [] : ['time_ms']), ...spec.identity];
   const lines = spec.columns.flatMap((column) => columnDdl(column, flavor));
   if (flavor.modern && !flavor.embeddedTables) {
     for (const index of skipIndexes(spec)) lines.push(`INDEX ${index.name} ${index.definition}`);
   }
-  return [
-    `CREATE TABLE IF NOT EXISTS ${database}.${spec.table} (`,
-    lines.map((line) => `  ${line}`).join(',\n'),
-    `) ENGINE = ReplacingMergeTree`,
-    `PARTITION BY toYYYYMMDD(time)`,
-    `ORDER BY (${order.join(', ')})`,
-    ...(flavor.modern && retentionDays > 0 ? [ttlClause(retentionDays)] : []),
-  ].join('\n');
+  return replacingTableSql(place, {
+    name: spec.table,
+    body: lines.map((line) => `  ${line}`).join(',\n'),
+    clauses: [
+      `PARTITION BY toYYYYMMDD(time)`,
+      `ORDER BY (${order.join(', ')})`,
+      ...(flavor.modern && retentionDays > 0 ? [ttlClause(retentionDays)] : []),
+    ].join('\n'),
+    shardingKey: SHARDING_KEY,
+  });
 }
 
 export function ttlClause(retentionDays: number): string {

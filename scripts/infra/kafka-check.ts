@@ -1,11 +1,14 @@
 // Health check for the local Kafka broker started by scripts/infra.sh.
 //
 //   node --import tsx scripts/infra/kafka-check.ts --brokers 127.0.0.1:19092 [--quick] [--timeout-ms 60000]
+//                                                  [--replication 1]
 //
 // Full check (after a start): create the health-check topic, produce one message and consume it back
 // with an idempotent producer through a consumer group: the broker, the controller, the transaction
 // and group coordinators all work.
 // Quick check (`--quick`, for an already running broker): fetch cluster metadata only.
+// `--replication N` (a cluster): the health-check topic has N replicas and the quick check requires N
+// brokers in the metadata, so every broker of the cluster is known to be up.
 // Retries until the deadline; exits 0 when healthy, 1 with the last error otherwise.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -13,11 +16,13 @@ import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer
 
 const HEALTH_TOPIC = 'mcptap-infra-healthcheck';
 const RETRY_PAUSE_MS = 500;
+const RECEIVE_TIMEOUT_MS = 20_000;
 
 interface CheckOptions {
   brokers: string[];
   quick: boolean;
   timeoutMs: number;
+  replication: number;
 }
 
 function readOptions(): CheckOptions {
@@ -26,6 +31,7 @@ function readOptions(): CheckOptions {
       brokers: { type: 'string' },
       quick: { type: 'boolean', default: false },
       'timeout-ms': { type: 'string', default: '60000' },
+      replication: { type: 'string', default: '1' },
     },
   });
   const brokers = (values.brokers ?? '')
@@ -37,7 +43,11 @@ function readOptions(): CheckOptions {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new Error(`kafka-check: --timeout-ms must be a positive number, got ${values['timeout-ms']}`);
   }
-  return { brokers, quick: values.quick ?? false, timeoutMs };
+  const replication = Number(values.replication);
+  if (!Number.isInteger(replication) || replication < 1) {
+    throw new Error(`kafka-check: --replication must be a whole number from 1, got ${values.replication}`);
+  }
+  return { brokers, quick: values.quick ?? false, timeoutMs, replication };
 }
 
 function client(brokers: string[]): Kafka {
@@ -51,18 +61,20 @@ function client(brokers: string[]): Kafka {
   });
 }
 
-async function quickCheck(kafka: Kafka): Promise<string> {
+async function quickCheck(kafka: Kafka, brokersWanted: number): Promise<string> {
   const admin = kafka.admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
+    if (cluster.brokers.length < brokersWanted)
+      throw new Error(`${cluster.brokers.length} of ${brokersWanted} brokers are up`);
     return `cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), controller ${cluster.controller}`;
   } finally {
     await admin.disconnect();
   }
 }
 
-async function roundTrip(kafka: Kafka, deadline: number): Promise<string> {
+async function roundTrip(kafka: Kafka, deadline: number, replication: number): Promise<string> {
   const admin: Admin = kafka.admin();
   // Idempotent, as our producers are: the first InitProducerId waits for the transaction coordinator
   // to load, which a fresh broker does lazily; a healthy broker has done it.
@@ -82,7 +94,7 @@ async function roundTrip(kafka: Kafka, deadline: number): Promise<string> {
         {
           topic: HEALTH_TOPIC,
           numPartitions: 1,
-          replicationFactor: 1,
+          replicationFactor: replication,
           configEntries: [{ name: 'retention.ms', value: String(60 * 60 * 1000) }],
         },
       ],
@@ -98,7 +110,8 @@ async function roundTrip(kafka: Kafka, deadline: number): Promise<string> {
     const received = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`message ${token} was produced but not consumed in time`)),
-        Math.max(1_000, deadline - Date.now()),
+        // A fresh cluster may still be electing the leaders of the offsets topic: try again, not wait out the deadline.
+        Math.min(RECEIVE_TIMEOUT_MS, Math.max(1_000, deadline - Date.now())),
       );
       consumer
         .run({
@@ -133,7 +146,9 @@ async function main(): Promise<void> {
   while (Date.now() < deadline) {
     attempts += 1;
     try {
-      const what = options.quick ? await quickCheck(kafka) : await roundTrip(kafka, deadline);
+      const what = options.quick
+        ? await quickCheck(kafka, options.replication)
+        : await roundTrip(kafka, deadline, options.replication);
       console.log(`kafka ok at ${options.brokers.join(',')}: ${what} (${Date.now() - started} ms)`);
       return;
     } catch (error) {

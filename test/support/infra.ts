@@ -9,7 +9,9 @@ import type { RecordedNotification } from '../../scripts/infra/webhook-recorder.
 
 export type { RecordedNotification };
 
-export type InfraService = 'kafka' | 'clickhouse' | 'alertmanager' | 'webhook';
+/** kafka-cluster and clickhouse-cluster are the scale-out profiles, started only when named. */
+export type InfraService =
+  'kafka' | 'clickhouse' | 'alertmanager' | 'webhook' | 'kafka-cluster' | 'clickhouse-cluster';
 
 export const ALL_INFRA_SERVICES: readonly InfraService[] = ['kafka', 'clickhouse', 'webhook', 'alertmanager'];
 
@@ -21,6 +23,10 @@ export interface InfraEndpoints {
   clickhouseReader: { username: string; password: string };
   alertmanagerUrl: string;
   webhookRecorderUrl: string;
+  /** kafka-cluster's three brokers. */
+  kafkaClusterBrokers: string[];
+  /** clickhouse-cluster: the cluster's name and the HTTP interface of each of its two replicas. */
+  clickhouseCluster: { name: string; replicaUrls: string[] };
 }
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -48,6 +54,15 @@ export function infraEndpoints(env: NodeJS.ProcessEnv = process.env): InfraEndpo
     },
     alertmanagerUrl: `http://127.0.0.1:${port(env, 'MCPTAP_ALERTMANAGER_PORT', 19094)}`,
     webhookRecorderUrl: `http://127.0.0.1:${port(env, 'MCPTAP_WEBHOOK_PORT', 19095)}`,
+    kafkaClusterBrokers: [0, 1, 2].map(
+      (n) => `127.0.0.1:${port(env, 'MCPTAP_KAFKA_CLUSTER_PORT', 29092) + n}`,
+    ),
+    clickhouseCluster: {
+      name: 'mcptap_cluster',
+      replicaUrls: [0, 1].map(
+        (n) => `http://127.0.0.1:${port(env, 'MCPTAP_CLICKHOUSE_CLUSTER_HTTP_PORT', 28123) + n}`,
+      ),
+    },
   };
 }
 
@@ -91,6 +106,33 @@ export async function ensureInfra(
   }
   await Promise.all(services.map((s) => started.get(s)));
   return infraEndpoints();
+}
+
+function runInfra(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [INFRA_SCRIPT, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+/** Whether every part of the service runs (`infra.sh status`), e.g. before a test starts a profile. */
+export async function infraRunning(service: InfraService): Promise<boolean> {
+  return (await runInfra(['status', service])).code === 0;
+}
+
+/** Stops a service (or one node of a profile, e.g. `kafka-cluster-2`) through scripts/infra.sh. */
+export async function stopInfra(service: InfraService | `kafka-cluster-${1 | 2 | 3}`): Promise<void> {
+  const { code, output } = await runInfra(['stop', service]);
+  if (code !== 0)
+    throw new Error(`'bash scripts/infra.sh stop ${service}' failed (exit ${code}):\n${output}`);
+  started.delete(service as InfraService);
 }
 
 let nameCounter = 0;
