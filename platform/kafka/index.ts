@@ -2,3 +2,23 @@ export * from './kafka-config.js';
 export * from './pipeline-topics.js';
 export * from './kafkajs-client.js';
 export * from './record-producer.js';
+export {
+  startBatchConsumer,
+  ConsumerStopping,
+  type Accepted,
+  type BatchConsumerMetrics,
+  type BatchConsumerOptions,
+  type BatchHandler,
+  type Decoded,
+  type Refused,
+  type Retried,
+  type RunningBatchConsumer,
+  type WriteContext,
+} from './batch-consumer.js';
+export {
+  DEAD_LETTER_HEADERS,
+  deadLetterMessage,
+  readDeadLetter,
+  type ConsumedRecord,
+  type DeadLetter,
+} from './dead-letter.js';

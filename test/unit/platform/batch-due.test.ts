@@ -1,7 +1,7 @@
-// When the sink's writer takes a batch (storage/sink-batching.ts): pure, no servers.
+// When the batch consumer hands over a batch (platform/kafka/batch-due.ts): pure, no servers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchDueInMs, type QueuedBatchPart } from '../../storage/sink-batching.js';
+import { batchDueInMs, type QueuedBatchPart } from '../../../platform/kafka/batch-due.js';
 
 const limits = { batchRows: 100, batchWaitMs: 1000, insertsInFlight: 2 };
 const idle = { insertsRunning: 0, caughtUp: true };
