@@ -119,7 +119,7 @@ export class SinkHandler implements BatchHandler<PendingRow> {
     context: WriteContext,
   ): Promise<Refused[]> {
     const result = await context.retry(
-      `ClickHouse write of ${rows.length} rows into ${table}`,
+      'ClickHouse write',
       'clickhouse',
       async () => {
         const started = performance.now();
@@ -129,7 +129,7 @@ export class SinkHandler implements BatchHandler<PendingRow> {
         );
         this.metrics.insertDuration.observe((performance.now() - started) / 1000);
       },
-      (error) => valuesRefused(error) !== undefined,
+      { refused: (error) => valuesRefused(error) !== undefined, context: { table, rows: rows.length } },
     );
     if ('done' in result) {
       this.metrics.rowsStored.inc({ table }, rows.length);

@@ -86,14 +86,20 @@ export class AlertPoster {
     });
   }
 
+  private due(): boolean {
+    return this.queued.length > 0 || this.resendDue || this.retryDue;
+  }
+
   private run(): Promise<void> {
+    // Never a round with nothing to do: it would end before `posting` is set and leave it set.
+    if (this.posting === null && !this.due()) return Promise.resolve();
     this.posting ??= this.rounds();
     return this.posting;
   }
 
   private async rounds(): Promise<void> {
     try {
-      while (this.queued.length > 0 || this.resendDue || this.retryDue) {
+      while (this.due()) {
         const changed = this.queued;
         const active = this.resendDue ? this.options.activeAlerts() : [];
         this.queued = [];

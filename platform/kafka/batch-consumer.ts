@@ -50,8 +50,15 @@ export interface WriteContext {
     what: string,
     target: string,
     attempt: () => Promise<R>,
-    refused?: (error: unknown) => boolean,
+    options?: RetryOptions,
   ): Promise<Retried<R>>;
+}
+
+export interface RetryOptions {
+  /** Picks the errors that retrying cannot cure: they are returned, not retried. */
+  refused?: (error: unknown) => boolean;
+  /** Logged with each failure and with the success after one. */
+  context?: Record<string, unknown>;
 }
 
 export interface BatchHandler<T> {
@@ -237,7 +244,7 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
     what: string,
     target: string,
     attempt: () => Promise<R>,
-    refused: (error: unknown) => boolean = () => false,
+    { refused = () => false, context = {} }: RetryOptions = {},
   ): Promise<Retried<R>> {
     let delay = INITIAL_RETRY_MS;
     let failing = false;
@@ -245,7 +252,7 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
       for (let attempts = 1; ; attempts++) {
         try {
           const done = await attempt();
-          if (attempts > 1) logger.info(`${what} succeeded again`, { attempts });
+          if (attempts > 1) logger.info(`${what} succeeded again`, { ...context, attempts });
           return { done };
         } catch (error) {
           if (error instanceof ConsumerStopping) throw error;
@@ -255,6 +262,7 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
           failing = true;
           pause();
           logger.warn(`${what} failed; consumption paused, retrying`, {
+            ...context,
             attempt: attempts,
             retry_in_ms: delay,
             error: firstLine(error),
@@ -281,8 +289,11 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
     const messages = refused.map(({ record, reason }) =>
       deadLetterMessage(record, reason, component, mask, now),
     );
-    await retry('sending to the dead-letter topic', 'dead_letter_topic', () =>
-      producer.send({ topic, acks: -1, messages }),
+    await retry(
+      'sending to the dead-letter topic',
+      'dead_letter_topic',
+      () => producer.send({ topic, acks: -1, messages }),
+      { context: { messages: messages.length } },
     );
     for (const { record, reason, cause } of refused) {
       metrics.deadLettered.inc({ cause });
@@ -304,8 +315,11 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
       const batch = chunks.length === 1 ? chunks[0]!.rows : chunks.flatMap((chunk) => chunk.rows);
       if (batch.length === 0) return true;
       let attempt = 0;
-      const written = await retry('writing a batch', component, async () =>
-        handler.write(batch, { attempt: ++attempt, retry }),
+      const written = await retry(
+        'writing a batch',
+        component,
+        async () => handler.write(batch, { attempt: ++attempt, retry }),
+        { context: { records: batch.length } },
       );
       const refused = 'done' in written ? written.done : undefined;
       if (refused && refused.length > 0) await deadLetter(refused);

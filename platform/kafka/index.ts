@@ -12,6 +12,7 @@ export {
   type Decoded,
   type Refused,
   type Retried,
+  type RetryOptions,
   type RunningBatchConsumer,
   type WriteContext,
 } from './batch-consumer.js';

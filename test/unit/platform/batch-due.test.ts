@@ -50,4 +50,14 @@ describe('sink batching', () => {
       Infinity,
     );
   });
+
+  it('hands over whatever is queued as soon as a slot is free when batches are not to wait (batchWaitMs 0)', () => {
+    const atOnce = { ...limits, batchWaitMs: 0 };
+    assert.equal(batchDueInMs([part(1, 1000)], 1000, atOnce, idle), 0);
+    assert.equal(batchDueInMs([part(1, 1000)], 1000, atOnce, { insertsRunning: 1, caughtUp: false }), 0);
+    assert.equal(
+      batchDueInMs([part(1, 1000)], 1000, atOnce, { insertsRunning: 2, caughtUp: true }),
+      Infinity,
+    );
+  });
 });
