@@ -1,6 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '../model/index.js';
 import {
+  decodeJsonRecord,
   startBatchConsumer,
   type Accepted,
   type BatchHandler,
@@ -11,7 +12,7 @@ import {
   type WriteContext,
 } from '../platform/index.js';
 import { valuesRefused } from './insert-errors.js';
-import type { Row, StoredRecord } from './row-codec.js';
+import type { Row } from './row-codec.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { validateRecord, type RecordSource, type RowSealer, type StoreWriter } from './store-writer.js';
 import type { StoreTable } from './tables.js';
@@ -61,25 +62,6 @@ const INSERTS_IN_FLIGHT = 2;
 /** Longest a fetch waits at the broker when there is nothing new (a long poll). */
 const FETCH_WAIT_MS = 1000;
 
-export function decodeMessage(value: Buffer | null, source: RecordSource): Decoded<StoredRecord> {
-  if (value === null) return { ok: false, reason: 'empty message (tombstone)' };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch (error) {
-    return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  try {
-    return { ok: true, value: validateRecord(parsed, source) };
-  } catch (error) {
-    // zod's messages name the paths and expectations, never the offending values.
-    return {
-      ok: false,
-      reason: `not a valid ${source}: ${error instanceof Error ? error.message : String(error)}`,
-    };
-  }
-}
-
 function firstLine(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
 }
@@ -94,7 +76,8 @@ export class SinkHandler implements BatchHandler<PendingRow> {
   ) {}
 
   decode(record: ConsumedRecord): Decoded<PendingRow> {
-    const decoded = decodeMessage(record.value, record.topic === this.topics.alerts ? 'alert' : 'event');
+    const source: RecordSource = record.topic === this.topics.alerts ? 'alert' : 'event';
+    const decoded = decodeJsonRecord(record.value, (json) => validateRecord(json, source), source);
     if (!decoded.ok) return decoded;
     const built = this.writer.row(decoded.value);
     return { ok: true, value: { ...built, sealed: this.sealer?.rowBuilt(built.table, built.row) } };

@@ -1,15 +1,20 @@
 import type { Producer, TopicMessages } from 'kafkajs';
 import { parseEvent, type Alert, type McpEvent, type TopicNames } from '../../model/index.js';
-import type { Accepted, BatchHandler, ConsumedRecord, Decoded, WriteContext } from '../../platform/index.js';
+import {
+  decodeJsonRecord,
+  type BatchHandler,
+  type ConsumedRecord,
+  type Decoded,
+} from '../../platform/index.js';
 import { toOcsfDetectionFinding } from '../alerting/ocsf-finding.js';
 import type { DetectorEngine } from '../engine/detector-engine.js';
 import type { DetectorsMetrics } from './detectors-metrics.js';
 import type { StateChangelog } from './state-changelog.js';
 
 /**
- * The detectors' handler on the batch consumer: runs the engine over each batch (once, in fetch
- * order per partition), hands the alerts to the alert poster at once, and resolves the batch once
- * its effects are in Kafka — alerts on the alerts topic and, as OCSF Detection Findings, on the OCSF
+ * The detectors' handler on the batch consumer: runs the engine over each record as it is decoded
+ * (once, in fetch order per partition), hands the alerts to the alert poster at once, and resolves
+ * a batch's write once its effects are in Kafka — alerts on the alerts topic and, as OCSF Detection Findings, on the OCSF
  * alerts topic (both keyed by fingerprint), state changes on the compacted changelog — so that its
  * offsets are committed only after them.
  * Batches share writes (group commit: a write takes everything raised until it starts), at most one
@@ -61,35 +66,20 @@ export class DetectorsWriter implements BatchHandler<McpEvent> {
     return this.lastWriteFailed;
   }
 
+  /**
+   * Parses the record and runs the engine over it at once, as it is fetched (in fetch order per
+   * partition): its alerts go to the poster without waiting for any write.
+   */
   decode(record: ConsumedRecord): Decoded<McpEvent> {
-    if (record.value === null) return { ok: false, reason: 'empty message (tombstone)' };
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(record.value.toString('utf8'));
-    } catch (error) {
-      return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
-    }
-    try {
-      return { ok: true, value: parseEvent(parsed) };
-    } catch (error) {
-      // The validation's messages name the paths and expectations (dead letters mask them anyway).
-      return {
-        ok: false,
-        reason: `not a valid event: ${error instanceof Error ? error.message : String(error)}`,
-      };
-    }
+    const decoded = decodeJsonRecord(record.value, parseEvent, 'event');
+    if (!decoded.ok) return decoded;
+    this.options.metrics.recordsProcessed.inc({ topic: record.topic });
+    this.raise(this.options.engine.process(decoded.value));
+    return decoded;
   }
 
-  write(batch: readonly Accepted<McpEvent>[], context: WriteContext): Promise<void> {
-    // A retried batch was processed on its first attempt: only its effects are still to be written.
-    if (context.attempt === 1) {
-      const raised: Alert[] = [];
-      for (const { value, record } of batch) {
-        this.options.metrics.recordsProcessed.inc({ topic: record.topic });
-        for (const alert of this.options.engine.process(value)) raised.push(alert);
-      }
-      this.raise(raised);
-    }
+  /** The batch was processed as it was decoded: resolves once its alerts and state are written. */
+  write(): Promise<void> {
     return this.durable();
   }
 

@@ -38,8 +38,6 @@ export interface Refused {
 export type Retried<R> = { done: R } | { refused: unknown };
 
 export interface WriteContext {
-  /** 1 on a batch's first write; more when the write before failed and this one retries it. */
-  attempt: number;
   /**
    * Runs `attempt` until it succeeds, pausing consumption and backing off between failures; errors
    * that `refused` picks cannot be cured by retrying and are returned. For a handler whose write has
@@ -62,7 +60,10 @@ export interface RetryOptions {
 }
 
 export interface BatchHandler<T> {
-  /** Makes a fetched record writable, or says why it never will be; runs ahead of the writes. */
+  /**
+   * Makes a fetched record writable, or says why it never will be. Runs once per delivery, as
+   * records are fetched, in fetch order per partition, ahead of the writes.
+   */
   decode(record: ConsumedRecord): Decoded<T>;
   /**
    * Writes a batch and resolves once it is durable, with the records it refused for good (they are
@@ -314,13 +315,9 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
       if (poison.length > 0) await deadLetter(poison);
       const batch = chunks.length === 1 ? chunks[0]!.rows : chunks.flatMap((chunk) => chunk.rows);
       if (batch.length === 0) return true;
-      let attempt = 0;
-      const written = await retry(
-        'writing a batch',
-        component,
-        async () => handler.write(batch, { attempt: ++attempt, retry }),
-        { context: { records: batch.length } },
-      );
+      const written = await retry('writing a batch', component, async () => handler.write(batch, { retry }), {
+        context: { records: batch.length },
+      });
       const refused = 'done' in written ? written.done : undefined;
       if (refused && refused.length > 0) await deadLetter(refused);
       return true;

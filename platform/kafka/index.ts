@@ -23,3 +23,4 @@ export {
   type ConsumedRecord,
   type DeadLetter,
 } from './dead-letter.js';
+export { decodeJsonRecord } from './json-record.js';
