@@ -140,7 +140,8 @@ export class DetectorsWriter implements BatchHandler<McpEvent> {
         for (const waiter of waiters) waiter.resolve();
       },
       (error: unknown) => {
-        for (const waiter of waiters) waiter.reject(error);
+        // Those waiting for the next write fail too: each retries (the consumer's backoff) or gives up.
+        for (const waiter of [...waiters, ...this.waiting.splice(0)]) waiter.reject(error);
       },
     );
     void this.sending.finally(() => {

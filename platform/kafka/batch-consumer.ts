@@ -327,20 +327,42 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
     }
   }
 
-  /** Commits the offsets after the written chunks, for the partitions this consumer still owns. */
+  /**
+   * Offsets after the written chunks, by `topic\0partition`, waiting for the committer: one commit
+   * request at a time, with whatever was written meanwhile (many small batches, one request).
+   */
+  const toCommit = new Map<
+    string,
+    { topic: string; partition: number; offset: string; generation: number }
+  >();
+  let committing: Promise<void> | null = null;
+
+  /** Hands a written batch's offsets to the committer (called in the order batches were taken). */
   async function commit(chunks: readonly Chunk<T>[]): Promise<void> {
-    const offsets = new Map<string, { topic: string; partition: number; offset: string }>();
-    for (const { topic, partition, nextOffset, generation: fetchedIn } of chunks) {
-      if (fetchedIn === generation)
-        offsets.set(`${topic}\0${partition}`, { topic, partition, offset: nextOffset });
-    }
+    for (const { topic, partition, nextOffset, generation: fetchedIn } of chunks)
+      toCommit.set(`${topic}\0${partition}`, { topic, partition, offset: nextOffset, generation: fetchedIn });
+    committing ??= commitWaiting();
+  }
+
+  /** Commits what is waiting, for the partitions this consumer still owns. */
+  async function commitWaiting(): Promise<void> {
     try {
-      if (offsets.size > 0) await consumer.commitOffsets([...offsets.values()]);
-    } catch (error) {
-      // The batch is written: a lost commit only means it is delivered again.
-      logger.warn('committing offsets failed; the written records will be redelivered', {
-        error: firstLine(error),
-      });
+      while (toCommit.size > 0) {
+        const offsets = [...toCommit.values()]
+          .filter((waiting) => waiting.generation === generation)
+          .map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+        toCommit.clear();
+        try {
+          if (offsets.length > 0) await consumer.commitOffsets(offsets);
+        } catch (error) {
+          // The batches are written: a lost commit only means they are delivered again.
+          logger.warn('committing offsets failed; the written records will be redelivered', {
+            error: firstLine(error),
+          });
+        }
+      }
+    } finally {
+      committing = null;
     }
   }
 
@@ -397,6 +419,7 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
       commits.add(written, () => commit(chunks));
     }
     await commits.settled();
+    await committing;
   }
 
   /** Waits while a batch's worth of records is already queued; false when the fetch must be left. */
