@@ -4,7 +4,6 @@ export * from './kafkajs-client.js';
 export * from './record-producer.js';
 export {
   startBatchConsumer,
-  ConsumerStopping,
   type Accepted,
   type BatchConsumerMetrics,
   type BatchConsumerOptions,
@@ -16,11 +15,5 @@ export {
   type RunningBatchConsumer,
   type WriteContext,
 } from './batch-consumer.js';
-export {
-  DEAD_LETTER_HEADERS,
-  deadLetterMessage,
-  readDeadLetter,
-  type ConsumedRecord,
-  type DeadLetter,
-} from './dead-letter.js';
+export { DEAD_LETTER_HEADERS, readDeadLetter, type ConsumedRecord, type DeadLetter } from './dead-letter.js';
 export { decodeJsonRecord } from './json-record.js';

@@ -148,7 +148,7 @@ describe('batch consumer (Kafka 4.1)', () => {
     await produce(topics.input, numbers(0, 95));
     const consumer = await start(topics, handler);
     await waitFor(async () => (await committed(topics.input, topics.groupId)) === 95, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'offsets committed to the end',
     });
     await consumer.stop();
@@ -179,7 +179,7 @@ describe('batch consumer (Kafka 4.1)', () => {
     await produce(topics.input, numbers(0, 5));
     const consumer = await start(topics, handler, consumerMetrics);
     await waitFor(async () => (await committed(topics.input, topics.groupId)) === 5, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'offsets committed after the write succeeded',
     });
     assert.equal(consumerMetrics.paused.get(), 0, 'consumption resumed');
@@ -198,7 +198,7 @@ describe('batch consumer (Kafka 4.1)', () => {
     await produce(topics.input, ['0', `poison {"token":"${TOKEN}"}`, '2', 'poison again', '4']);
     const consumer = await start(topics, handler, consumerMetrics);
     await waitFor(async () => (await committed(topics.input, topics.groupId)) === 5, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'every offset committed',
     });
     await consumer.stop();
@@ -235,7 +235,7 @@ describe('batch consumer (Kafka 4.1)', () => {
     await produce(topics.input, numbers(0, 25));
     const consumer = await start(topics, first);
     await waitFor(() => failing && first.written.length === 10, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'the first batch written, the second failing',
     });
     await consumer.stop();
@@ -245,7 +245,7 @@ describe('batch consumer (Kafka 4.1)', () => {
     const second = new TestHandler();
     const again = await start(topics, second);
     await waitFor(async () => (await committed(topics.input, topics.groupId)) === 25, {
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       description: 'the rest written by the next consumer',
     });
     await again.stop();
@@ -263,7 +263,7 @@ describe('batch consumer (Kafka 4.1)', () => {
     });
     await produce(topics.input, numbers(0, 5));
     const consumer = await start(topics, handler);
-    await waitFor(() => started, { timeoutMs: 60_000, description: 'the write started' });
+    await waitFor(() => started, { timeoutMs: 120_000, description: 'the write started' });
     const stopped = consumer.stop();
     setTimeout(release, 300);
     await stopped;
