@@ -58,6 +58,11 @@ export class DetectorsWriter implements BatchHandler<McpEvent> {
   /** State goes with every write (stopping: nothing may wait for the interval). */
   private stateAtOnce = false;
   private lastWriteFailed = false;
+  /**
+   * Records processed since the last write, by topic: the metric is counted per batch, since its
+   * labels cost more than the increment.
+   */
+  private readonly processed = new Map<string, number>();
 
   constructor(private readonly options: DetectorsWriterOptions) {}
 
@@ -73,13 +78,15 @@ export class DetectorsWriter implements BatchHandler<McpEvent> {
   decode(record: ConsumedRecord): Decoded<McpEvent> {
     const decoded = decodeJsonRecord(record.value, parseEvent, 'event');
     if (!decoded.ok) return decoded;
-    this.options.metrics.recordsProcessed.inc({ topic: record.topic });
+    this.processed.set(record.topic, (this.processed.get(record.topic) ?? 0) + 1);
     this.raise(this.options.engine.process(decoded.value));
     return decoded;
   }
 
   /** The batch was processed as it was decoded: resolves once its alerts and state are written. */
   write(): Promise<void> {
+    for (const [topic, count] of this.processed) this.options.metrics.recordsProcessed.inc({ topic }, count);
+    this.processed.clear();
     return this.durable();
   }
 
