@@ -6,6 +6,8 @@ import { batchDueInMs } from './batch-due.js';
 import { CommitsInOrder } from './commits-in-order.js';
 import { deadLetterMessage, deadLetterPayload, type ConsumedRecord } from './dead-letter.js';
 import { lagAfterBatch, whenConsumerGivesUp } from './kafkajs-client.js';
+import { OffsetCommitter } from './offset-committer.js';
+import { ConsumerStopping, WriteRetry, type Retried, type RetryOptions } from './write-retry.js';
 
 /**
  * The at-least-once batch consumer of every service that reads the pipeline's topics (the sink, the
@@ -13,9 +15,9 @@ import { lagAfterBatch, whenConsumerGivesUp } from './kafkajs-client.js';
  * still being written; the decoded records wait in a bounded queue until a batch is due
  * (batch-due.ts), then go to the handler's `write`, up to `writesInFlight` batches at once, in the
  * order they were fetched per partition. A batch's offsets are committed once it and every batch
- * taken before it are written (commits-in-order.ts): a crash redelivers, it never skips.
- * A write that fails is retried with bounded exponential backoff while the consumed topics are
- * paused: nothing is skipped. A record the handler cannot decode, or whose write it refuses for
+ * taken before it are written (commits-in-order.ts, offset-committer.ts): a crash redelivers, it
+ * never skips. A write that fails is retried with bounded exponential backoff while the consumed
+ * topics are paused (write-retry.ts): nothing is skipped. A record the handler cannot decode, or whose write it refuses for
  * good, goes to the dead-letter topic in the one format of dead-letter.ts before the batch's
  * offsets are committed. `stop` writes and commits what is queued, then leaves the group.
  */
@@ -35,8 +37,6 @@ export interface Refused {
   cause: string;
 }
 
-export type Retried<R> = { done: R } | { refused: unknown };
-
 export interface WriteContext {
   /**
    * Runs `attempt` until it succeeds, pausing consumption and backing off between failures; errors
@@ -50,13 +50,6 @@ export interface WriteContext {
     attempt: () => Promise<R>,
     options?: RetryOptions,
   ): Promise<Retried<R>>;
-}
-
-export interface RetryOptions {
-  /** Picks the errors that retrying cannot cure: they are returned, not retried. */
-  refused?: (error: unknown) => boolean;
-  /** Logged with each failure and with the success after one. */
-  context?: Record<string, unknown>;
 }
 
 export interface BatchHandler<T> {
@@ -128,13 +121,6 @@ export interface RunningBatchConsumer {
   stop(): Promise<void>;
 }
 
-/** Thrown by WriteContext.retry when the consumer stops before the attempt succeeded. */
-export class ConsumerStopping extends Error {
-  constructor() {
-    super('the consumer is stopping');
-  }
-}
-
 /** Part of one partition's fetched batch, decoded, waiting for a write. */
 interface Chunk<T> {
   topic: string;
@@ -149,12 +135,6 @@ interface Chunk<T> {
   queuedAt: number;
   /** Fetched while the partition was behind the end of its log (batch-due.ts). */
   behind: boolean;
-}
-
-const INITIAL_RETRY_MS = 200;
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -211,8 +191,6 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
   let joined: Promise<void> | null = null;
   let stopping = false;
   let paused = false;
-  /** Writes whose last attempt failed: consumption resumes when none is left. */
-  let failingWrites = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     generation++;
     joined = null;
@@ -241,48 +219,16 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
     return records;
   }
 
-  async function retry<R>(
-    what: string,
-    target: string,
-    attempt: () => Promise<R>,
-    { refused = () => false, context = {} }: RetryOptions = {},
-  ): Promise<Retried<R>> {
-    let delay = INITIAL_RETRY_MS;
-    let failing = false;
-    try {
-      for (let attempts = 1; ; attempts++) {
-        try {
-          const done = await attempt();
-          if (attempts > 1) logger.info(`${what} succeeded again`, { ...context, attempts });
-          return { done };
-        } catch (error) {
-          if (error instanceof ConsumerStopping) throw error;
-          if (refused(error)) return { refused: error };
-          metrics.writeFailures.inc({ target });
-          if (!failing) failingWrites++;
-          failing = true;
-          pause();
-          logger.warn(`${what} failed; consumption paused, retrying`, {
-            ...context,
-            attempt: attempts,
-            retry_in_ms: delay,
-            error: firstLine(error),
-          });
-        }
-        for (let waited = 0; waited < delay; waited += 1000) {
-          if (stopping) throw new ConsumerStopping();
-          await sleep(Math.min(1000, delay - waited));
-        }
-        if (stopping) throw new ConsumerStopping();
-        delay = Math.min(delay * 2, options.retryMaxMs);
-      }
-    } finally {
-      if (failing && --failingWrites === 0) {
-        resume();
-        if (!stopping) logger.info('writes succeed again; consumption resumed');
-      }
-    }
-  }
+  const retrier = new WriteRetry({
+    pause,
+    resume,
+    stopping: () => stopping,
+    retryMaxMs: options.retryMaxMs,
+    logger,
+    failures: metrics.writeFailures,
+  });
+  const retry: WriteContext['retry'] = (what, target, attempt, retryOptions) =>
+    retrier.retry(what, target, attempt, retryOptions);
 
   async function deadLetter(refused: readonly Refused[]): Promise<void> {
     const { topic, mask } = options.deadLetter;
@@ -327,43 +273,18 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
     }
   }
 
-  /**
-   * Offsets after the written chunks, by `topic\0partition`, waiting for the committer: one commit
-   * request at a time, with whatever was written meanwhile (many small batches, one request).
-   */
-  const toCommit = new Map<
-    string,
-    { topic: string; partition: number; offset: string; generation: number }
-  >();
-  let committing: Promise<void> | null = null;
+  const committer = new OffsetCommitter(consumer, () => generation, logger);
 
   /** Hands a written batch's offsets to the committer (called in the order batches were taken). */
   async function commit(chunks: readonly Chunk<T>[]): Promise<void> {
-    for (const { topic, partition, nextOffset, generation: fetchedIn } of chunks)
-      toCommit.set(`${topic}\0${partition}`, { topic, partition, offset: nextOffset, generation: fetchedIn });
-    committing ??= commitWaiting();
-  }
-
-  /** Commits what is waiting, for the partitions this consumer still owns. */
-  async function commitWaiting(): Promise<void> {
-    try {
-      while (toCommit.size > 0) {
-        const offsets = [...toCommit.values()]
-          .filter((waiting) => waiting.generation === generation)
-          .map(({ topic, partition, offset }) => ({ topic, partition, offset }));
-        toCommit.clear();
-        try {
-          if (offsets.length > 0) await consumer.commitOffsets(offsets);
-        } catch (error) {
-          // The batches are written: a lost commit only means they are delivered again.
-          logger.warn('committing offsets failed; the written records will be redelivered', {
-            error: firstLine(error),
-          });
-        }
-      }
-    } finally {
-      committing = null;
-    }
+    committer.add(
+      chunks.map(({ topic, partition, nextOffset, generation: fetchedIn }) => ({
+        topic,
+        partition,
+        offset: nextOffset,
+        generation: fetchedIn,
+      })),
+    );
   }
 
   /**
@@ -419,7 +340,7 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
       commits.add(written, () => commit(chunks));
     }
     await commits.settled();
-    await committing;
+    await committer.idle();
   }
 
   /** Waits while a batch's worth of records is already queued; false when the fetch must be left. */

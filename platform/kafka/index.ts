@@ -10,10 +10,9 @@ export {
   type BatchHandler,
   type Decoded,
   type Refused,
-  type Retried,
-  type RetryOptions,
   type RunningBatchConsumer,
   type WriteContext,
 } from './batch-consumer.js';
+export type { Retried, RetryOptions } from './write-retry.js';
 export { DEAD_LETTER_HEADERS, readDeadLetter, type ConsumedRecord, type DeadLetter } from './dead-letter.js';
 export { decodeJsonRecord } from './json-record.js';
