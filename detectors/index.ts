@@ -32,6 +32,7 @@ export {
 } from './alerting/alert-links.js';
 export { toPostableAlert, postAlerts, type PostableAlert } from './alerting/alertmanager-client.js';
 export { AlertWebhook, type AlertWebhookFormat } from './alerting/alert-webhook.js';
+export { AlertPoster, type AlertPosterOptions, type AlertTarget } from './alerting/alert-poster.js';
 export {
   toOcsfDetectionFinding,
   OCSF_SCHEMA_VERSION,

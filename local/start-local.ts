@@ -9,8 +9,10 @@ import {
 } from '../collector/index.js';
 import {
   AlertNotifier,
+  AlertPoster,
   AlertWebhook,
   type AlertLinks,
+  type AlertTarget,
   createDetectorEngine,
   defaultRules,
   loadRules,
@@ -28,7 +30,6 @@ import {
 } from '../shim/index.js';
 import { startConsole } from '../console/index.js';
 import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../storage/index.js';
-import { AlertDelivery, type AlertSink } from './alert-delivery.js';
 import { BoundedEventStream } from './bounded-stream.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
@@ -202,9 +203,9 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
     );
     const storeThread = await threadStarting;
 
-    const sinks: AlertSink[] = [];
+    const targets: AlertTarget[] = [];
     if (options.alertmanagerUrl) {
-      sinks.push(
+      targets.push(
         new AlertNotifier({
           alertmanagerUrl: options.alertmanagerUrl,
           resendIntervalMs: options.alertResendMs ?? 60_000,
@@ -213,9 +214,9 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
         }),
       );
     }
-    if (options.webhookUrl) sinks.push(new AlertWebhook(options.webhookUrl, 'mcptap', logger));
-    if (options.ocsfWebhookUrl) sinks.push(new AlertWebhook(options.ocsfWebhookUrl, 'ocsf', logger));
-    const delivery = new AlertDelivery(sinks, () => engine.activeAlerts());
+    if (options.webhookUrl) targets.push(new AlertWebhook(options.webhookUrl, 'mcptap', logger));
+    if (options.ocsfWebhookUrl) targets.push(new AlertWebhook(options.ocsfWebhookUrl, 'ocsf', logger));
+    const poster = new AlertPoster(targets, { activeAlerts: () => engine.activeAlerts(), logger });
 
     const stats = new LocalStats();
     const pipeline = new LocalPipeline({
@@ -228,7 +229,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       stats,
       onAlert: (alert) => {
         options.onAlert?.(alert);
-        delivery.push(alert);
+        poster.post([alert]);
       },
     });
     const stream = new BoundedEventStream<Detected>({
@@ -250,7 +251,8 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       if (!(await pipeline.flushPending())) {
         logger.error('some alerts or detector state could not be stored before shutdown');
       }
-      await delivery.round();
+      await poster.flush();
+      poster.stop();
     });
 
     const status = async (): Promise<LocalStatus> => ({
@@ -286,7 +288,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
 
     const tick = setInterval(() => {
       pipeline.tick(Date.now()).then(
-        () => delivery.round(),
+        () => poster.resend(),
         (error: unknown) =>
           logger.warn('alert resolution could not be stored; will retry', { error: String(error) }),
       );

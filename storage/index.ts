@@ -29,7 +29,8 @@ export {
 } from './store-writer.js';
 export { sqlLiteral } from './sql-literal.js';
 export { TIME_MS_ALIAS, timeMsExpression, type Row, type StoredRecord } from './row-codec.js';
-export { startSink, DEAD_LETTER_HEADERS, type SinkOptions, type RunningSink } from './sink.js';
+export { startSink, type SinkOptions, type RunningSink } from './sink.js';
+export { DEAD_LETTER_HEADERS } from '../platform/index.js';
 export { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';
 export { formatTimeline } from './timeline-format.js';

@@ -7,7 +7,7 @@ export interface SinkMetrics {
   rowsStored: Counter;
   /** By `cause`: invalid_record (not an event or alert) or refused_by_clickhouse. */
   deadLettered: Counter;
-  /** By `target`: clickhouse or dead_letter_topic. Each failed attempt; the sink retries. */
+  /** By `target`: clickhouse, dead_letter_topic or sink (a whole batch). Each failed attempt; the sink retries. */
   writeFailures: Counter;
   insertDuration: Histogram;
   /** By `topic` and `partition`: records behind the partition's end at its last fetch. */

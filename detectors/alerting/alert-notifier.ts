@@ -26,6 +26,11 @@ export class AlertNotifier {
 
   constructor(private readonly options: AlertNotifierOptions) {}
 
+  /** Alerts whose post failed and that go with the next one. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
   /** New, resolved and due-for-refire alerts in one POST; returns how many were delivered. */
   async deliver(changed: readonly Alert[], active: readonly Alert[], nowMs: number): Promise<number> {
     if (this.options.alertmanagerUrl === '') return 0;

@@ -7,6 +7,7 @@ export interface DetectorsMetrics {
   recordsProcessed: Counter;
   /** By `rule` and `status` (firing, resolved). */
   alertsRaised: Counter;
+  /** By `cause`: invalid_record (not an event). */
   deadLettered: Counter;
   /** Writes of alerts, dead letters and state to Kafka, by `outcome` (ok, failed; failed ones are retried). */
   writes: Counter;
@@ -15,6 +16,12 @@ export interface DetectorsMetrics {
   alertmanagerPosts: Counter;
   /** By `topic` and `partition`: records behind the partition's end at its last fetch. */
   consumerLag: Gauge;
+  /** Events decoded and waiting for the engine. */
+  queued: Gauge;
+  /** 1 while consumption is paused because writes to Kafka fail. */
+  paused: Gauge;
+  /** By `target`: failed attempts of the consumer's writes (detectors, dead_letter_topic), retried. */
+  writeFailures: Counter;
 }
 
 export function createDetectorsMetrics(registry = new MetricsRegistry()): DetectorsMetrics {
@@ -30,7 +37,7 @@ export function createDetectorsMetrics(registry = new MetricsRegistry()): Detect
     ),
     deadLettered: registry.counter(
       'mcptap_detectors_dead_lettered_total',
-      'records that are not valid events, sent to the dead-letter topic',
+      'records that are not valid events, sent to the dead-letter topic, by cause',
     ),
     writes: registry.counter(
       'mcptap_detectors_writes_total',
@@ -48,6 +55,15 @@ export function createDetectorsMetrics(registry = new MetricsRegistry()): Detect
     consumerLag: registry.gauge(
       'mcptap_detectors_consumer_lag',
       "records behind each partition's end at its last fetch, by topic and partition",
+    ),
+    queued: registry.gauge('mcptap_detectors_queued_records', 'events decoded and waiting for the engine'),
+    paused: registry.gauge(
+      'mcptap_detectors_paused',
+      '1 while consumption is paused because writes to Kafka fail (retried with backoff)',
+    ),
+    writeFailures: registry.counter(
+      'mcptap_detectors_write_failures_total',
+      'failed attempts of a batch write or a dead letter (retried), by target (detectors, dead_letter_topic)',
     ),
   };
 }

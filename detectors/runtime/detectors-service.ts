@@ -16,7 +16,6 @@ import { ALERT_LINK_ENV, alertLinksFromEnv } from '../alerting/alert-links.js';
 import { AlertNotifier } from '../alerting/alert-notifier.js';
 import { AlertWebhook } from '../alerting/alert-webhook.js';
 import { RULES_ENV, rulesFromEnv, rulesPath as resolveRulesPath } from '../config/rules-source.js';
-import type { Alert } from '../../model/index.js';
 import { createDetectorsMetrics } from './detectors-metrics.js';
 import { DetectorsRuntime } from './detectors-runtime.js';
 
@@ -70,44 +69,6 @@ const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec, , , ocsfWebhookSp
   EnvVarSpec,
 ];
 
-/**
- * Off the consumer's path: alerts written to Kafka are queued and sent one POST at a time; what
- * failed is retried with the next alert or after RETRY_MS.
- */
-class OcsfWebhookSender {
-  private static readonly RETRY_MS = 10_000;
-  private queued: Alert[] = [];
-  private sending = false;
-  private retry: NodeJS.Timeout | null = null;
-
-  constructor(private readonly webhook: AlertWebhook) {}
-
-  push(alert: Alert): void {
-    this.queued.push(alert);
-    this.send();
-  }
-
-  private send(): void {
-    if (this.sending) return;
-    this.sending = true;
-    setImmediate(() => {
-      const batch = this.queued;
-      this.queued = [];
-      void this.webhook.deliver(batch).then(() => {
-        this.sending = false;
-        if (this.queued.length > 0) this.send();
-        else if (this.webhook.pendingCount > 0) {
-          this.retry ??= setTimeout(() => {
-            this.retry = null;
-            this.send();
-          }, OcsfWebhookSender.RETRY_MS);
-          this.retry.unref();
-        }
-      });
-    });
-  }
-}
-
 const USAGE = `Usage: mcptap detectors [--rules FILE]
 
 Consumes the events and catalog topics, runs every detector, produces alerts to the alerts topic and
@@ -136,8 +97,6 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   const metrics = createDetectorsMetrics();
   const lifetime = serviceLifetime();
   const ocsfWebhookUrl = envString(env, ocsfWebhookSpec);
-  const ocsfWebhook =
-    ocsfWebhookUrl === '' ? null : new OcsfWebhookSender(new AlertWebhook(ocsfWebhookUrl, 'ocsf', logger));
   const runtime = new DetectorsRuntime({
     kafka: createKafka(settings, { logger }),
     topics: settings.topics,
@@ -150,6 +109,8 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
       posts: metrics.alertmanagerPosts,
       links: alertLinksFromEnv(env),
     }),
+    // Posted beside Alertmanager, by the same poster and with its retry.
+    alertTargets: ocsfWebhookUrl === '' ? [] : [new AlertWebhook(ocsfWebhookUrl, 'ocsf', logger)],
     metrics,
     logger,
     topicSettings: settings.topicSettings,
@@ -162,7 +123,6 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
         status: alert.status,
         fingerprint: alert.fingerprint,
       });
-      ocsfWebhook?.push(alert);
     },
   });
 

@@ -1,7 +1,8 @@
 /**
- * When the sink's writer takes a batch of what is queued. Every insert costs ClickHouse CPU on top
- * of its rows (about 20 ms for a one-row insert into tool_calls on 18.16), and later the merging of
- * its part, so batches are made as large as the flow allows:
+ * When the batch consumer (batch-consumer.ts) hands its handler a batch of what is queued. For the
+ * sink every insert costs ClickHouse CPU on top of its rows (about 20 ms for a one-row insert into
+ * tool_calls on 18.16), and later the merging of its part, so batches are made as large as the flow
+ * allows:
  * - a full batch (`batchRows`) goes as soon as an insert slot is free;
  * - while an insert runs and more rows are known to be waiting in Kafka, a partial batch waits for
  *   them;
@@ -9,6 +10,8 @@
  * - rows of a partition that was behind the end of its log when fetched do not wait: a backlog is
  *   being caught up on, its batches are sized by the fetches, not by traffic, and at its end the
  *   wait would hold the last rows for rows that are not coming.
+ * A handler for which batching buys nothing (the detectors, whose alerts must not wait) sets
+ * `batchWaitMs` to 0: whatever is queued goes as soon as a write slot is free.
  */
 
 export interface QueuedBatchPart {
@@ -42,6 +45,7 @@ export function batchDueInMs(
   { insertsRunning, caughtUp }: WriterState,
 ): number {
   if (queue.length === 0 || insertsRunning >= limits.insertsInFlight) return Infinity;
+  if (limits.batchWaitMs === 0) return 0;
   let rows = 0;
   let behind = false;
   for (const part of queue) {

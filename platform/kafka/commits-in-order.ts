@@ -1,6 +1,6 @@
 /**
- * The sink stores several batches at once but commits their offsets one after the other, in the
- * order the batches were taken: a batch stored early may hold a partition's later offsets, and
+ * The batch consumer writes several batches at once but commits their offsets one after the other,
+ * in the order the batches were taken: a batch stored early may hold a partition's later offsets, and
  * committing them while an earlier batch of that partition is still inserting would skip its rows
  * if the sink died then. A batch that was not stored (the sink stopped first) stops every later
  * commit.

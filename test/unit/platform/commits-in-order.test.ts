@@ -1,7 +1,7 @@
-// The sink's commits in the order its batches were taken (storage/sink-commit-order.ts): pure, no servers.
+// The batch consumer's commits in the order its batches were taken (platform/kafka/commits-in-order.ts): pure, no servers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommitsInOrder } from '../../storage/sink-commit-order.js';
+import { CommitsInOrder } from '../../../platform/kafka/commits-in-order.js';
 
 function deferred(): { promise: Promise<boolean>; resolve: (stored: boolean) => void } {
   let resolve!: (stored: boolean) => void;

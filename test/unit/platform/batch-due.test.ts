@@ -1,7 +1,7 @@
-// When the sink's writer takes a batch (storage/sink-batching.ts): pure, no servers.
+// When the batch consumer hands over a batch (platform/kafka/batch-due.ts): pure, no servers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { batchDueInMs, type QueuedBatchPart } from '../../storage/sink-batching.js';
+import { batchDueInMs, type QueuedBatchPart } from '../../../platform/kafka/batch-due.js';
 
 const limits = { batchRows: 100, batchWaitMs: 1000, insertsInFlight: 2 };
 const idle = { insertsRunning: 0, caughtUp: true };
@@ -47,6 +47,16 @@ describe('sink batching', () => {
     assert.equal(batchDueInMs([part(100, 1000)], 1000, limits, { insertsRunning: 1, caughtUp: false }), 0);
     assert.equal(
       batchDueInMs([part(100, 1000)], 9000, limits, { insertsRunning: 2, caughtUp: true }),
+      Infinity,
+    );
+  });
+
+  it('hands over whatever is queued as soon as a slot is free when batches are not to wait (batchWaitMs 0)', () => {
+    const atOnce = { ...limits, batchWaitMs: 0 };
+    assert.equal(batchDueInMs([part(1, 1000)], 1000, atOnce, idle), 0);
+    assert.equal(batchDueInMs([part(1, 1000)], 1000, atOnce, { insertsRunning: 1, caughtUp: false }), 0);
+    assert.equal(
+      batchDueInMs([part(1, 1000)], 1000, atOnce, { insertsRunning: 2, caughtUp: true }),
       Infinity,
     );
   });
