@@ -1,5 +1,5 @@
 // `mcptap collector` against its anchor, the OpenTelemetry Collector (OTLP/HTTP → batch → Kafka,
-// acks=all; /work/shared/bench/otelcol), on the same broker and the same request bodies: those the
+// acks=all; bench/otelcol), on the same broker and the same request bodies: those the
 // shim's real exporter sends for a demo-like mix of event kinds (bench/capture-bodies.ts), replayed
 // flat out by bench/otlp-replay. For each collector: accepted spans/s, accepted spans per collector
 // CPU-second (the whole process tree, from /proc) and accepted spans missing from Kafka; min, median
@@ -27,7 +27,7 @@ import { formatSpread, spread, treeCpuSeconds, treeRssBytes } from './process-st
 const run = promisify(execFile);
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OTELCOL_DIR = process.env.OTELCOL_BIN_DIR ?? '/tmp/otelcol-bench/bin';
-const OTELCOL_CONFIG = '/work/shared/bench/otelcol/collector-kafka-mcp.yaml';
+const OTELCOL_CONFIG = join(REPO_ROOT, 'bench', 'otelcol', 'collector-kafka-mcp.yaml');
 const REPLAY = process.env.OTLP_REPLAY ?? '/tmp/mcptap-bench/otlp-replay';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     if (variant === 'otelcol') {
       if (existsSync(join(OTELCOL_DIR, 'otelcol-anchor'))) return otelcolTarget(kafkaBrokers, workDir);
       console.log(
-        `  (no ${OTELCOL_DIR}/otelcol-anchor: anchor skipped; build it with /work/shared/bench/otelcol/build.sh)`,
+        `  (no ${OTELCOL_DIR}/otelcol-anchor: anchor skipped; build it with bash bench/otelcol/build.sh)`,
       );
       return undefined;
     }
