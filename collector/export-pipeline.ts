@@ -19,6 +19,11 @@ import { SpanRateLimiter } from './rate-limiter.js';
  * throws an ExportRefusal (export-errors.ts maps both to the answer).
  */
 
+/** Spans normalised and handed to the publisher at a time. */
+const SLICE_SPANS = 64;
+/** Rejection reasons quoted in a partial success, as normalise-spans.ts keeps per call. */
+const MAX_REASONS = 3;
+
 export interface ExportSender {
   tenant: string;
   keyId: string;
@@ -117,45 +122,54 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
       );
     }
 
-    const normalised = normaliseSpans(spans, sender.tenant, normaliseOptions);
-    for (const [reason, count] of Object.entries(normalised.rejectedByReason))
-      metrics.spansRejected.inc({ reason }, count);
-    if (normalised.notOurs > 0) {
-      metrics.spansNotOurs.inc(
-        { action: config.forwardRawSpans ? 'forwarded' : 'dropped' },
-        normalised.notOurs,
-      );
+    // Normalised and published a slice at a time, each slice's decoded spans dropped as it goes: a
+    // request's objects then die young instead of all being alive (and promoted to the old
+    // generation, which is what grew the heap under overload) until its last span is done.
+    const total = spans.length;
+    const pending: Promise<void>[] = [];
+    const recordsByKind = new Map<string, number>();
+    const reasons: string[] = [];
+    let rejected = 0;
+    let records = 0;
+    let notOurs = 0;
+    const settled = () => Promise.all(pending).then(() => undefined);
+    while (spans.length > 0) {
+      const normalised = normaliseSpans(spans.splice(0, SLICE_SPANS), sender.tenant, normaliseOptions);
+      for (const [reason, count] of Object.entries(normalised.rejectedByReason))
+        metrics.spansRejected.inc({ reason }, count);
+      rejected += normalised.rejected;
+      notOurs += normalised.notOurs;
+      for (const reason of normalised.reasons) if (reasons.length < MAX_REASONS) reasons.push(reason);
+      if (normalised.items.length === 0) continue;
+      let recordBytes = 0;
+      for (const item of normalised.items) {
+        recordBytes += item.bytes;
+        const kind = item.type === 'event' ? item.event.kind : 'raw_span';
+        recordsByKind.set(kind, (recordsByKind.get(kind) ?? 0) + 1);
+      }
+      if (!admission.reserve(recordBytes)) {
+        // What was already queued is kept (and deduplicated by event_id when the sender retries).
+        admission.holdUntil(settled());
+        throw new ExportRefusal('retriable', 'the collector is at its in-flight memory limit; retry later');
+      }
+      records += normalised.items.length;
+      pending.push(publisher.publish(normalised.items));
     }
-    const rejected =
-      normalised.rejected === 0
+    if (notOurs > 0)
+      metrics.spansNotOurs.inc({ action: config.forwardRawSpans ? 'forwarded' : 'dropped' }, notOurs);
+    const partial =
+      rejected === 0
         ? undefined
         : {
-            rejectedSpans: normalised.rejected,
-            errorMessage: `${normalised.rejected} of ${spans.length} spans rejected: ${normalised.reasons.join('; ')}`,
+            rejectedSpans: rejected,
+            errorMessage: `${rejected} of ${total} spans rejected: ${reasons.join('; ')}`,
           };
     // OTLP: a request none of whose data can be accepted, for a reason that would recur, is a 400;
     // partial success is for requests of which some data was accepted.
-    if (rejected !== undefined && normalised.rejected === spans.length)
-      throw new ExportRefusal('invalid', rejected.errorMessage);
-
-    let recordBytes = 0;
-    const recordsByKind = new Map<string, number>();
-    for (const item of normalised.items) {
-      recordBytes += item.bytes;
-      const kind = item.type === 'event' ? item.event.kind : 'raw_span';
-      recordsByKind.set(kind, (recordsByKind.get(kind) ?? 0) + 1);
-    }
-    if (!admission.reserve(recordBytes))
-      throw new ExportRefusal('retriable', 'the collector is at its in-flight memory limit; retry later');
-    const published = publisher.publish(normalised.items);
+    if (partial !== undefined && rejected === total) throw new ExportRefusal('invalid', partial.errorMessage);
+    const published = settled();
     admission.holdUntil(published);
-    return {
-      published,
-      spans: spans.length,
-      records: normalised.items.length,
-      recordsByKind,
-      partial: rejected,
-    };
+    return { published, spans: total, records, recordsByKind, partial };
   }
 
   return {
