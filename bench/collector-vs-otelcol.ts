@@ -1,14 +1,15 @@
 // `mcptap collector` against its anchor, the OpenTelemetry Collector (OTLP/HTTP → batch → Kafka,
-// acks=all; bench/otelcol), on the same broker and the same request bodies: those the
-// shim's real exporter sends for a demo-like mix of event kinds (bench/capture-bodies.ts), replayed
-// flat out by bench/otlp-replay. For each collector: accepted spans/s, accepted spans per collector
-// CPU-second (the whole process tree, from /proc) and accepted spans missing from Kafka; min, median
-// and max of BENCH_RUNS runs. Then the overload scenario: 10× the sustainable rate for
+// acks=all; bench/otelcol), on the same broker and the same request bodies: those the shim's real
+// exporter sends for a demo-like mix of event kinds (bench/capture-bodies.ts), replayed flat out and
+// paced by bench/otlp-replay. For each collector and load: accepted spans/s, accepted spans per
+// collector CPU-second (the whole process tree, from /proc) and accepted spans missing from Kafka;
+// min, median and max of BENCH_RUNS runs. Then the overload scenario: 10× the sustainable rate for
 // BENCH_OVERLOAD_SECONDS, answers, Retry-After, peak RSS, and whether it serves again afterwards.
 //
 //   node --import tsx bench/collector-vs-otelcol.ts          (bash scripts/bench.sh builds the tools)
 // Environment: OTELCOL_BIN_DIR (/tmp/otelcol-bench/bin), OTLP_REPLAY (/tmp/mcptap-bench/otlp-replay),
 // BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONCURRENCY (8), BENCH_OVERLOAD_SECONDS (60),
+// BENCH_PACED_RATES (10000: comma list of spans/s measured besides flat out; empty for none),
 // BENCH_VARIANTS (comma list of kafkajs:1, platformatic:1, platformatic:auto, otelcol),
 // BENCH_OVERLOAD_VARIANT (platformatic:1). mcptap runs with Node's defaults, as a user runs it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +34,11 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 60);
+/** Paced loads measured besides flat out, in spans per second (the normal operating point). */
+const PACED_RATES = (process.env.BENCH_PACED_RATES ?? '10000')
+  .split(',')
+  .filter((rate) => rate.trim() !== '')
+  .map(Number);
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'otelcol,kafkajs:1,platformatic:1,platformatic:auto').split(
   ',',
 );
@@ -184,12 +190,13 @@ function otelcolTarget(brokers: string[], workDir: string): Target {
   };
 }
 
-async function measure(target: Target, bodies: string): Promise<Measured> {
+/** `rate` 0: flat out; otherwise paced at that many spans per second. */
+async function measure(target: Target, bodies: string, rate: number): Promise<Measured> {
   const child = await target.start();
   try {
-    const warm = await replay(bodies, 3);
+    const warm = await replay(bodies, 3, { rate });
     const cpu0 = treeCpuSeconds(child.pid!);
-    const result = await replay(bodies, SECONDS);
+    const result = await replay(bodies, SECONDS, { rate });
     const cpu = treeCpuSeconds(child.pid!) - cpu0;
     await stop(child);
     const delivered = await target.delivered();
@@ -250,7 +257,10 @@ async function main(): Promise<void> {
   console.log(
     `collector: ${captured.files} captured bodies, ${Math.round(captured.bytes / 16_384)} B/span, ${CONCURRENCY} connections, ${SECONDS} s per run, ${RUNS} runs`,
   );
-  const results = new Map<string, Measured[]>();
+  /** By mode ('flat out', '10000 spans/s') then by variant. */
+  const results = new Map<string, Map<string, Measured[]>>();
+  const modes = [0, ...PACED_RATES];
+  const modeName = (rate: number) => (rate === 0 ? 'flat out' : `paced ${rate} spans/s`);
   const targetFor = (variant: string): Target | undefined => {
     if (variant === 'otelcol') {
       if (existsSync(join(OTELCOL_DIR, 'otelcol-anchor'))) return otelcolTarget(kafkaBrokers, workDir);
@@ -264,39 +274,45 @@ async function main(): Promise<void> {
   };
   // Runs interleaved, so that a noisy minute on a shared machine hits every variant alike.
   for (let r = 0; r < RUNS; r++) {
-    for (const variant of VARIANTS) {
-      const target = targetFor(variant);
-      if (target === undefined) continue;
-      const m = await measure(target, bodies);
-      if (!results.has(variant)) results.set(variant, []);
-      results.get(variant)!.push(m);
-      console.log(
-        `  run ${r + 1} ${variant.padEnd(18)} ${Math.round(m.spansPerSecond)} spans/s, ${Math.round(m.spansPerCpuSecond)} spans/CPU-s, missing ${m.missing}`,
-      );
+    for (const rate of modes) {
+      for (const variant of VARIANTS) {
+        const target = targetFor(variant);
+        if (target === undefined) continue;
+        const m = await measure(target, bodies, rate);
+        const byVariant = results.get(modeName(rate)) ?? new Map<string, Measured[]>();
+        results.set(modeName(rate), byVariant);
+        byVariant.set(variant, [...(byVariant.get(variant) ?? []), m]);
+        console.log(
+          `  run ${r + 1} ${modeName(rate).padEnd(22)} ${variant.padEnd(18)} ${Math.round(m.spansPerSecond)} spans/s, ${Math.round(m.spansPerCpuSecond)} spans/CPU-s, missing ${m.missing}`,
+        );
+      }
     }
   }
-  const anchor = results.get('otelcol');
-  const anchorCpu = anchor === undefined ? undefined : spread(anchor.map((m) => m.spansPerCpuSecond)).median;
   console.log('');
   console.log(
-    '| collector | accepted spans/s | spans per CPU-second | vs anchor (CPU-s, median) | missing from Kafka |',
+    '| load | collector | accepted spans/s | spans per CPU-second | vs anchor (CPU-s, median) | missing from Kafka |',
   );
-  console.log('|---|---|---|---|---|');
-  for (const [variant, ms] of results) {
-    const cpu = spread(ms.map((m) => m.spansPerCpuSecond));
-    const name =
-      variant === 'otelcol'
-        ? 'OpenTelemetry Collector (anchor)'
-        : `mcptap ${variant.replace(':', ', workers ')}`;
-    console.log(
-      `| ${name} | ${formatSpread(spread(ms.map((m) => m.spansPerSecond)))} | ${formatSpread(cpu)} | ${anchorCpu === undefined ? '–' : `${(cpu.median / anchorCpu).toFixed(2)}×`} | ${Math.max(...ms.map((m) => m.missing))} |`,
-    );
+  console.log('|---|---|---|---|---|---|');
+  for (const [mode, byVariant] of results) {
+    const anchor = byVariant.get('otelcol');
+    const anchorCpu =
+      anchor === undefined ? undefined : spread(anchor.map((m) => m.spansPerCpuSecond)).median;
+    for (const [variant, ms] of byVariant) {
+      const cpu = spread(ms.map((m) => m.spansPerCpuSecond));
+      const name =
+        variant === 'otelcol'
+          ? 'OpenTelemetry Collector (anchor)'
+          : `mcptap ${variant.replace(':', ', workers ')}`;
+      console.log(
+        `| ${mode} | ${name} | ${formatSpread(spread(ms.map((m) => m.spansPerSecond)))} | ${formatSpread(cpu)} | ${anchorCpu === undefined ? '–' : `${(cpu.median / anchorCpu).toFixed(2)}×`} | ${Math.max(...ms.map((m) => m.missing))} |`,
+      );
+    }
   }
 
   if (OVERLOAD_SECONDS > 0) {
     const variant = OVERLOAD_VARIANT;
     const sustainable = spread(
-      (results.get(variant) ?? [{ spansPerSecond: 5000 }]).map((m) => m.spansPerSecond),
+      (results.get(modeName(0))?.get(variant) ?? [{ spansPerSecond: 5000 }]).map((m) => m.spansPerSecond),
     ).median;
     const o = await overload(targetFor(variant)!, bodies, sustainable);
     console.log('');
