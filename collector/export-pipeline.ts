@@ -3,7 +3,7 @@ import { maskSecretsInText } from '../secrets/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { ReceiverConfig } from './config.js';
 import type { DecodedSpan } from './decoded-span.js';
-import type { EventPublisher } from './event-publisher.js';
+import type { EventPublisher, PublishItem } from './event-publisher.js';
 import { ExportRefusal } from './export-errors.js';
 import type { Admission } from './in-flight-budget.js';
 import { normaliseSpans, type NormaliseOptions } from './normalise-spans.js';
@@ -19,7 +19,7 @@ import { SpanRateLimiter } from './rate-limiter.js';
  * throws an ExportRefusal (export-errors.ts maps both to the answer).
  */
 
-/** Spans normalised and handed to the publisher at a time. */
+/** Spans normalised at a time. */
 const SLICE_SPANS = 64;
 /** Rejection reasons quoted in a partial success, as normalise-spans.ts keeps per call. */
 const MAX_REASONS = 3;
@@ -122,17 +122,17 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
       );
     }
 
-    // Normalised and published a slice at a time, each slice's decoded spans dropped as it goes: a
-    // request's objects then die young instead of all being alive (and promoted to the old
-    // generation, which is what grew the heap under overload) until its last span is done.
+    // Normalised a slice at a time, each slice's decoded spans dropped as it goes, so that they die
+    // young instead of all being alive (and promoted to the old generation, which is what grew the
+    // heap under overload) until the request's last span is done. Published in one call: the
+    // publisher takes a request whole or not at all, so a refused request reaches nobody.
     const total = spans.length;
-    const pending: Promise<void>[] = [];
+    const items: PublishItem[] = [];
     const recordsByKind = new Map<string, number>();
     const reasons: string[] = [];
     let rejected = 0;
-    let records = 0;
     let notOurs = 0;
-    const settled = () => Promise.all(pending).then(() => undefined);
+    let recordBytes = 0;
     while (spans.length > 0) {
       const normalised = normaliseSpans(spans.splice(0, SLICE_SPANS), sender.tenant, normaliseOptions);
       for (const [reason, count] of Object.entries(normalised.rejectedByReason))
@@ -140,20 +140,12 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
       rejected += normalised.rejected;
       notOurs += normalised.notOurs;
       for (const reason of normalised.reasons) if (reasons.length < MAX_REASONS) reasons.push(reason);
-      if (normalised.items.length === 0) continue;
-      let recordBytes = 0;
       for (const item of normalised.items) {
+        items.push(item);
         recordBytes += item.bytes;
         const kind = item.type === 'event' ? item.event.kind : 'raw_span';
         recordsByKind.set(kind, (recordsByKind.get(kind) ?? 0) + 1);
       }
-      if (!admission.reserve(recordBytes)) {
-        // What was already queued is kept (and deduplicated by event_id when the sender retries).
-        admission.holdUntil(settled());
-        throw new ExportRefusal('retriable', 'the collector is at its in-flight memory limit; retry later');
-      }
-      records += normalised.items.length;
-      pending.push(publisher.publish(normalised.items));
     }
     if (notOurs > 0)
       metrics.spansNotOurs.inc({ action: config.forwardRawSpans ? 'forwarded' : 'dropped' }, notOurs);
@@ -167,8 +159,11 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
     // OTLP: a request none of whose data can be accepted, for a reason that would recur, is a 400;
     // partial success is for requests of which some data was accepted.
     if (partial !== undefined && rejected === total) throw new ExportRefusal('invalid', partial.errorMessage);
-    const published = settled();
+    if (!admission.reserve(recordBytes))
+      throw new ExportRefusal('retriable', 'the collector is at its in-flight memory limit; retry later');
+    const published = publisher.publish(items);
     admission.holdUntil(published);
+    const records = items.length;
     return { published, spans: total, records, recordsByKind, partial };
   }
 
