@@ -215,6 +215,8 @@ interface Overload {
   accepted: number;
   answers: Record<string, number>;
   withRetryAfter: number;
+  /** Requests that got no answer (connection reset or closed). */
+  netErrors: number;
   restRssMb: number;
   peakRssMb: number;
   recovered: boolean;
@@ -237,6 +239,7 @@ async function overload(target: Target, bodies: string, sustainable: number): Pr
       accepted: result.ok_spans_per_s,
       answers: { 200: result.ok_requests, ...result.non200 },
       withRetryAfter: result.non200_with_retry_after,
+      netErrors: result.net_errors,
       restRssMb: rest / 1e6,
       peakRssMb: peak / 1e6,
       recovered,
@@ -321,7 +324,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `  accepted ${Math.round(o.accepted)} spans/s; answers by status ${JSON.stringify(o.answers).replace(/"/g, '')}; ` +
-        `non-200 with Retry-After ${o.withRetryAfter}; RSS ${o.restRssMb.toFixed(0)} MB at rest, ${o.peakRssMb.toFixed(0)} MB peak; recovered without restart: ${o.recovered ? 'yes' : 'NO'}`,
+        `non-200 with Retry-After ${o.withRetryAfter}; no answer (reset) ${o.netErrors}; RSS ${o.restRssMb.toFixed(0)} MB at rest, ${o.peakRssMb.toFixed(0)} MB peak; recovered without restart: ${o.recovered ? 'yes' : 'NO'}`,
     );
   }
 }
