@@ -85,7 +85,7 @@ export const COLLECTOR_ENV = {
     name: 'MCPTAP_COLLECTOR_MAX_CONCURRENT_REQUESTS',
     default: '8',
     description:
-      'requests being read, decoded or awaiting Kafka at once (all workers together); 503 + Retry-After beyond. Production is serial per producer, so more only adds memory and latency (16 peaked at 335 MB under 10× overload, 8 at 281 MB: bench/RESULTS.md)',
+      'requests being read, decoded or awaiting Kafka at once (all workers together); 503 + Retry-After beyond. Production is serial per producer, so more only adds memory and latency (under 10× overload 16 peaked at 335 MB, 8 at 281–319 MB: bench/RESULTS.md)',
   },
   maxInFlightBytes: {
     name: 'MCPTAP_COLLECTOR_MAX_INFLIGHT_BYTES',
