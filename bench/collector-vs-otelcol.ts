@@ -154,7 +154,7 @@ function otelcolTarget(brokers: string[], workDir: string): Target {
     config,
     readFileSync(OTELCOL_CONFIG, 'utf8')
       .replace('127.0.0.1:4318', `127.0.0.1:${PORT}`)
-      .replace('["127.0.0.1:9092"]', JSON.stringify(brokers))
+      .replace(/brokers: \[[^\]]*\]/, `brokers: ${JSON.stringify(brokers)}`)
       .replace('port: 8888', `port: ${PORT + 1}`),
   );
   return {
