@@ -53,16 +53,21 @@ async function body(count: number, invalid: readonly number[]): Promise<Buffer> 
   return Buffer.from(JSON.stringify(request));
 }
 
+function pipelineToMemory() {
+  const publisher = memoryPublisher();
+  const pipeline = createExportPipeline(config, {
+    publisher,
+    metrics: createCollectorMetrics(),
+    logger: silentLogger,
+  });
+  return { publisher, pipeline };
+}
+
 const sender = { tenant: 'tenant-1', keyId: 'tenant-1/00000000' };
 
 describe('export pipeline', () => {
   it('reports every invalid span of a request spanning several slices and publishes the others', async () => {
-    const publisher = memoryPublisher();
-    const pipeline = createExportPipeline(config, {
-      publisher,
-      metrics: createCollectorMetrics(),
-      logger: silentLogger,
-    });
+    const { publisher, pipeline } = pipelineToMemory();
     const budget = new InFlightBudget(1, config.maxInFlightBytes);
     const admission = admit(budget)!;
     const { partial } = await pipeline.export(await body(200, [3, 130, 199]), 'json', sender, admission);
@@ -75,12 +80,7 @@ describe('export pipeline', () => {
   });
 
   it('refuses a request none of whose spans is valid (400), publishing nothing', async () => {
-    const publisher = memoryPublisher();
-    const pipeline = createExportPipeline(config, {
-      publisher,
-      metrics: createCollectorMetrics(),
-      logger: silentLogger,
-    });
+    const { publisher, pipeline } = pipelineToMemory();
     const admission = admit(new InFlightBudget(1, config.maxInFlightBytes))!;
     const all = Array.from({ length: 100 }, (_, i) => i);
     await assert.rejects(
