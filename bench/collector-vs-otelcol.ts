@@ -1,16 +1,17 @@
 // `mcptap collector` against its anchor, the OpenTelemetry Collector (OTLP/HTTP → batch → Kafka,
-// acks=all; /work/shared/bench/otelcol), on the same broker and the same request bodies: those the
-// shim's real exporter sends for a demo-like mix of event kinds (bench/capture-bodies.ts), replayed
-// flat out by bench/otlp-replay. For each collector: accepted spans/s, accepted spans per collector
-// CPU-second (the whole process tree, from /proc) and accepted spans missing from Kafka; min, median
-// and max of BENCH_RUNS runs. Then the overload scenario: 10× the sustainable rate for
+// acks=all; bench/otelcol), on the same broker and the same request bodies: those the shim's real
+// exporter sends for a demo-like mix of event kinds (bench/capture-bodies.ts), replayed flat out and
+// paced by bench/otlp-replay. For each collector and load: accepted spans/s, accepted spans per
+// collector CPU-second (the whole process tree, from /proc) and accepted spans missing from Kafka;
+// min, median and max of BENCH_RUNS runs. Then the overload scenario: 10× the sustainable rate for
 // BENCH_OVERLOAD_SECONDS, answers, Retry-After, peak RSS, and whether it serves again afterwards.
 //
 //   node --import tsx bench/collector-vs-otelcol.ts          (bash scripts/bench.sh builds the tools)
 // Environment: OTELCOL_BIN_DIR (/tmp/otelcol-bench/bin), OTLP_REPLAY (/tmp/mcptap-bench/otlp-replay),
 // BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONCURRENCY (8), BENCH_OVERLOAD_SECONDS (60),
+// BENCH_PACED_RATES (10000: comma list of spans/s measured besides flat out; empty for none),
 // BENCH_VARIANTS (comma list of kafkajs:1, platformatic:1, platformatic:auto, otelcol),
-// BENCH_OVERLOAD_VARIANT (platformatic:1). mcptap runs with NODE_OPTIONS=--max-old-space-size=128.
+// BENCH_OVERLOAD_VARIANT (platformatic:1). mcptap runs with Node's defaults, as a user runs it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,18 +28,21 @@ import { formatSpread, spread, treeCpuSeconds, treeRssBytes } from './process-st
 const run = promisify(execFile);
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OTELCOL_DIR = process.env.OTELCOL_BIN_DIR ?? '/tmp/otelcol-bench/bin';
-const OTELCOL_CONFIG = '/work/shared/bench/otelcol/collector-kafka-mcp.yaml';
+const OTELCOL_CONFIG = join(REPO_ROOT, 'bench', 'otelcol', 'collector-kafka-mcp.yaml');
 const REPLAY = process.env.OTLP_REPLAY ?? '/tmp/mcptap-bench/otlp-replay';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 60);
+/** Paced loads measured besides flat out, in spans per second (the normal operating point). */
+const PACED_RATES = (process.env.BENCH_PACED_RATES ?? '10000')
+  .split(',')
+  .filter((rate) => rate.trim() !== '')
+  .map(Number);
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'otelcol,kafkajs:1,platformatic:1,platformatic:auto').split(
   ',',
 );
 const OVERLOAD_VARIANT = process.env.BENCH_OVERLOAD_VARIANT ?? 'platformatic:1';
-/** V8 grows its heap lazily under allocation pressure; a cap keeps RSS bounded at no measured cost. */
-const HEAP_CAP = '--max-old-space-size=128';
 /** BENCH_SERVICE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the collector. */
 const serviceNodeFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const PORT = 14318 + (process.pid % 1000);
@@ -129,7 +133,6 @@ function mcptapTarget(brokers: string[], client: string, workers: string): Targe
             MCPTAP_COLLECTOR_WORKERS: workers,
             MCPTAP_LOG_LEVEL: 'warn',
             KAFKAJS_NO_PARTITIONER_WARNING: '1',
-            NODE_OPTIONS: HEAP_CAP,
           },
           stdio: ['ignore', 'ignore', 'inherit'],
         },
@@ -151,7 +154,7 @@ function otelcolTarget(brokers: string[], workDir: string): Target {
     config,
     readFileSync(OTELCOL_CONFIG, 'utf8')
       .replace('127.0.0.1:4318', `127.0.0.1:${PORT}`)
-      .replace('["127.0.0.1:9092"]', JSON.stringify(brokers))
+      .replace(/brokers: \[[^\]]*\]/, `brokers: ${JSON.stringify(brokers)}`)
       .replace('port: 8888', `port: ${PORT + 1}`),
   );
   return {
@@ -187,12 +190,13 @@ function otelcolTarget(brokers: string[], workDir: string): Target {
   };
 }
 
-async function measure(target: Target, bodies: string): Promise<Measured> {
+/** `rate` 0: flat out; otherwise paced at that many spans per second. */
+async function measure(target: Target, bodies: string, rate: number): Promise<Measured> {
   const child = await target.start();
   try {
-    const warm = await replay(bodies, 3);
+    const warm = await replay(bodies, 3, { rate });
     const cpu0 = treeCpuSeconds(child.pid!);
-    const result = await replay(bodies, SECONDS);
+    const result = await replay(bodies, SECONDS, { rate });
     const cpu = treeCpuSeconds(child.pid!) - cpu0;
     await stop(child);
     const delivered = await target.delivered();
@@ -211,12 +215,16 @@ interface Overload {
   accepted: number;
   answers: Record<string, number>;
   withRetryAfter: number;
+  /** Requests that got no answer (connection reset or closed). */
+  netErrors: number;
+  restRssMb: number;
   peakRssMb: number;
   recovered: boolean;
 }
 
 async function overload(target: Target, bodies: string, sustainable: number): Promise<Overload> {
   const child = await target.start();
+  const rest = treeRssBytes(child.pid!);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, treeRssBytes(child.pid!))), 200);
   try {
@@ -231,6 +239,8 @@ async function overload(target: Target, bodies: string, sustainable: number): Pr
       accepted: result.ok_spans_per_s,
       answers: { 200: result.ok_requests, ...result.non200 },
       withRetryAfter: result.non200_with_retry_after,
+      netErrors: result.net_errors,
+      restRssMb: rest / 1e6,
       peakRssMb: peak / 1e6,
       recovered,
     };
@@ -250,12 +260,15 @@ async function main(): Promise<void> {
   console.log(
     `collector: ${captured.files} captured bodies, ${Math.round(captured.bytes / 16_384)} B/span, ${CONCURRENCY} connections, ${SECONDS} s per run, ${RUNS} runs`,
   );
-  const results = new Map<string, Measured[]>();
+  /** By mode ('flat out', '10000 spans/s') then by variant. */
+  const results = new Map<string, Map<string, Measured[]>>();
+  const modes = [0, ...PACED_RATES];
+  const modeName = (rate: number) => (rate === 0 ? 'flat out' : `paced ${rate} spans/s`);
   const targetFor = (variant: string): Target | undefined => {
     if (variant === 'otelcol') {
       if (existsSync(join(OTELCOL_DIR, 'otelcol-anchor'))) return otelcolTarget(kafkaBrokers, workDir);
       console.log(
-        `  (no ${OTELCOL_DIR}/otelcol-anchor: anchor skipped; build it with /work/shared/bench/otelcol/build.sh)`,
+        `  (no ${OTELCOL_DIR}/otelcol-anchor: anchor skipped; build it with bash bench/otelcol/build.sh)`,
       );
       return undefined;
     }
@@ -264,39 +277,45 @@ async function main(): Promise<void> {
   };
   // Runs interleaved, so that a noisy minute on a shared machine hits every variant alike.
   for (let r = 0; r < RUNS; r++) {
-    for (const variant of VARIANTS) {
-      const target = targetFor(variant);
-      if (target === undefined) continue;
-      const m = await measure(target, bodies);
-      if (!results.has(variant)) results.set(variant, []);
-      results.get(variant)!.push(m);
-      console.log(
-        `  run ${r + 1} ${variant.padEnd(18)} ${Math.round(m.spansPerSecond)} spans/s, ${Math.round(m.spansPerCpuSecond)} spans/CPU-s, missing ${m.missing}`,
-      );
+    for (const rate of modes) {
+      for (const variant of VARIANTS) {
+        const target = targetFor(variant);
+        if (target === undefined) continue;
+        const m = await measure(target, bodies, rate);
+        const byVariant = results.get(modeName(rate)) ?? new Map<string, Measured[]>();
+        results.set(modeName(rate), byVariant);
+        byVariant.set(variant, [...(byVariant.get(variant) ?? []), m]);
+        console.log(
+          `  run ${r + 1} ${modeName(rate).padEnd(22)} ${variant.padEnd(18)} ${Math.round(m.spansPerSecond)} spans/s, ${Math.round(m.spansPerCpuSecond)} spans/CPU-s, missing ${m.missing}`,
+        );
+      }
     }
   }
-  const anchor = results.get('otelcol');
-  const anchorCpu = anchor === undefined ? undefined : spread(anchor.map((m) => m.spansPerCpuSecond)).median;
   console.log('');
   console.log(
-    '| collector | accepted spans/s | spans per CPU-second | vs anchor (CPU-s, median) | missing from Kafka |',
+    '| load | collector | accepted spans/s | spans per CPU-second | vs anchor (CPU-s, median) | missing from Kafka |',
   );
-  console.log('|---|---|---|---|---|');
-  for (const [variant, ms] of results) {
-    const cpu = spread(ms.map((m) => m.spansPerCpuSecond));
-    const name =
-      variant === 'otelcol'
-        ? 'OpenTelemetry Collector (anchor)'
-        : `mcptap ${variant.replace(':', ', workers ')}`;
-    console.log(
-      `| ${name} | ${formatSpread(spread(ms.map((m) => m.spansPerSecond)))} | ${formatSpread(cpu)} | ${anchorCpu === undefined ? '–' : `${(cpu.median / anchorCpu).toFixed(2)}×`} | ${Math.max(...ms.map((m) => m.missing))} |`,
-    );
+  console.log('|---|---|---|---|---|---|');
+  for (const [mode, byVariant] of results) {
+    const anchor = byVariant.get('otelcol');
+    const anchorCpu =
+      anchor === undefined ? undefined : spread(anchor.map((m) => m.spansPerCpuSecond)).median;
+    for (const [variant, ms] of byVariant) {
+      const cpu = spread(ms.map((m) => m.spansPerCpuSecond));
+      const name =
+        variant === 'otelcol'
+          ? 'OpenTelemetry Collector (anchor)'
+          : `mcptap ${variant.replace(':', ', workers ')}`;
+      console.log(
+        `| ${mode} | ${name} | ${formatSpread(spread(ms.map((m) => m.spansPerSecond)))} | ${formatSpread(cpu)} | ${anchorCpu === undefined ? '–' : `${(cpu.median / anchorCpu).toFixed(2)}×`} | ${Math.max(...ms.map((m) => m.missing))} |`,
+      );
+    }
   }
 
   if (OVERLOAD_SECONDS > 0) {
     const variant = OVERLOAD_VARIANT;
     const sustainable = spread(
-      (results.get(variant) ?? [{ spansPerSecond: 5000 }]).map((m) => m.spansPerSecond),
+      (results.get(modeName(0))?.get(variant) ?? [{ spansPerSecond: 5000 }]).map((m) => m.spansPerSecond),
     ).median;
     const o = await overload(targetFor(variant)!, bodies, sustainable);
     console.log('');
@@ -305,7 +324,7 @@ async function main(): Promise<void> {
     );
     console.log(
       `  accepted ${Math.round(o.accepted)} spans/s; answers by status ${JSON.stringify(o.answers).replace(/"/g, '')}; ` +
-        `non-200 with Retry-After ${o.withRetryAfter}; peak RSS ${o.peakRssMb.toFixed(0)} MB; recovered without restart: ${o.recovered ? 'yes' : 'NO'}`,
+        `non-200 with Retry-After ${o.withRetryAfter}; no answer (reset) ${o.netErrors}; RSS ${o.restRssMb.toFixed(0)} MB at rest, ${o.peakRssMb.toFixed(0)} MB peak; recovered without restart: ${o.recovered ? 'yes' : 'NO'}`,
     );
   }
 }

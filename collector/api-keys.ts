@@ -19,6 +19,11 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** The entry of one key known in full (the embedded mode's own key). */
+export function apiKeyEntry(tenant: string, key: string): ApiKeyEntry {
+  return { tenant, digest: Buffer.from(hashApiKey(key), 'hex') };
+}
+
 /**
  * Parses `tenant:sha256hex` entries (comma- or newline-separated; `#` starts a comment line).
  * `source` names where they came from, for the error message.

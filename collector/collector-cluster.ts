@@ -22,7 +22,7 @@ export async function runCollectorPrimary(config: CollectorConfig, logger: Logge
     await ensureTopics(
       kafka,
       pipelineTopicSpecs(config.kafka.topics, config.kafka.topicSettings, {
-        rawSpans: config.forwardRawSpans,
+        rawSpans: config.kafka.rawSpansTopic,
       }),
     );
   } catch (error) {

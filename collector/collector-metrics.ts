@@ -6,7 +6,7 @@ export interface CollectorMetrics {
   /** By `status` (HTTP status code) of the answer to POST /v1/traces. */
   requests: Counter;
   spansReceived: Counter;
-  /** By `reason`: invalid_event, record_too_large, rate_limited, kafka_unavailable. */
+  /** By `reason`: invalid_ids, invalid_event, record_too_large, rate_limited, kafka_unavailable. */
   spansRejected: Counter;
   /** By event `kind` (and `raw_span`). */
   recordsProduced: Counter;

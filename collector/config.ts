@@ -11,6 +11,7 @@ import {
   parseListen,
   parseProducerClient,
   type EnvVarSpec,
+  type ListenAddress,
   type ProducerClient,
   type TopicSettings,
 } from '../platform/index.js';
@@ -82,9 +83,9 @@ export const COLLECTOR_ENV = {
   },
   maxConcurrentRequests: {
     name: 'MCPTAP_COLLECTOR_MAX_CONCURRENT_REQUESTS',
-    default: '16',
+    default: '8',
     description:
-      'requests being read, decoded or awaiting Kafka at once (all workers together); 503 + Retry-After beyond. Production is serial per producer, so more only adds memory and latency',
+      'requests being read, decoded or awaiting Kafka at once (all workers together); 503 + Retry-After beyond. Production is serial per producer, so more only adds memory and latency (under 10× overload 16 peaked at 335 MB, 8 at 281–319 MB: bench/RESULTS.md)',
   },
   maxInFlightBytes: {
     name: 'MCPTAP_COLLECTOR_MAX_INFLIGHT_BYTES',
@@ -137,33 +138,47 @@ export const COLLECTOR_ENV = {
 /** The collector's variables and the Kafka connection variables it reads, for `--help` and the docs. */
 export const COLLECTOR_ENV_TABLE: readonly EnvVarSpec[] = [...Object.values(COLLECTOR_ENV), ...KAFKA_ENV];
 
-export interface CollectorConfig {
+/** What the OTLP/HTTP receiver and its export pipeline read; nothing of where records go. */
+export interface ReceiverConfig {
   host: string;
   port: number;
   apiKeys: ApiKeyEntry[];
   maxBodyBytes: number;
   caps: ContentCaps;
   maxRecordBytes: number;
-  kafkaRequestBytes: number;
   rateLimit: RateLimit;
   maxConcurrentRequests: number;
   maxInFlightBytes: number;
   publishTimeoutMs: number;
   retryAfterSeconds: number;
-  readyTtlMs: number;
   forwardRawSpans: boolean;
   /** Mask secrets in every record before it leaves the receiver (false: the operator opted in to raw). */
   maskSecrets: boolean;
   shutdownGraceMs: number;
-  /** Receiver processes; the limits above are already this process's share when it is a worker. */
+}
+
+/** What the Kafka publisher reads (kafka-publisher.ts, kafka-collector.ts). */
+export interface KafkaPublisherConfig {
+  client: ProducerClient;
+  brokers: string[];
+  clientId: string;
+  topics: TopicNames;
+  topicSettings: TopicSettings;
+  /** Byte budget of one produce request. */
+  requestBytes: number;
+  /** Broker-side timeout of one produce request. */
+  requestTimeoutMs: number;
+  readyTtlMs: number;
+  /** Whether the raw-spans topic is needed. */
+  rawSpansTopic: boolean;
+}
+
+/** `mcptap collector`: the receiver, the Kafka publisher behind it, and how many processes run them. */
+export interface CollectorConfig {
+  /** The limits in it are already this process's share when it is a worker (workerShare). */
+  receiver: ReceiverConfig;
+  kafka: KafkaPublisherConfig;
   workers: number;
-  kafka: {
-    client: ProducerClient;
-    brokers: string[];
-    clientId: string;
-    topics: TopicNames;
-    topicSettings: TopicSettings;
-  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -197,20 +212,57 @@ export function workerShare(config: CollectorConfig): CollectorConfig {
   const n = config.workers;
   if (n === 1) return config;
   const share = (value: number) => Math.max(1, Math.ceil(value / n));
+  const r = config.receiver;
   return {
     ...config,
-    rateLimit: {
-      spansPerSecond: config.rateLimit.spansPerSecond === 0 ? 0 : share(config.rateLimit.spansPerSecond),
-      burst: share(config.rateLimit.burst),
+    receiver: {
+      ...r,
+      rateLimit: {
+        spansPerSecond: r.rateLimit.spansPerSecond === 0 ? 0 : share(r.rateLimit.spansPerSecond),
+        burst: share(r.rateLimit.burst),
+      },
+      maxConcurrentRequests: share(r.maxConcurrentRequests),
+      maxInFlightBytes: Math.max(r.maxBodyBytes, share(r.maxInFlightBytes)),
     },
-    maxConcurrentRequests: share(config.maxConcurrentRequests),
-    maxInFlightBytes: Math.max(config.maxBodyBytes, share(config.maxInFlightBytes)),
   };
 }
 
-export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig {
+/**
+ * The receiver's knobs from the environment. What is `given` (the embedded mode's own address and
+ * key) replaces the variables; without given keys at least one must be configured.
+ */
+export function receiverConfigFromEnv(
+  env: Env = process.env,
+  given: { listen?: ListenAddress; apiKeys?: ApiKeyEntry[] } = {},
+): ReceiverConfig {
   const e = COLLECTOR_ENV;
-  const kafka = kafkaSettingsFromEnv(env);
+  const listen = given.listen ?? parseListen(envString(env, e.listen), e.listen.name);
+  const apiKeys = given.apiKeys ?? apiKeysFromEnv(env);
+  const maxRecordBytes = envInt(env, e.maxRecordBytes, 1024);
+  return {
+    host: listen.host,
+    port: listen.port,
+    apiKeys,
+    maxBodyBytes: envInt(env, e.maxBodyBytes, 1024),
+    caps: {
+      contentBytes: envInt(env, e.contentCapBytes, 0, maxRecordBytes),
+      catalogBytes: envInt(env, e.catalogCapBytes, 0, maxRecordBytes),
+      promptBytes: envInt(env, e.promptCapBytes, 0, maxRecordBytes),
+    },
+    maxRecordBytes,
+    rateLimit: { spansPerSecond: envInt(env, e.rateLimit), burst: envInt(env, e.rateBurst, 1) },
+    maxConcurrentRequests: envInt(env, e.maxConcurrentRequests, 1),
+    maxInFlightBytes: envInt(env, e.maxInFlightBytes, 1024),
+    publishTimeoutMs: envInt(env, e.publishTimeoutMs, 100),
+    retryAfterSeconds: envInt(env, e.retryAfterSeconds, 1, 3600),
+    forwardRawSpans: envBool(env, e.forwardRawSpans),
+    maskSecrets: !envBool(env, e.secretsUnmasked),
+    shutdownGraceMs: envInt(env, e.shutdownGraceMs, 0),
+  };
+}
+
+function apiKeysFromEnv(env: Env): ApiKeyEntry[] {
+  const e = COLLECTOR_ENV;
   const keysFile = envString(env, e.apiKeysFile);
   const apiKeys = [
     ...parseApiKeyEntries(envString(env, e.apiKeys), e.apiKeys.name),
@@ -222,9 +274,16 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
         `'mcptap collector hash-key' prints the SHA-256 of a key`,
     );
   }
-  const maxRecordBytes = envInt(env, e.maxRecordBytes, 1024);
+  return apiKeys;
+}
+
+export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig {
+  const e = COLLECTOR_ENV;
+  const receiver = receiverConfigFromEnv(env);
+  const kafka = kafkaSettingsFromEnv(env);
   const kafkaRequestBytes = envInt(env, e.kafkaRequestBytes, 1024);
   const { maxMessageBytes } = kafka.topicSettings;
+  const { maxRecordBytes } = receiver;
   if (maxRecordBytes + RECORD_OVERHEAD_BYTES > kafkaRequestBytes || kafkaRequestBytes > maxMessageBytes) {
     throw new ConfigError(
       `expected ${e.maxRecordBytes.name} (${maxRecordBytes}) + ${RECORD_OVERHEAD_BYTES} <= ${e.kafkaRequestBytes.name} ` +
@@ -232,32 +291,18 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
     );
   }
   return {
-    ...parseListen(envString(env, e.listen), e.listen.name),
-    apiKeys,
-    maxBodyBytes: envInt(env, e.maxBodyBytes, 1024),
-    caps: {
-      contentBytes: envInt(env, e.contentCapBytes, 0, maxRecordBytes),
-      catalogBytes: envInt(env, e.catalogCapBytes, 0, maxRecordBytes),
-      promptBytes: envInt(env, e.promptCapBytes, 0, maxRecordBytes),
-    },
-    maxRecordBytes,
-    kafkaRequestBytes,
-    rateLimit: { spansPerSecond: envInt(env, e.rateLimit), burst: envInt(env, e.rateBurst, 1) },
-    maxConcurrentRequests: envInt(env, e.maxConcurrentRequests, 1),
-    maxInFlightBytes: envInt(env, e.maxInFlightBytes, 1024),
-    publishTimeoutMs: envInt(env, e.publishTimeoutMs, 100),
-    retryAfterSeconds: envInt(env, e.retryAfterSeconds, 1, 3600),
-    readyTtlMs: envInt(env, e.readyTtlMs, 1000),
-    forwardRawSpans: envBool(env, e.forwardRawSpans),
-    maskSecrets: !envBool(env, e.secretsUnmasked),
-    shutdownGraceMs: envInt(env, e.shutdownGraceMs, 0),
-    workers: parseWorkers(envString(env, e.workers)),
+    receiver,
     kafka: {
       client: parseProducerClient(envString(env, e.kafkaClient), e.kafkaClient.name),
       brokers: kafka.brokers,
       clientId: kafka.clientId,
       topics: kafka.topics,
       topicSettings: kafka.topicSettings,
+      requestBytes: kafkaRequestBytes,
+      requestTimeoutMs: receiver.publishTimeoutMs,
+      readyTtlMs: envInt(env, e.readyTtlMs, 1000),
+      rawSpansTopic: receiver.forwardRawSpans,
     },
+    workers: parseWorkers(envString(env, e.workers)),
   };
 }

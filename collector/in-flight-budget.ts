@@ -42,3 +42,40 @@ export class InFlightBudget {
     this.byteCount -= bytes;
   }
 }
+
+/**
+ * One admitted request's share of the budget: the bytes it reserved and the publish it must wait
+ * for before they are free again (records stay queued in memory until the publisher settles, even
+ * after the sender was answered on a timeout).
+ */
+export class Admission {
+  private held = 0;
+  private pending: Promise<unknown> | undefined;
+
+  constructor(private readonly budget: InFlightBudget) {}
+
+  /** Reserves bytes for this request; false when the budget has no room (refuse with 503). */
+  reserve(bytes: number): boolean {
+    if (!this.budget.reserve(bytes)) return false;
+    this.held += bytes;
+    return true;
+  }
+
+  /** Keeps the reservation until `settled` settles. */
+  holdUntil(settled: Promise<unknown>): void {
+    this.pending = settled;
+  }
+
+  /** Frees the request's bytes and slot once what it holds has settled. */
+  async release(): Promise<void> {
+    await this.pending?.catch(() => undefined);
+    this.budget.release(this.held);
+    this.held = 0;
+    this.budget.leave();
+  }
+}
+
+/** Admits a request into `budget`; undefined when it is at its concurrent request limit. */
+export function admit(budget: InFlightBudget): Admission | undefined {
+  return budget.enter() ? new Admission(budget) : undefined;
+}

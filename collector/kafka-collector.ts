@@ -2,7 +2,7 @@ import { createKafka, createRecordProducer, pipelineTopicSpecs, type Logger } fr
 import { createCollectorMetrics } from './collector-metrics.js';
 import type { CollectorConfig } from './config.js';
 import { KafkaEventPublisher } from './kafka-publisher.js';
-import { startCollector, type RunningCollector } from './server.js';
+import { startCollector, type RunningCollector } from './http-receiver.js';
 
 /**
  * The full-stack collector: topics created if missing, the Kafka publisher, the receiver. `close()`
@@ -16,9 +16,8 @@ export async function startKafkaCollector(
     { brokers: config.kafka.brokers, clientId: config.kafka.clientId },
     { logger: logger.child({ part: 'kafka' }), retries: 2 },
   );
-  const specs = pipelineTopicSpecs(config.kafka.topics, config.kafka.topicSettings, {
-    rawSpans: config.forwardRawSpans,
-  });
+  const k = config.kafka;
+  const specs = pipelineTopicSpecs(k.topics, k.topicSettings, { rawSpans: k.rawSpansTopic });
   let publisher: KafkaEventPublisher;
   try {
     publisher = await KafkaEventPublisher.start(
@@ -26,16 +25,16 @@ export async function startKafkaCollector(
         kafka,
         newProducer: () =>
           createRecordProducer({
-            client: config.kafka.client,
-            brokers: config.kafka.brokers,
-            clientId: config.kafka.clientId,
+            client: k.client,
+            brokers: k.brokers,
+            clientId: k.clientId,
             logger: logger.child({ part: 'kafka' }),
-            requestTimeoutMs: config.publishTimeoutMs,
+            requestTimeoutMs: k.requestTimeoutMs,
           }),
-        topics: config.kafka.topics,
-        requestBytes: config.kafkaRequestBytes,
-        requestTimeoutMs: config.publishTimeoutMs,
-        readyTtlMs: config.readyTtlMs,
+        topics: k.topics,
+        requestBytes: k.requestBytes,
+        requestTimeoutMs: k.requestTimeoutMs,
+        readyTtlMs: k.readyTtlMs,
         logger,
       },
       specs,
@@ -50,7 +49,7 @@ export async function startKafkaCollector(
   }
   let running: RunningCollector;
   try {
-    running = await startCollector(config, { publisher, logger, metrics: createCollectorMetrics() });
+    running = await startCollector(config.receiver, { publisher, logger, metrics: createCollectorMetrics() });
   } catch (error) {
     await publisher.close();
     throw error;

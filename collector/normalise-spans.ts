@@ -11,7 +11,8 @@ import type { DecodedSpan } from './decoded-span.js';
 import type { PublishItem } from './event-publisher.js';
 
 /**
- * Turns a request's decoded spans into records: mcptap spans become validated events (the tenant is
+ * Turns a request's decoded spans into records: spans without valid trace and span ids are
+ * rejected (reported to the sender, as every rejection is), mcptap spans become validated events (the tenant is
  * the authenticated one), content is re-capped to the collector's caps and every string masked
  * (secrets never leave the receiving process raw unless the operator opted in), spans of other
  * instrumentations are dropped or kept as raw spans, masked alike. Pure: no I/O.
@@ -36,7 +37,7 @@ export interface NormaliseOptions {
   mask: SecretMasker | null;
 }
 
-export type RejectReason = 'invalid_event' | 'record_too_large';
+export type RejectReason = 'invalid_ids' | 'invalid_event' | 'record_too_large';
 
 export interface NormalisedSpans {
   items: PublishItem[];
@@ -48,6 +49,31 @@ export interface NormalisedSpans {
 }
 
 const MAX_REASONS = 3;
+
+/**
+ * OTLP's trace.proto: a trace id is 16 bytes and a span id 8, and one that is all zeroes is
+ * invalid (the decoders give them as lower-case hex; JSON ids as sent, lower-cased). A loop over
+ * the characters: a regular expression with the all-zero lookahead cost 0.7 % of the service's CPU.
+ */
+function isValidId(id: string, hexDigits: number): boolean {
+  if (id.length !== hexDigits) return false;
+  let nonZero = false;
+  for (let i = 0; i < hexDigits; i++) {
+    const c = id.charCodeAt(i);
+    if (c > 0x30 && c <= 0x39) nonZero = true;
+    else if (c >= 0x61 && c <= 0x66) nonZero = true;
+    else if (c !== 0x30) return false;
+  }
+  return nonZero;
+}
+
+function idProblem(span: DecodedSpan): string | undefined {
+  if (!isValidId(span.traceId, 32))
+    return `invalid trace id '${span.traceId.slice(0, 40)}': expected 16 bytes (32 hex digits), not all zero`;
+  if (!isValidId(span.spanId, 16))
+    return `invalid span id '${span.spanId.slice(0, 40)}': expected 8 bytes (16 hex digits), not all zero`;
+  return undefined;
+}
 
 function isCappedContent(value: unknown): value is CappedContent {
   return (
@@ -117,9 +143,15 @@ export function normaliseSpans(
   const reject = (reason: RejectReason, span: DecodedSpan, message: string) => {
     out.rejected++;
     out.rejectedByReason[reason] = (out.rejectedByReason[reason] ?? 0) + 1;
-    if (out.reasons.length < MAX_REASONS) out.reasons.push(`span ${span.spanId || '(no id)'}: ${message}`);
+    if (out.reasons.length < MAX_REASONS)
+      out.reasons.push(`span ${span.spanId.slice(0, 32) || '(no id)'}: ${message}`);
   };
   for (const span of spans) {
+    const badIds = idProblem(span);
+    if (badIds !== undefined) {
+      reject('invalid_ids', span, badIds);
+      continue;
+    }
     if (!isMcptapSpan(span.attributes)) {
       out.notOurs++;
       if (!options.forwardRawSpans) continue;

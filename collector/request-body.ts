@@ -1,24 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { ExportRefusal } from './export-errors.js';
 
 /**
  * Reads a request body into one Buffer, inflating gzip as it streams. Both the bytes received and
  * the bytes inflated are counted as they arrive: a body over the limit, or a gzip bomb, is refused
- * when it crosses the limit, never read or inflated in full.
+ * when it crosses the limit, never read or inflated in full. Failures are ExportRefusals: 400 for bad
+ * gzip or an aborted body, 413 too large, 503 when the in-flight memory budget has no room.
  */
-
-export class BodyError extends Error {
-  readonly retriable: boolean;
-  constructor(
-    /** HTTP status to answer: 400 bad gzip or aborted, 413 too large, 503 no memory budget left. */
-    readonly status: 400 | 413 | 503,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BodyError';
-    this.retriable = status === 503;
-  }
-}
 
 export interface ReadBodyOptions {
   gzip: boolean;
@@ -36,7 +25,7 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions):
     let settled = false;
     let gunzip: Gunzip | undefined;
 
-    const fail = (error: BodyError) => {
+    const fail = (error: ExportRefusal) => {
       if (settled) return;
       settled = true;
       req.pause();
@@ -50,14 +39,16 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions):
       if (kept > options.maxBytes) {
         const what = gunzip ? 'inflated body' : 'body';
         return fail(
-          new BodyError(
-            413,
+          new ExportRefusal(
+            'too_large',
             `the ${what} exceeds the collector's limit of ${options.maxBytes} bytes; send smaller batches`,
           ),
         );
       }
       if (!options.reserve(chunk.length)) {
-        return fail(new BodyError(503, 'the collector is at its in-flight memory limit; retry later'));
+        return fail(
+          new ExportRefusal('retriable', 'the collector is at its in-flight memory limit; retry later'),
+        );
       }
       chunks.push(chunk);
     };
@@ -70,8 +61,8 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions):
       received += chunk.length;
       if (received > options.maxBytes) {
         return fail(
-          new BodyError(
-            413,
+          new ExportRefusal(
+            'too_large',
             `the body exceeds the collector's limit of ${options.maxBytes} bytes; send smaller batches`,
           ),
         );
@@ -87,13 +78,15 @@ export function readRequestBody(req: IncomingMessage, options: ReadBodyOptions):
       gunzip = createGunzip();
       gunzip.on('data', keep);
       gunzip.on('end', finish);
-      gunzip.on('error', (error) => fail(new BodyError(400, `the body is not valid gzip: ${error.message}`)));
+      gunzip.on('error', (error) =>
+        fail(new ExportRefusal('invalid', `the body is not valid gzip: ${error.message}`)),
+      );
     }
     req.on('data', onRequestData);
     req.on('end', () => (gunzip ? gunzip.end() : finish()));
-    req.on('error', () => fail(new BodyError(400, 'the request body was aborted')));
+    req.on('error', () => fail(new ExportRefusal('invalid', 'the request body was aborted')));
     req.on('close', () => {
-      if (!req.complete) fail(new BodyError(400, 'the request body was aborted'));
+      if (!req.complete) fail(new ExportRefusal('invalid', 'the request body was aborted'));
     });
   });
 }

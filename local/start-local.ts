@@ -1,10 +1,11 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
-  collectorConfigFromEnv,
+  apiKeyEntry,
   COLLECTOR_ENV,
-  hashApiKey,
+  receiverConfigFromEnv,
   startCollector,
+  type ReceiverConfig,
   type RunningCollector,
 } from '../collector/index.js';
 import {
@@ -146,18 +147,20 @@ export async function openLocalStore(
   }
 }
 
-function collectorConfig(listen: string, apiKey: string, tenant: string, env: LocalOptions['env']) {
-  const c = COLLECTOR_ENV;
-  return collectorConfigFromEnv({
-    ...env,
-    [c.listen.name]: listen,
-    [c.apiKeys.name]: `${tenant}:${hashApiKey(apiKey)}`,
-    [c.apiKeysFile.name]: '',
-    // One developer's own host on loopback: the queue bound is the only limit.
-    [c.rateLimit.name]: '0',
-    [c.forwardRawSpans.name]: 'false',
-    [c.publishTimeoutMs.name]: env?.[c.publishTimeoutMs.name] || '30000',
-  });
+/** The receiver of one developer's own host on loopback: the queue bound is the only limit. */
+function receiverConfig(
+  listen: ListenAddress,
+  apiKey: string,
+  tenant: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ReceiverConfig {
+  const config = receiverConfigFromEnv(env, { listen, apiKeys: [apiKeyEntry(tenant, apiKey)] });
+  return {
+    ...config,
+    rateLimit: { spansPerSecond: 0, burst: config.rateLimit.burst },
+    forwardRawSpans: false,
+    publishTimeoutMs: env[COLLECTOR_ENV.publishTimeoutMs.name] ? config.publishTimeoutMs : 30_000,
+  };
 }
 
 export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
@@ -241,7 +244,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       consume: (batch) => pipeline.store(batch),
     });
 
-    const collector: RunningCollector = await startCollector(collectorConfig(listen, apiKey, tenant, env), {
+    const collector: RunningCollector = await startCollector(receiverConfig(listenAt, apiKey, tenant, env), {
       publisher: stream,
       logger,
     });

@@ -23,7 +23,12 @@ import {
   startKafkaCollector,
   type RunningCollector,
 } from '../../collector/index.js';
-import { ExportTraceServiceResponse, RpcStatus } from '../../collector/otlp-schema.js';
+import type protobuf from 'protobufjs';
+import {
+  ExportTraceServiceRequest,
+  ExportTraceServiceResponse,
+  RpcStatus,
+} from '../../collector/otlp-schema.js';
 import { silentLogger } from '../../platform/index.js';
 import { ensureInfra, uniqueName, waitFor } from '../support/infra.js';
 import { emitEvents, otlpJsonBody, otlpProtobufBody } from './otel-sdk.js';
@@ -196,6 +201,39 @@ describe('collector with Kafka (scripts/infra.sh kafka) and the OpenTelemetry JS
     const proto = { 'content-type': 'application/x-protobuf' };
     const json = { 'content-type': 'application/json' };
 
+    /** An OTLP/JSON body of codec spans, each with `traceId` unless it has its own. */
+    const otlpJson = (
+      spans: Array<ReturnType<typeof encodeEventAsSpan> & { traceId?: string }>,
+      traceId = '0af7651916cd43dd8448eb211c80319c',
+    ) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            scopeSpans: [
+              {
+                spans: spans.map((s) => ({
+                  traceId: s.traceId ?? traceId,
+                  spanId: 'b7ad6b7169203331',
+                  name: s.name,
+                  kind: 3,
+                  startTimeUnixNano: `${s.startTimeMs}000000`,
+                  endTimeUnixNano: s.endTimeMs * 1e6,
+                  attributes: Object.entries(s.attributes).map(([key, v]) => ({
+                    key,
+                    value:
+                      typeof v === 'string'
+                        ? { stringValue: v }
+                        : typeof v === 'boolean'
+                          ? { boolValue: v }
+                          : { intValue: String(v) },
+                  })),
+                })),
+              },
+            ],
+          },
+        ],
+      });
+
     it('answers 400 with a google.rpc.Status for a truncated protobuf body, and produces nothing of it', async () => {
       const events = sampleEvents();
       const body = await otlpProtobufBody(events);
@@ -271,33 +309,7 @@ describe('collector with Kafka (scripts/infra.sh kafka) and the OpenTelemetry JS
         bad({ 'mcptap.content.result.sha256': 'not-a-digest' }),
         { ...bad({}), startTimeMs: 0 },
       ];
-      const body = JSON.stringify({
-        resourceSpans: [
-          {
-            scopeSpans: [
-              {
-                spans: [...spans, ...badSpans].map((s) => ({
-                  traceId: '0af7651916cd43dd8448eb211c80319c',
-                  spanId: 'b7ad6b7169203331',
-                  name: s.name,
-                  kind: 3,
-                  startTimeUnixNano: `${s.startTimeMs}000000`,
-                  endTimeUnixNano: s.endTimeMs * 1e6,
-                  attributes: Object.entries(s.attributes).map(([key, v]) => ({
-                    key,
-                    value:
-                      typeof v === 'string'
-                        ? { stringValue: v }
-                        : typeof v === 'boolean'
-                          ? { boolValue: v }
-                          : { intValue: String(v) },
-                  })),
-                })),
-              },
-            ],
-          },
-        ],
-      });
+      const body = otlpJson([...spans, ...badSpans]);
       const res = await post(body, { ...json, 'x-mcptap-api-key': KEY_B });
       assert.equal(res.status, 200);
       const answer = (await res.json()) as {
@@ -339,6 +351,62 @@ describe('collector with Kafka (scripts/infra.sh kafka) and the OpenTelemetry JS
         ExportTraceServiceResponse.decode(Buffer.from(await res.arrayBuffer())),
       );
       assert.deepEqual(decoded, {});
+    });
+
+    it('answers 400 with the reason to a JSON body whose only span has an invalid trace id, and produces nothing', async () => {
+      const events = sampleEvents().slice(0, 1);
+      for (const traceId of ['not-hex-at-all', '0af7651916cd43dd', '00000000000000000000000000000000', '']) {
+        const res = await post(otlpJson(events.map(encodeEventAsSpan), traceId), {
+          ...json,
+          'x-mcptap-api-key': KEY_A,
+        });
+        assert.equal(res.status, 400, `trace id '${traceId}'`);
+        const body = (await res.json()) as { code: number; message: string };
+        assert.equal(body.code, 3);
+        assert.match(body.message, /1 of 1 spans rejected: .*invalid trace id/);
+      }
+      await assertNothingFrom(events[0]!.session_id);
+    });
+
+    it('reports a span with an invalid trace id in partialSuccess and delivers the others of its batch', async () => {
+      const events = sampleEvents().slice(0, 3);
+      const spans = events.map(encodeEventAsSpan);
+      const body = otlpJson([...spans.slice(0, 2), { ...spans[2]!, traceId: 'zz' }]);
+      const res = await post(body, { ...json, 'x-mcptap-api-key': KEY_A });
+      assert.equal(res.status, 200);
+      const answer = (await res.json()) as {
+        partialSuccess: { rejectedSpans: string; errorMessage: string };
+      };
+      assert.equal(answer.partialSuccess.rejectedSpans, '1');
+      assert.match(answer.partialSuccess.errorMessage, /1 of 3 spans rejected: .*invalid trace id 'zz'/);
+      await expectDelivered(events.slice(0, 2), tenantA);
+      assert.ok(
+        !eventsOfSession(events[2]!.session_id).some((r) => r.event.event_id === events[2]!.event_id),
+      );
+    });
+
+    it('answers 400 to a protobuf body whose spans have 8-byte trace ids', async () => {
+      const events = sampleEvents();
+      const request = ExportTraceServiceRequest.decode(await otlpProtobufBody(events)) as unknown as {
+        resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: Uint8Array }> }> }>;
+      };
+      for (const rs of request.resourceSpans)
+        for (const ss of rs.scopeSpans) for (const span of ss.spans) span.traceId = Buffer.alloc(8, 7);
+      const body = ExportTraceServiceRequest.encode(request as unknown as protobuf.Message).finish();
+      const res = await post(body, { ...proto, 'x-mcptap-api-key': KEY_A });
+      assert.equal(res.status, 400);
+      const status = RpcStatus.toObject(RpcStatus.decode(Buffer.from(await res.arrayBuffer()))) as {
+        code: number;
+        message: string;
+      };
+      assert.equal(status.code, 3);
+      assert.match(
+        status.message,
+        new RegExp(
+          `${events.length} of ${events.length} spans rejected: .*invalid trace id '0707070707070707'`,
+        ),
+      );
+      await assertNothingFrom(events[0]!.session_id);
     });
 
     async function assertNothingFrom(sessionId: string): Promise<void> {

@@ -95,4 +95,31 @@ describe('collector under overload (scripts/infra.sh kafka)', () => {
       { timeoutMs: 30_000, description: `all ${expected.size} accepted events on the events topic` },
     );
   });
+
+  it('answers every refusal of a large body still being sent, never resetting the connection', async () => {
+    // Bodies of ~1.2 MB arrive over many TCP segments: most are refused before they are read. The
+    // refusal must reach the sender as 503 + Retry-After, not as a reset of the socket it writes to.
+    const events = Array.from({ length: 512 }, (_, i) => mcpSizedToolCall('overload-large', i));
+    const body = await otlpProtobufBody(events);
+    assert.ok(body.length > 1_000_000, 'a body larger than a socket buffer');
+    const outcomes = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        try {
+          const res = await post(body);
+          await res.arrayBuffer();
+          return { status: res.status, retryAfter: res.headers.get('retry-after') };
+        } catch (error) {
+          return { error: String((error as { cause?: unknown }).cause ?? error) };
+        }
+      }),
+    );
+    const failures = outcomes.filter((o) => 'error' in o);
+    assert.deepEqual(failures, [], 'every request gets an answer');
+    const refused = outcomes.filter((o) => 'status' in o && o.status !== 200);
+    assert.ok(refused.length > 0, 'with 2 admitted at once, some of 24 are refused');
+    for (const answer of refused) {
+      assert.equal('status' in answer && answer.status, 503);
+      assert.ok('retryAfter' in answer && Number(answer.retryAfter) >= 1, 'a refusal tells when to retry');
+    }
+  });
 });

@@ -13,7 +13,7 @@ import {
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import type { StdioServerParameters } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { decodeSpanAsEvent, isMcptapSpan, type McpEvent, type SpanAttributes } from '../../model/index.js';
-import { collectorConfigFromEnv, COLLECTOR_ENV, hashApiKey, startCollector } from '../../collector/index.js';
+import { COLLECTOR_ENV, hashApiKey, receiverConfigFromEnv, startCollector } from '../../collector/index.js';
 import type { RunningCollector } from '../../collector/index.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -221,7 +221,7 @@ export async function startRecordingCollector(tenant: string, apiKey: string): P
   const received: McpEvent[] = [];
   const c = COLLECTOR_ENV;
   const collector = await startCollector(
-    collectorConfigFromEnv({
+    receiverConfigFromEnv({
       [c.listen.name]: '127.0.0.1:0',
       [c.apiKeys.name]: `${tenant}:${hashApiKey(apiKey)}`,
       [c.rateLimit.name]: '0',
