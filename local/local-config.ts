@@ -1,4 +1,4 @@
-import { ALERT_LINK_ENV, RULES_ENV } from '../detectors/index.js';
+import { ALERT_LINK_ENV, RULES_ENV, SERVER_POLICY_ENV } from '../detectors/index.js';
 import {
   envInt,
   envListen,
@@ -83,6 +83,7 @@ export const LOCAL_ENV_TABLE: readonly EnvVarSpec[] = [
   SHIM_ENV.dataDir,
   ...Object.values(LOCAL_ENV),
   RULES_ENV,
+  SERVER_POLICY_ENV,
   { ...ALERT_LINK_ENV.consoleUrl, default: 'http://$MCPTAP_LOCAL_CONSOLE_LISTEN' },
   ALERT_LINK_ENV.runbookUrl,
   SECRETS_UNMASKED_ENV,

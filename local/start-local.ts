@@ -12,9 +12,9 @@ import {
   AlertWebhook,
   type AlertLinks,
   createDetectorEngine,
-  defaultRules,
-  loadRules,
   MemoryStateStore,
+  rulesFromEnv,
+  watchRules,
   type DetectorRules,
 } from '../detectors/index.js';
 import type { Alert } from '../model/index.js';
@@ -56,8 +56,12 @@ export interface LocalOptions {
   dataDir: string;
   /** host:port of the OTLP/HTTP endpoint (default 127.0.0.1:4318; port 0: any free port). */
   listen?: string;
+  /**
+   * The rule file (default: MCPTAP_DETECTOR_RULES, else the shipped rules); it and the server policy
+   * (MCPTAP_SERVER_POLICY, else the rule file's) are reloaded on SIGHUP and on change.
+   */
   rulesPath?: string;
-  /** Rules already loaded (tests, demo); wins over `rulesPath`. */
+  /** Rules already loaded (tests), kept as they are; wins over `rulesPath`. */
   rules?: DetectorRules;
   alertmanagerUrl?: string;
   /** Console and runbook links in what Alertmanager receives (none by default). */
@@ -168,7 +172,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
   const listenAt = parseListen(listen, '--listen');
   const queue = { ...DEFAULT_QUEUE, ...options.queue };
   const storage = storageSettingsFromEnv(env);
-  const rules = options.rules ?? (options.rulesPath ? loadRules(options.rulesPath) : defaultRules());
+  const rules = options.rules ?? rulesFromEnv(options.rulesPath, env);
 
   const lock: DataDirLock = lockDataDir(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
@@ -271,8 +275,17 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       logger,
     });
     cleanups.push(() => control.close());
+    if (options.rules === undefined) {
+      const rulesWatch = watchRules({
+        load: () => rulesFromEnv(options.rulesPath, env),
+        initial: rules,
+        apply: (reloaded) => engine.setRules(reloaded),
+        logger,
+      });
+      cleanups.push(() => rulesWatch.stop());
+    }
     const consoleServer = options.consoleListen
-      ? await startConsole(options.consoleListen, store, logger, () => rules.serverPolicy)
+      ? await startConsole(options.consoleListen, store, logger, () => engine.currentRules.serverPolicy)
       : undefined;
     if (consoleServer !== undefined) cleanups.push(() => consoleServer.close());
 
