@@ -27,7 +27,6 @@ import { DetectorsRuntime } from './detectors-runtime.js';
 
 export const DETECTORS_ENV: readonly EnvVarSpec[] = [
   RULES_ENV,
-  SERVER_POLICY_ENV,
   {
     name: 'MCPTAP_ALERTMANAGER_URL',
     default: 'http://127.0.0.1:19094',
@@ -62,6 +61,7 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
     description:
       'URL to POST new and resolved alerts to as a JSON array of OCSF 1.3.0 Detection Findings (class 2004), for a SIEM; they are also produced to the <prefix>.alerts.ocsf.v1 topic',
   },
+  SERVER_POLICY_ENV,
 ];
 
 const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec, , , ocsfWebhookSpec] = DETECTORS_ENV as [
