@@ -90,9 +90,14 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
   await mkdir(dirname(signingKey), { recursive: true, mode: 0o700 });
   generateSigningKeyFile(signingKey);
   const checkpointFile = join(options.workDir, 'audit', 'checkpoints.jsonl');
+  const topicPrefix = `mcptap-demo-${options.runId}`;
   const env: Record<string, string> = {
     MCPTAP_KAFKA_BROKERS: addresses.kafka,
-    MCPTAP_TOPIC_PREFIX: 'mcptap',
+    // Topics and consumer groups of this run alone: a run beside another (a second demo, a test) on
+    // the same Kafka neither takes its partitions nor reads its events.
+    MCPTAP_TOPIC_PREFIX: topicPrefix,
+    MCPTAP_SINK_GROUP_ID: `${topicPrefix}-sink`,
+    MCPTAP_DETECTORS_GROUP: `${topicPrefix}-detectors`,
     MCPTAP_CLICKHOUSE_URL: addresses.clickhouse,
     MCPTAP_CLICKHOUSE_DATABASE: 'mcptap',
     MCPTAP_ALERTMANAGER_URL: addresses.alertmanager,
@@ -199,7 +204,7 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
             MCPTAP_CLICKHOUSE_URL: addresses.clickhouse,
             MCPTAP_CLICKHOUSE_DATABASE: 'mcptap',
             MCPTAP_KAFKA_BROKERS: addresses.kafka,
-            MCPTAP_TOPIC_PREFIX: 'mcptap',
+            MCPTAP_TOPIC_PREFIX: topicPrefix,
             MCPTAP_AUDIT_PUBLIC_KEY_FILE: publicKeyPath(signingKey),
             MCPTAP_AUDIT_CHECKPOINT_FILE: checkpointFile,
           },
@@ -211,6 +216,7 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
       hints: [
         `ClickHouse: ${addresses.clickhouse} (database mcptap; read-only user mcptap_reader)`,
         `Alertmanager: ${addresses.alertmanager}`,
+        `Kafka: ${addresses.kafka} (topics ${topicPrefix}.*)`,
         'Grafana: provision deploy/grafana/provisioning and dashboards/generated (see dashboards/README.md)',
       ],
       problems: () => serviceProblems(services),
