@@ -222,11 +222,12 @@ async function withQueries<T>(
   }
 }
 
-const ALERTS_USAGE = `Usage: mcptap alerts [--rule RULE] [--severity MIN] [--server NAME] [--session ID] [--tenant T]
-                     [--limit N] [--format text|json] [--data DIR]
+const ALERTS_USAGE = `Usage: mcptap alerts [--rule RULE] [--severity MIN] [--server NAME] [--session ID] [--user ID]
+                     [--tenant T] [--limit N] [--format text|json] [--data DIR]
 
 Recent alerts, newest last, from the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or
-from the ClickHouse server at $${CLICKHOUSE_URL} when it is set. --severity keeps that level and above.
+from the ClickHouse server at $${CLICKHOUSE_URL} when it is set. --severity keeps that level and above;
+--user keeps the alerts raised on calls made for that user (as the host named them).
 --tenant is required when the store holds more than one tenant.`;
 
 export async function alertsMain(argv: string[]): Promise<number> {
@@ -238,6 +239,7 @@ export async function alertsMain(argv: string[]): Promise<number> {
       severity: { type: 'string' },
       server: { type: 'string' },
       session: { type: 'string' },
+      user: { type: 'string' },
       tenant: { type: 'string' },
       limit: { type: 'string', default: '50' },
     },
