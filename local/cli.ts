@@ -132,6 +132,7 @@ export async function localMain(argv: string[]): Promise<number> {
       webhookUrl: values.webhook ?? settings.webhookUrl,
       ocsfWebhookUrl: settings.ocsfWebhookUrl,
       queue: settings.queue,
+      engine: settings.engine,
       tickIntervalMs: settings.tickIntervalMs,
       alertResendMs: settings.alertResendMs,
       consoleListen: settings.consoleListen,

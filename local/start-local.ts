@@ -33,7 +33,12 @@ import { BoundedEventStream } from './bounded-stream.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DetectorStateTable } from './detector-state-table.js';
-import type { QueueSettings } from './local-config.js';
+import {
+  engineArgs,
+  engineSettingsFromEnv,
+  type EngineSettings,
+  type QueueSettings,
+} from './local-config.js';
 import { LocalPipeline, type Detected } from './local-pipeline.js';
 import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
 import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
@@ -79,6 +84,8 @@ export interface LocalOptions {
   logger?: Logger;
   /** Environment for the collector's caps and masking, and the store's retention. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** What embedded ClickHouse may hold (default: from `env`, see LOCAL_ENV). */
+  engine?: EngineSettings;
   /** Address of the forensic console (console/); none when omitted or null. */
   consoleListen?: ListenAddress | null;
 }
@@ -181,7 +188,12 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
   };
   try {
     const apiKey = localApiKey(dataDir);
-    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, { embeddedTables: true });
+    // The first connection of the process: it starts the engine with local's limits, which the
+    // store thread's connection then shares.
+    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, {
+      embeddedTables: true,
+      engineArgs: engineArgs(options.engine ?? engineSettingsFromEnv(env)),
+    });
     cleanups.push(() => store.client.close());
     // The store thread boots (its modules and chdb session) while this thread migrates and loads state.
     const audit = auditWriterSettings(auditSettingsFromEnv(env), { localDataDir: dataDir });
