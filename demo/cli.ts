@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ObservedAlert, Progress } from './demo-stack.js';
 import { startFullStack } from './full-stack.js';
-import { runDemo, type DemoResult, type StackContext } from './run-demo.js';
+import { runDemo, TAMPERING, type DemoResult, type StackContext } from './run-demo.js';
 import { SCENARIOS } from './scenarios.js';
 
 const USAGE = `Usage: mcptap demo [--stack embedded|full] [--json] [--keep] [--scenario NAME ...]
@@ -17,7 +17,7 @@ timeline matches what the script did.
                      with mcptap collector, detectors and sink as separate processes
   --json             print only the summary, as one JSON object
   --keep             leave the servers running afterwards (full stack)
-  --scenario NAME    play only this scenario (repeatable): ${SCENARIOS.map((s) => s.name).join(', ')}
+  --scenario NAME    play only this scenario (repeatable): ${[...SCENARIOS.map((s) => s.name), TAMPERING].join(', ')}
 `;
 
 const COLLECTOR_PORT = Number(process.env.MCPTAP_DEMO_COLLECTOR_PORT ?? 14318);
@@ -30,12 +30,18 @@ function printSummary(result: DemoResult): void {
   for (const s of result.scenarios) {
     const mark = s.detected && s.timeline_matches ? '✔' : '✘';
     const expected = s.expected.length > 0 ? s.expected.join(', ') : '(no alert expected)';
-    const latency = s.latency_ms === null ? '' : `  event→alert ${s.latency_ms} ms`;
+    const latency =
+      s.latency_ms === null
+        ? ''
+        : `  ${s.name === TAMPERING ? 'tampered→reported' : 'event→alert'} ${s.latency_ms} ms`;
     console.log(`${mark} ${s.name.padEnd(24)} expected: ${expected}${latency}`);
     if (s.missing.length > 0) console.log(`    missing: ${s.missing.join(', ')}`);
-    if (s.rules_seen.length > 0) console.log(`    fired:   ${s.rules_seen.join(', ')}`);
+    if (s.rules_seen.length > 0 && s.name !== TAMPERING)
+      console.log(`    fired:   ${s.rules_seen.join(', ')}`);
     if (!s.timeline_matches) console.log(`    timeline: ${s.timeline_problem}`);
-    console.log(`    forensics: ${s.session_command}`);
+    if (s.identity !== undefined) console.log(`    identity: ${s.identity}`);
+    for (const finding of s.audit_findings ?? []) console.log(`    found:   ${finding}`);
+    console.log(`    ${s.name === TAMPERING ? 'verified' : 'forensics'}: ${s.session_command}`);
   }
   console.log(
     `\nunexpected alerts: ${result.unexpected_alerts}` +
@@ -139,6 +145,9 @@ export async function main(argv: string[]): Promise<number> {
             latency_ms: s.latency_ms,
             timeline_matches: s.timeline_matches,
             ...(s.timeline_matches ? {} : { timeline_problem: s.timeline_problem }),
+            ...(s.missing.length === 0 ? {} : { missing: s.missing }),
+            ...(s.identity === undefined ? {} : { identity: s.identity }),
+            ...(s.audit_findings === undefined ? {} : { audit_findings: s.audit_findings }),
             session: s.session,
           })),
           unexpected_alerts: result.unexpected_alerts,

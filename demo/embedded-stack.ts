@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { startLocal } from '../local/index.js';
-import { sessionTimeline } from '../storage/index.js';
+import { openLocalStore, startLocal } from '../local/index.js';
+import { sessionTimeline, userActivity } from '../storage/index.js';
 import { createLogger } from '../platform/log.js';
 import { MAX_PROBLEM_LINES, type DemoStack, type ObservedAlert } from './demo-stack.js';
 import type { StackContext } from './run-demo.js';
+import { auditVerifyCommand, tamper } from './tamper.js';
 
 /**
  * The embedded stack: `mcptap local` in this process (OTLP endpoint, in-process stream, every
@@ -30,6 +31,8 @@ export async function startEmbeddedStack(context: StackContext): Promise<DemoSta
         server: alert.server_name,
         tool: alert.tool,
         fingerprint: alert.fingerprint,
+        user: alert.user_id,
+        team: alert.team,
         summary: alert.summary,
         eventTimeMs: Date.parse(alert.time),
         receivedMs: Date.now(),
@@ -44,6 +47,24 @@ export async function startEmbeddedStack(context: StackContext): Promise<DemoSta
     tenant,
     observedAlerts: async () => [...alerts],
     timeline: (sessionId) => sessionTimeline(local.store, { tenant, sessionId }),
+    users: () => userActivity(local.store, { tenant }),
+    async tamperAndVerify(tampering) {
+      // Closing seals every stored row (the open segment too) and frees the data directory.
+      await local.close();
+      const startedMs = Date.now();
+      const opened = await openLocalStore(dataDir, 'the demo (tampering)');
+      if (opened === undefined) throw new Error(`no mcptap local store in ${dataDir}`);
+      try {
+        await tamper(opened.store, tampering);
+      } finally {
+        await opened.close();
+      }
+      return auditVerifyCommand(
+        ['--data', dataDir, '--tenant', tenant],
+        { MCPTAP_CLICKHOUSE_URL: '' },
+        startedMs,
+      );
+    },
     sessionCommand: (sessionId) => `node bin/mcptap.js session ${sessionId} --data ${dataDir}`,
     hints: [
       `Store: embedded ClickHouse in ${dataDir} (mcptap alerts --data ${dataDir}; mcptap session … --data ${dataDir})`,

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hashApiKey } from '../collector/index.js';
-import { openStore, sessionTimeline, type Store } from '../storage/index.js';
+import { generateSigningKeyFile, publicKeyPath } from '../audit/index.js';
+import { openStore, sessionTimeline, userActivity, type Store } from '../storage/index.js';
 import { startChildService, waitUntil, type ChildService } from './child-service.js';
 import { MAX_PROBLEM_LINES, type DemoStack, type ObservedAlert, type Progress } from './demo-stack.js';
+import { auditVerifyCommand, tamper } from './tamper.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const INFRA_SCRIPT = join(REPO_ROOT, 'scripts', 'infra.sh');
@@ -83,9 +85,19 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
   const apiKey = `mcptap-demo-${randomBytes(16).toString('hex')}`;
   const logDir = join(options.workDir, 'logs');
   await mkdir(logDir, { recursive: true });
+  // The sink seals what it stores with a key of this run, outside the store's reach.
+  const signingKey = join(options.workDir, 'audit', 'signing.key');
+  await mkdir(dirname(signingKey), { recursive: true, mode: 0o700 });
+  generateSigningKeyFile(signingKey);
+  const checkpointFile = join(options.workDir, 'audit', 'checkpoints.jsonl');
+  const topicPrefix = `mcptap-demo-${options.runId}`;
   const env: Record<string, string> = {
     MCPTAP_KAFKA_BROKERS: addresses.kafka,
-    MCPTAP_TOPIC_PREFIX: 'mcptap',
+    // Topics and consumer groups of this run alone: a run beside another (a second demo, a test) on
+    // the same Kafka neither takes its partitions nor reads its events.
+    MCPTAP_TOPIC_PREFIX: topicPrefix,
+    MCPTAP_SINK_GROUP_ID: `${topicPrefix}-sink`,
+    MCPTAP_DETECTORS_GROUP: `${topicPrefix}-detectors`,
     MCPTAP_CLICKHOUSE_URL: addresses.clickhouse,
     MCPTAP_CLICKHOUSE_DATABASE: 'mcptap',
     MCPTAP_ALERTMANAGER_URL: addresses.alertmanager,
@@ -95,6 +107,9 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
     MCPTAP_SINK_BATCH_WAIT_MS: '200',
     MCPTAP_SINK_METRICS_LISTEN: `127.0.0.1:${options.sinkMetricsPort}`,
     MCPTAP_DETECTORS_METRICS_LISTEN: `127.0.0.1:${options.detectorsMetricsPort}`,
+    MCPTAP_AUDIT_SIGNING_KEY_FILE: signingKey,
+    MCPTAP_AUDIT_CHECKPOINT_FILE: checkpointFile,
+    MCPTAP_AUDIT_WRITER_ID: `demo-${options.runId}`,
   };
   const sinkMetrics = `http://127.0.0.1:${options.sinkMetricsPort}`;
   const detectorsMetrics = `http://127.0.0.1:${options.detectorsMetricsPort}`;
@@ -166,6 +181,8 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
               server: labels.server ?? '',
               tool: labels.tool ?? '',
               fingerprint: labels.fingerprint ?? '',
+              user: labels.user ?? '',
+              team: labels.team ?? '',
               summary: alert.annotations?.summary ?? '',
               eventTimeMs: Date.parse(alert.startsAt ?? '') || notification.receivedAt,
               receivedMs: notification.receivedAt,
@@ -175,11 +192,31 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
         return alerts;
       },
       timeline: (sessionId) => sessionTimeline(store, { tenant, sessionId }),
+      users: () => userActivity(store, { tenant }),
+      async tamperAndVerify(tampering) {
+        // A stopping sink seals every row it stored (the open segment too).
+        await sink.stop();
+        const startedMs = Date.now();
+        await tamper(store, tampering);
+        return auditVerifyCommand(
+          ['--tenant', tenant],
+          {
+            MCPTAP_CLICKHOUSE_URL: addresses.clickhouse,
+            MCPTAP_CLICKHOUSE_DATABASE: 'mcptap',
+            MCPTAP_KAFKA_BROKERS: addresses.kafka,
+            MCPTAP_TOPIC_PREFIX: topicPrefix,
+            MCPTAP_AUDIT_PUBLIC_KEY_FILE: publicKeyPath(signingKey),
+            MCPTAP_AUDIT_CHECKPOINT_FILE: checkpointFile,
+          },
+          startedMs,
+        );
+      },
       sessionCommand: (sessionId) =>
         `MCPTAP_CLICKHOUSE_URL=${addresses.clickhouse} node bin/mcptap.js session ${sessionId} --tenant ${tenant}`,
       hints: [
         `ClickHouse: ${addresses.clickhouse} (database mcptap; read-only user mcptap_reader)`,
         `Alertmanager: ${addresses.alertmanager}`,
+        `Kafka: ${addresses.kafka} (topics ${topicPrefix}.*)`,
         'Grafana: provision deploy/grafana/provisioning and dashboards/generated (see dashboards/README.md)',
       ],
       problems: () => serviceProblems(services),

@@ -6,8 +6,8 @@ import { parse, stringify } from 'yaml';
 import { DEFAULT_RULES_PATH } from '../detectors/index.js';
 import { EVENT_KINDS } from '../model/index.js';
 import { McpHostTelemetry, startMcptap } from '../shim/index.js';
-import type { TimelineEntry } from '../storage/index.js';
-import type { DemoStack, ObservedAlert, Progress } from './demo-stack.js';
+import type { TimelineEntry, UserActivity } from '../storage/index.js';
+import type { AuditVerification, DemoStack, ObservedAlert, Progress, Tampering } from './demo-stack.js';
 import { createSandbox } from './sandbox.js';
 import { APPROVED_DEMO_SERVERS, ruleMatches, SCENARIOS, type Scenario } from './scenarios.js';
 import type { ScriptStep } from './scripted-host.js';
@@ -17,7 +17,7 @@ const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export interface DemoOptions {
   stack: 'full' | 'embedded';
   keep: boolean;
-  /** Scenario names to play; all when empty. */
+  /** Scenario names to play (and `tampering`); all when empty. */
   only: readonly string[];
   /** How long to wait for alerts and stored events after the last scenario. */
   settleTimeoutMs: number;
@@ -49,6 +49,10 @@ export interface ScenarioResult {
   timeline_matches: boolean;
   timeline_problem: string;
   session_command: string;
+  /** For a scenario played for a user: what on-call and the store's per-user view showed of them. */
+  identity?: string;
+  /** For the tampering scenario: what `mcptap audit verify` said of each changed row. */
+  audit_findings?: string[];
 }
 
 export interface DemoResult {
@@ -136,14 +140,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   await mkdir(workDir, { recursive: true });
   const rulesPath = join(workDir, 'rules.yaml');
   await writeDemoRules(rulesPath);
-  const unknown = options.only.filter((name) => !SCENARIOS.some((s) => s.name === name));
+  const unknown = options.only.filter(
+    (name) => name !== TAMPERING && !SCENARIOS.some((s) => s.name === name),
+  );
   if (unknown.length > 0) {
     throw new Error(
-      `unknown scenario ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.name).join(', ')}`,
+      `unknown scenario ${unknown.join(', ')}; known: ${[...SCENARIOS.map((s) => s.name), TAMPERING].join(', ')}`,
     );
   }
+  const tampering = options.only.length === 0 || options.only.includes(TAMPERING);
   const scenarios =
     options.only.length > 0 ? SCENARIOS.filter((s) => options.only.includes(s.name)) : SCENARIOS;
+  if (scenarios.length === 0)
+    throw new Error(`the ${TAMPERING} scenario needs another scenario's stored rows`);
 
   const stack = await options.startStack({ runId, workDir, rulesPath, keep: options.keep, progress });
   options.onStackStarted?.(() => stack.stop());
@@ -181,7 +190,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const log: ScriptStep[] = [];
         logs.set(sessionId, log);
         progress('scenario', scenario.title);
-        await scenario.run({ telemetry, sandbox, sessionId, log });
+        await scenario.run({ telemetry, sandbox, sessionId, log, user: scenario.user });
       }
       telemetry.flush();
       await mcptap.shutdown();
@@ -217,6 +226,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       await pollAlerts();
       const alerts = await stack.observedAlerts();
 
+      const users = await storedUsers(stack, [...sessions], logs, alerts, deadline);
       const results: ScenarioResult[] = [];
       for (const [sessionId, scenario] of sessions) {
         const mine = alerts.filter((a) => a.session === sessionId);
@@ -228,6 +238,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           return first ? [Math.max(0, first.receivedMs - first.eventTimeMs)] : [];
         });
         const problem = compareTimeline(logs.get(sessionId) ?? [], timelines.get(sessionId) ?? []);
+        const identity =
+          scenario.user === undefined
+            ? undefined
+            : identityCheck(scenario, mine, users, logs.get(sessionId) ?? []);
+        missing.push(...(identity?.problems ?? []));
         results.push({
           name: scenario.name,
           title: scenario.title,
@@ -240,7 +255,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           timeline_matches: problem === '',
           timeline_problem: problem,
           session_command: stack.sessionCommand(sessionId),
+          ...(identity === undefined ? {} : { identity: identity.shown }),
         });
+      }
+      if (tampering) {
+        progress(
+          'tamper',
+          'sealing, then editing and deleting stored rows; mcptap audit verify must name them',
+        );
+        results.push(await tamperingResult(stack, timelines));
       }
       const unexpected = alerts.filter((alert) => {
         const scenario = sessions.get(alert.session);
@@ -277,4 +300,138 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await sandbox.remove();
     await stack.stop();
   }
+}
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** The tampering scenario's name (it plays no session: it changes what the others stored). */
+export const TAMPERING = 'tampering';
+
+/** The user of each scenario played for one, as the store's per-user view counts them. */
+async function storedUsers(
+  stack: DemoStack,
+  sessions: readonly (readonly [string, Scenario])[],
+  logs: ReadonlyMap<string, ScriptStep[]>,
+  alerts: readonly ObservedAlert[],
+  deadline: number,
+): Promise<UserActivity[]> {
+  // Alerts are stored just after they fire: ask again until each user's view is complete.
+  for (;;) {
+    const users = await stack.users();
+    const complete = sessions.every(([id, scenario]) => {
+      if (scenario.user === undefined) return true;
+      const mine = alerts.filter((a) => a.session === id);
+      return identityCheck(scenario, mine, users, logs.get(id) ?? []).problems.length === 0;
+    });
+    if (complete || Date.now() > deadline) return users;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * A scenario played for a user: every alert on-call received names that user and team, and the
+ * store's per-user view (`#/users` in the console) counts the session's calls and its alerts for them.
+ */
+function identityCheck(
+  scenario: Scenario,
+  alerts: readonly ObservedAlert[],
+  users: readonly UserActivity[],
+  steps: readonly ScriptStep[],
+): { problems: string[]; shown: string } {
+  const user = scenario.user!;
+  const problems = alerts
+    .filter((a) => a.user !== user.userId || a.team !== user.team)
+    .map(
+      (a) =>
+        `identity: the ${a.rule} alert names user '${a.user}' (team '${a.team}'), not ${user.userId} (${user.team})`,
+    );
+  const calls = steps.filter((step) => step.kind === 'tool_call').length;
+  const stored = users.find((u) => u.user_id === user.userId);
+  if (stored === undefined) {
+    problems.push(`identity: the store has nothing for user ${user.userId}`);
+    return { problems, shown: `${user.userId}: not in the store` };
+  }
+  if (stored.calls !== calls)
+    problems.push(
+      `identity: the store has ${stored.calls} calls for ${user.userId}, the script made ${calls}`,
+    );
+  if (!stored.teams.includes(user.team))
+    problems.push(
+      `identity: the store has ${user.userId} in teams ${stored.teams.join(', ') || '-'}, not ${user.team}`,
+    );
+  const alertsExpected = scenario.expectedRules.length > 0;
+  if (alertsExpected ? stored.alerts === 0 : stored.alerts > 0)
+    problems.push(`identity: the store has ${stored.alerts} alerts for ${user.userId}`);
+  return {
+    problems,
+    shown:
+      `${user.userId} (team ${user.team}): ${count(stored.calls, 'call')}, ${count(stored.alerts, 'alert')} in the store; ` +
+      `${count(alerts.length, 'alert')} to on-call, each naming them`,
+  };
+}
+
+/** Two stored tool calls of the played sessions: one to edit, one to delete. */
+function tamperingTargets(timelines: ReadonlyMap<string, TimelineEntry[]>): Tampering | undefined {
+  const calls = [...timelines.values()]
+    .flat()
+    .filter((entry) => entry.table === 'tool_calls')
+    .map((entry) => String((entry.record as { event_id?: unknown }).event_id));
+  if (calls.length < 2) return undefined;
+  return {
+    edit: { table: 'tool_calls', eventId: calls[0]!, column: 'duration_ms', value: 1 },
+    delete: { table: 'tool_calls', eventId: calls[calls.length - 1]! },
+  };
+}
+
+/** The tampering scenario, reported as the others are: detected when verify names both rows. */
+async function tamperingResult(
+  stack: DemoStack,
+  timelines: ReadonlyMap<string, TimelineEntry[]>,
+): Promise<ScenarioResult> {
+  const expected = ['edited_row', 'deleted_row'];
+  const result = (fields: Partial<ScenarioResult>): ScenarioResult => ({
+    name: TAMPERING,
+    title:
+      'tampering: a stored tool call is edited and another deleted in the store; mcptap audit verify names both',
+    session: '',
+    expected,
+    detected: false,
+    missing: expected,
+    latency_ms: null,
+    rules_seen: [],
+    timeline_matches: true,
+    timeline_problem: '',
+    session_command: '',
+    ...fields,
+  });
+  const targets = tamperingTargets(timelines);
+  if (targets === undefined) return result({ missing: ['fewer than two stored tool calls to tamper with'] });
+  let verification: AuditVerification;
+  try {
+    verification = await stack.tamperAndVerify(targets);
+  } catch (error) {
+    return result({
+      missing: [`tampering failed: ${error instanceof Error ? error.message : String(error)}`],
+    });
+  }
+  const findings = verification.report?.findings ?? [];
+  const named = (kind: string, target: { table: string; eventId: string }) =>
+    findings.find((f) => f.kind === kind && f.member === `${target.table}/${target.eventId}`);
+  const edited = named('edited_row', targets.edit);
+  const deleted = named('deleted_row', targets.delete);
+  const missing = [
+    ...(edited === undefined ? [`edited_row of ${targets.edit.table}/${targets.edit.eventId}`] : []),
+    ...(deleted === undefined ? [`deleted_row of ${targets.delete.table}/${targets.delete.eventId}`] : []),
+    ...(verification.exitCode === 1
+      ? []
+      : [`exit 1 (it exited ${verification.exitCode}: ${verification.stderr})`]),
+  ];
+  return result({
+    detected: missing.length === 0,
+    missing,
+    latency_ms: verification.elapsedMs,
+    rules_seen: [...new Set(findings.map((f) => f.kind))].sort(),
+    session_command: verification.command,
+    audit_findings: [edited, deleted].flatMap((f) => (f === undefined ? [] : [`${f.kind}: ${f.message}`])),
+  });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { McpHostTelemetry } from '../shim/index.js';
 import type { Sandbox } from './sandbox.js';
-import { npmServer, ScriptedHost, testServer, type ScriptStep } from './scripted-host.js';
+import { npmServer, ScriptedHost, testServer, type DemoUser, type ScriptStep } from './scripted-host.js';
 
 /**
  * The demo's script: what a benign or compromised assistant does, turn by turn, against real MCP
@@ -18,6 +18,12 @@ export interface Scenario {
   expectedRules: readonly string[];
   /** Further rules this scenario may legitimately raise; anything else is an unexpected alert. */
   allowedRules: readonly string[];
+  /**
+   * Whom the session's calls are made for (the host's claim, as a desktop host sets it per signed-in
+   * user): then every alert of the session must carry this user and team, and the store's per-user
+   * view must count the session's calls and alerts for them.
+   */
+  user?: DemoUser;
   run(context: ScenarioContext): Promise<void>;
 }
 
@@ -25,11 +31,17 @@ export interface ScenarioContext {
   telemetry: McpHostTelemetry;
   sandbox: Sandbox;
   sessionId: string;
+  user?: DemoUser;
   /** Receives every step the scenario plays. */
   log: ScriptStep[];
 }
 
 export const ATTACKER_HOST = 'collect.exfil-relay.example';
+/** Two people whose assistants run on the same fleet: one works as usual, the other's session raises an alert. */
+export const DEMO_USERS = {
+  benign: { userId: 'alice@acme.example', team: 'billing' },
+  alerting: { userId: 'bob@acme.example', team: 'growth' },
+} as const;
 /** The servers the demo's policy approves (first party): the benign ones; every other raises server_policy. */
 export const APPROVED_DEMO_SERVERS = ['filesystem', 'memory', 'everything'] as const;
 const ATTACKER = `https://${ATTACKER_HOST}`;
@@ -38,7 +50,7 @@ async function withHost(
   context: ScenarioContext,
   play: (host: ScriptedHost) => Promise<void>,
 ): Promise<void> {
-  const host = new ScriptedHost(context.telemetry, context.sessionId, context.log);
+  const host = new ScriptedHost(context.telemetry, context.sessionId, context.log, context.user);
   try {
     await play(host);
   } finally {
@@ -63,6 +75,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'benign work: reading docs with imperative sentences, notes in memory, long but normal chain',
     expectedRules: [],
     allowedRules: [],
+    user: DEMO_USERS.benign,
     run: (context) =>
       withHost(context, async (host) => {
         const fs = await host.connect(filesystem(context.sandbox));
@@ -259,6 +272,22 @@ export const SCENARIOS: readonly Scenario[] = [
         const blob = Buffer.from(rows.repeat(4)).toString('base64');
         await host.call(everything, 'echo', { message: `checklist ${blob}` });
         host.session.assistantOutput('All release steps report done.');
+      }),
+  },
+  {
+    name: 'user-identity',
+    title: "identity: bob's assistant reads the internal config service; the alert names bob and his team",
+    expectedRules: ['ssrf_target'],
+    allowedRules: ['new_destination', 'server_policy'],
+    user: DEMO_USERS.alerting,
+    run: (context) =>
+      withHost(context, async (host) => {
+        const web = await host.connect(testServer('web-fetch', 'web-fetch.ts'));
+        const ask = 'What feature flags are on for the checkout experiment?';
+        host.session.startTurn(ask);
+        promptOf(host, [{ role: 'user', content: ask }]);
+        await host.call(web, 'fetch', { url: 'http://10.20.0.7:8500/v1/kv/flags/checkout?recurse=true' });
+        host.session.assistantOutput('The flag service did not answer.');
       }),
   },
   {

@@ -33,6 +33,12 @@ export function testServer(name: string, file: string, env: Record<string, strin
   };
 }
 
+/** Whom a scripted session's calls are made for (the shim's `session(id, user)`). */
+export interface DemoUser {
+  userId: string;
+  team: string;
+}
+
 /** What the script did, step by step: the forensic timeline must show exactly this. */
 export type ScriptStep =
   | { kind: 'turn'; text: string }
@@ -60,8 +66,9 @@ export class ScriptedHost {
     private readonly telemetry: McpHostTelemetry,
     sessionId: string,
     private readonly log: ScriptStep[],
+    user?: DemoUser,
   ) {
-    const session = telemetry.session(sessionId);
+    const session = telemetry.session(sessionId, user);
     this.session = {
       id: session.id,
       startTurn: (text) => {

@@ -41,7 +41,8 @@ export {
 export { findTextShapes } from './lint/text-shapes.js';
 export { classifySsrf, canonicalHost } from './rules/ssrf-classify.js';
 export { DETECTORS_ENV } from './runtime/detectors-service.js';
-export { RULES_ENV } from './config/rules-source.js';
+export { RULES_ENV, SERVER_POLICY_ENV, rulesFromEnv } from './config/rules-source.js';
+export { watchRules, type RulesWatch, type RulesWatchOptions } from './config/rules-watch.js';
 export {
   catalogItemHash,
   acceptedKey,

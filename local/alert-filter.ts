@@ -7,6 +7,7 @@ export function alertFilter(values: {
   severity?: string;
   server?: string;
   session?: string;
+  user?: string;
   tenant?: string;
   limit?: string;
 }): AlertFilter {
@@ -14,6 +15,7 @@ export function alertFilter(values: {
   if (values.rule) filter.rule = values.rule;
   if (values.server) filter.serverName = values.server;
   if (values.session) filter.sessionId = values.session;
+  if (values.user) filter.userId = values.user;
   if (values.tenant) filter.tenant = values.tenant;
   if (values.severity) {
     if (!(SEVERITIES as readonly string[]).includes(values.severity)) {

@@ -1,7 +1,7 @@
 import type { Alert } from '../model/index.js';
 
 /**
- * An alert as one terminal line: time, severity, rule, where (server, tool, session) and one line of
+ * An alert as one terminal line: time, severity, rule, where (server, tool, session, user) and one line of
  * evidence — the engine's summary, whose secrets are already masked. Text from servers reaches the
  * summary, so control characters (ANSI escapes, bidi overrides) are removed before it is printed.
  */
@@ -19,6 +19,7 @@ export function formatAlertLine(alert: Alert): string {
     alert.server_name && `server=${printable(alert.server_name)}`,
     alert.tool && `tool=${printable(alert.tool)}`,
     `session=${printable(alert.session_id)}`,
+    alert.user_id && `user=${printable(alert.user_id)}`,
   ].filter(Boolean);
   let evidence = printable(alert.summary);
   if (evidence.length > EVIDENCE_CHARS) evidence = `${evidence.slice(0, EVIDENCE_CHARS - 1)}…`;

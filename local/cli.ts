@@ -11,10 +11,11 @@ import type { LocalStatus } from './start-local.js';
 import { localSettingsFromEnv } from './local-config.js';
 import {
   approvalOf,
-  loadRules,
+  rulesFromEnv,
   loadServerPolicy,
   pinServer,
   RULES_ENV,
+  SERVER_POLICY_ENV,
   TRUST_LEVELS,
   type ApprovalState,
   type ServerPolicy,
@@ -131,6 +132,7 @@ export async function localMain(argv: string[]): Promise<number> {
       webhookUrl: values.webhook ?? settings.webhookUrl,
       ocsfWebhookUrl: settings.ocsfWebhookUrl,
       queue: settings.queue,
+      engine: settings.engine,
       tickIntervalMs: settings.tickIntervalMs,
       alertResendMs: settings.alertResendMs,
       consoleListen: settings.consoleListen,
@@ -221,11 +223,12 @@ async function withQueries<T>(
   }
 }
 
-const ALERTS_USAGE = `Usage: mcptap alerts [--rule RULE] [--severity MIN] [--server NAME] [--session ID] [--tenant T]
-                     [--limit N] [--format text|json] [--data DIR]
+const ALERTS_USAGE = `Usage: mcptap alerts [--rule RULE] [--severity MIN] [--server NAME] [--session ID] [--user ID]
+                     [--tenant T] [--limit N] [--format text|json] [--data DIR]
 
 Recent alerts, newest last, from the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or
-from the ClickHouse server at $${CLICKHOUSE_URL} when it is set. --severity keeps that level and above.
+from the ClickHouse server at $${CLICKHOUSE_URL} when it is set. --severity keeps that level and above;
+--user keeps the alerts raised on calls made for that user (as the host named them).
 --tenant is required when the store holds more than one tenant.`;
 
 export async function alertsMain(argv: string[]): Promise<number> {
@@ -237,6 +240,7 @@ export async function alertsMain(argv: string[]): Promise<number> {
       severity: { type: 'string' },
       server: { type: 'string' },
       session: { type: 'string' },
+      user: { type: 'string' },
       tenant: { type: 'string' },
       limit: { type: 'string', default: '50' },
     },
@@ -361,7 +365,8 @@ const SERVERS_USAGE = `Usage: mcptap servers [--tenant T] [--policy FILE] [--for
 
 The servers seen across the fleet — name, identity, versions, hosts, first and last seen, latest catalog
 hash per kind — and where each stands against the approved-server policy (approval, trust level): the
-policy of --policy FILE, else the one the rule file names (server_policy.path in $${RULES_ENV.name}).
+policy of --policy FILE, else $${SERVER_POLICY_ENV.name}, else the one the rule file names
+(server_policy.path in $${RULES_ENV.name}).
 From the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or from the ClickHouse server at
 $${CLICKHOUSE_URL} when it is set.`;
 
@@ -380,13 +385,10 @@ export async function serversMain(argv: string[]): Promise<number> {
   }
   let policy: ServerPolicy | null;
   try {
-    const rulesPath = localSettingsFromEnv().rulesPath;
     policy =
       values.policy !== undefined
-        ? loadServerPolicy(values.policy)
-        : rulesPath
-          ? loadRules(rulesPath).serverPolicy
-          : null;
+        ? loadServerPolicy(values.policy, '--policy')
+        : rulesFromEnv(localSettingsFromEnv().rulesPath || undefined).serverPolicy;
   } catch (error) {
     console.error(`mcptap servers: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
@@ -422,7 +424,8 @@ const POLICY_USAGE = `Usage: mcptap policy pin --server NAME --trust first_party
 
 Writes (or replaces) the entry of server NAME in the approved-server policy FILE from what the store
 has seen: every version seen and its latest catalog hash per kind. FILE is created when missing
-(comments of an existing file are not kept). Point server_policy.path of the rule file at it.
+(comments of an existing file are not kept). Point $${SERVER_POLICY_ENV.name} (or server_policy.path of
+the rule file) at it; a running mcptap local or mcptap detectors reloads it on change.
 From the store of \`mcptap local\` (DIR, default ${defaultDataDir()}), or from the ClickHouse server at
 $${CLICKHOUSE_URL} when it is set.`;
 

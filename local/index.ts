@@ -11,6 +11,8 @@ export {
   LOCAL_ENV,
   LOCAL_ENV_TABLE,
   localSettingsFromEnv,
+  engineSettingsFromEnv,
+  type EngineSettings,
   type LocalSettings,
   type QueueSettings,
 } from './local-config.js';

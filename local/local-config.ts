@@ -1,4 +1,4 @@
-import { ALERT_LINK_ENV, RULES_ENV } from '../detectors/index.js';
+import { ALERT_LINK_ENV, RULES_ENV, SERVER_POLICY_ENV } from '../detectors/index.js';
 import {
   envInt,
   envListen,
@@ -76,6 +76,24 @@ export const LOCAL_ENV = {
     description:
       'host:port of the read-only forensic console (web page and /api/); `off` for none; it has no login, so keep it on loopback; if the address is taken, local runs without it and logs an error',
   },
+  engineMemoryMb: {
+    name: 'MCPTAP_LOCAL_ENGINE_MEMORY_MB',
+    default: '1024',
+    description:
+      "most memory embedded ClickHouse may hold, in MiB (its max_server_memory_usage; ClickHouse's default is 90 % of the machine's memory): a query or insert beyond it fails, and the insert is retried",
+  },
+  engineCacheMb: {
+    name: 'MCPTAP_LOCAL_ENGINE_CACHE_MB',
+    default: '32',
+    description:
+      "size in MiB of each of embedded ClickHouse's mark, primary-index and skip-index caches, which reads fill and keep (ClickHouse's default: 5 GiB each)",
+  },
+  engineMergeThreads: {
+    name: 'MCPTAP_LOCAL_ENGINE_MERGE_THREADS',
+    default: '2',
+    description:
+      "threads of embedded ClickHouse's background pool, which merges stored parts (background_pool_size; each merge holds its own buffers)",
+  },
 } satisfies Record<string, EnvVarSpec>;
 
 /** For `--help` and the docs: the data directory, local's own knobs, the rule file. */
@@ -83,6 +101,7 @@ export const LOCAL_ENV_TABLE: readonly EnvVarSpec[] = [
   SHIM_ENV.dataDir,
   ...Object.values(LOCAL_ENV),
   RULES_ENV,
+  SERVER_POLICY_ENV,
   { ...ALERT_LINK_ENV.consoleUrl, default: 'http://$MCPTAP_LOCAL_CONSOLE_LISTEN' },
   ALERT_LINK_ENV.runbookUrl,
   SECRETS_UNMASKED_ENV,
@@ -107,9 +126,39 @@ export interface LocalSettings {
   rulesPath: string;
   /** null: no console. */
   consoleListen: ListenAddress | null;
+  engine: EngineSettings;
+}
+
+/** What embedded ClickHouse may hold (see LOCAL_ENV.engine*): given when the process's engine starts. */
+export interface EngineSettings {
+  memoryMb: number;
+  cacheMb: number;
+  mergeThreads: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+export function engineSettingsFromEnv(env: Env = process.env): EngineSettings {
+  const e = LOCAL_ENV;
+  return {
+    memoryMb: envInt(env, e.engineMemoryMb, 128, 1_048_576),
+    cacheMb: envInt(env, e.engineCacheMb, 1, 65_536),
+    mergeThreads: envInt(env, e.engineMergeThreads, 1, 256),
+  };
+}
+
+/** The engine's start-up arguments (clickhouse-local's command-line form) for these settings. */
+export function engineArgs(settings: EngineSettings): string[] {
+  const MiB = 1024 * 1024;
+  const cache = settings.cacheMb * MiB;
+  return [
+    `--max_server_memory_usage=${settings.memoryMb * MiB}`,
+    `--mark_cache_size=${cache}`,
+    `--primary_index_cache_size=${cache}`,
+    `--index_mark_cache_size=${cache}`,
+    `--background_pool_size=${settings.mergeThreads}`,
+  ];
+}
 
 export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
   const e = LOCAL_ENV;
@@ -131,5 +180,6 @@ export function localSettingsFromEnv(env: Env = process.env): LocalSettings {
     statusEveryS: envInt(env, e.statusEveryS, 0, 86_400),
     rulesPath: envString(env, RULES_ENV),
     consoleListen: envListen(env, e.consoleListen),
+    engine: engineSettingsFromEnv(env),
   };
 }

@@ -15,9 +15,9 @@ import {
   type AlertLinks,
   type AlertTarget,
   createDetectorEngine,
-  defaultRules,
-  loadRules,
   MemoryStateStore,
+  rulesFromEnv,
+  watchRules,
   type DetectorRules,
 } from '../detectors/index.js';
 import type { Alert } from '../model/index.js';
@@ -35,7 +35,12 @@ import { BoundedEventStream } from './bounded-stream.js';
 import { startControlServer, type ControlServer } from './control-server.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { DetectorStateTable } from './detector-state-table.js';
-import type { QueueSettings } from './local-config.js';
+import {
+  engineArgs,
+  engineSettingsFromEnv,
+  type EngineSettings,
+  type QueueSettings,
+} from './local-config.js';
 import { LocalPipeline, type Detected } from './local-pipeline.js';
 import { storeQueries, storedTotals, type StoredTotals } from './local-queries.js';
 import { LocalStats, type LocalStatsSnapshot } from './local-stats.js';
@@ -58,8 +63,12 @@ export interface LocalOptions {
   dataDir: string;
   /** host:port of the OTLP/HTTP endpoint (default 127.0.0.1:4318; port 0: any free port). */
   listen?: string;
+  /**
+   * The rule file (default: MCPTAP_DETECTOR_RULES, else the shipped rules); it and the server policy
+   * (MCPTAP_SERVER_POLICY, else the rule file's) are reloaded on SIGHUP and on change.
+   */
   rulesPath?: string;
-  /** Rules already loaded (tests, demo); wins over `rulesPath`. */
+  /** Rules already loaded (tests), kept as they are; wins over `rulesPath`. */
   rules?: DetectorRules;
   alertmanagerUrl?: string;
   /** Console and runbook links in what Alertmanager receives (none by default). */
@@ -77,6 +86,8 @@ export interface LocalOptions {
   logger?: Logger;
   /** Environment for the collector's caps and masking, and the store's retention. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** What embedded ClickHouse may hold (default: from `env`, see LOCAL_ENV). */
+  engine?: EngineSettings;
   /** Address of the forensic console (console/); none when omitted or null. */
   consoleListen?: ListenAddress | null;
 }
@@ -172,7 +183,7 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
   const listenAt = parseListen(listen, '--listen');
   const queue = { ...DEFAULT_QUEUE, ...options.queue };
   const storage = storageSettingsFromEnv(env);
-  const rules = options.rules ?? (options.rulesPath ? loadRules(options.rulesPath) : defaultRules());
+  const rules = options.rules ?? rulesFromEnv(options.rulesPath, env);
 
   const lock: DataDirLock = lockDataDir(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
@@ -181,7 +192,12 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
   };
   try {
     const apiKey = localApiKey(dataDir);
-    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, { embeddedTables: true });
+    // The first connection of the process: it starts the engine with local's limits, which the
+    // store thread's connection then shares.
+    const store = await openEmbeddedStore(storeDir(dataDir), LOCAL_DATABASE, {
+      embeddedTables: true,
+      engineArgs: engineArgs(options.engine ?? engineSettingsFromEnv(env)),
+    });
     cleanups.push(() => store.client.close());
     // The store thread boots (its modules and chdb session) while this thread migrates and loads state.
     const audit = auditWriterSettings(auditSettingsFromEnv(env), { localDataDir: dataDir });
@@ -276,8 +292,17 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       logger,
     });
     cleanups.push(() => control.close());
+    if (options.rules === undefined) {
+      const rulesWatch = watchRules({
+        load: () => rulesFromEnv(options.rulesPath, env),
+        initial: rules,
+        apply: (reloaded) => engine.setRules(reloaded),
+        logger,
+      });
+      cleanups.push(() => rulesWatch.stop());
+    }
     const consoleServer = options.consoleListen
-      ? await startConsole(options.consoleListen, store, logger, () => rules.serverPolicy)
+      ? await startConsole(options.consoleListen, store, logger, () => engine.currentRules.serverPolicy)
       : undefined;
     if (consoleServer !== undefined) cleanups.push(() => consoleServer.close());
 

@@ -10,6 +10,11 @@ export interface EmbeddedStoreOptions {
    * the tables a server gets, as the tests that stand chdb in for a server want.
    */
   embeddedTables?: boolean;
+  /**
+   * Start-up arguments of the process's one engine (clickhouse-local's command-line form: caches,
+   * memory limit, threads). They take effect only when this is the first connection of the process.
+   */
+  engineArgs?: readonly string[];
 }
 
 export interface EmbeddedStore extends Store {
@@ -31,13 +36,24 @@ export async function openEmbeddedStore(
   options: EmbeddedStoreOptions = {},
 ): Promise<EmbeddedStore> {
   const { createChdbConnection } = await import('chdb/connection');
+  // The connection factory takes no engine arguments: a session opened first with them starts the
+  // engine, and the connection joins it. It is closed with the client.
+  const starter =
+    options.engineArgs === undefined || options.engineArgs.length === 0
+      ? undefined
+      : new (await import('chdb')).Session(dataDir, { connectionArgs: options.engineArgs });
   const connection = createChdbConnection({ path: dataDir });
   // chdb implements @clickhouse/client-common's Connection, which @clickhouse/client 1.23 also
   // bundles as its own copy: the same interface under two declarations.
-  const store = await storeFromClient(
-    createClient({ connection: connection as unknown as ClientConnection }),
-    database,
-  );
+  const client = createClient({ connection: connection as unknown as ClientConnection });
+  if (starter !== undefined) {
+    const closeClient = client.close.bind(client);
+    client.close = async () => {
+      await closeClient();
+      starter.close();
+    };
+  }
+  const store = await storeFromClient(client, database);
   return {
     ...store,
     flavor: options.embeddedTables ? { ...store.flavor, embeddedTables: true } : store.flavor,

@@ -4,7 +4,8 @@ import { shortSummary } from './alertmanager-client.js';
 /**
  * An alert as an OCSF Detection Finding (class 2004, category 2 Findings), for SIEMs that read OCSF
  * (Security Lake, Splunk, Sentinel, …). Pure: the caller sends it to a webhook or a Kafka topic.
- * Targets OCSF schema 1.3.0; test/fixtures/ocsf/ holds the attributes and enums relied on here.
+ * Targets OCSF schema 1.3.0 (so no `is_alert`, which 1.4.0 added); tests check it against the published
+ * 1.3.0 class definition in test/fixtures/ocsf/ (scripts/ocsf-schema-fixture.ts).
  */
 
 export const OCSF_SCHEMA_VERSION = '1.3.0';
@@ -53,7 +54,6 @@ export interface OcsfDetectionFinding {
   status: string;
   /** Epoch milliseconds (OCSF `timestamp_t`). */
   time: number;
-  is_alert: boolean;
   message: string;
   metadata: {
     version: string;
@@ -115,7 +115,6 @@ export function toOcsfDetectionFinding(alert: Alert): OcsfDetectionFinding {
     status_id: lifecycle.status_id,
     status: lifecycle.status,
     time,
-    is_alert: alert.status === 'firing',
     message: alert.summary,
     metadata: {
       version: OCSF_SCHEMA_VERSION,

@@ -416,7 +416,14 @@ export function parseRules(text: string, source: string): DetectorRules {
   return compileRules(result.data, source);
 }
 
-export function loadRules(path: string = DEFAULT_RULES_PATH): DetectorRules {
+/**
+ * `serverPolicy`: a policy file that replaces the one the rule file names (`server_policy.path`),
+ * and what named it, for errors.
+ */
+export function loadRules(
+  path: string = DEFAULT_RULES_PATH,
+  serverPolicy?: { path: string; origin: string },
+): DetectorRules {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -427,7 +434,9 @@ export function loadRules(path: string = DEFAULT_RULES_PATH): DetectorRules {
   }
   const rules = parseRules(text, path);
   const policyPath = rules.server_policy.path;
-  if (policyPath !== '') rules.serverPolicy = loadServerPolicy(resolve(dirname(path), policyPath));
+  if (serverPolicy !== undefined)
+    rules.serverPolicy = loadServerPolicy(resolve(serverPolicy.path), serverPolicy.origin);
+  else if (policyPath !== '') rules.serverPolicy = loadServerPolicy(resolve(dirname(path), policyPath));
   return rules;
 }
 

@@ -6,8 +6,8 @@ import { globToRegExp as glob } from './detector-rules.js';
 
 /**
  * The approved servers of a tenant (YAML): which servers may run, at which trust level, in which
- * versions, with which catalog. Loaded with the rule file (`server_policy.path`) and reloaded with
- * it; no policy means the `server_policy` detector is silent.
+ * versions, with which catalog. Named by MCPTAP_SERVER_POLICY or the rule file (`server_policy.path`),
+ * and reloaded with the rules (see rules-watch.ts); no policy means the `server_policy` detector is silent.
  */
 
 export const TRUST_LEVELS = ['first_party', 'vetted', 'community'] as const;
@@ -99,13 +99,14 @@ export function parseServerPolicy(text: string, source: string): ServerPolicy {
   };
 }
 
-export function loadServerPolicy(path: string): ServerPolicy {
+/** `origin`: what named the file, for the operator to fix (the rule file's key, or an env variable). */
+export function loadServerPolicy(path: string, origin = 'server_policy.path in the rule file'): ServerPolicy {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ServerPolicyError(
-      `cannot read server policy ${path}: ${error instanceof Error ? error.message : String(error)} (fix server_policy.path in the rule file)`,
+      `cannot read server policy ${path}: ${error instanceof Error ? error.message : String(error)} (fix ${origin})`,
     );
   }
   return parseServerPolicy(text, path);

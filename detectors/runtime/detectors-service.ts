@@ -1,4 +1,3 @@
-import { watchFile, unwatchFile } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   createKafka,
@@ -15,7 +14,13 @@ import {
 import { ALERT_LINK_ENV, alertLinksFromEnv } from '../alerting/alert-links.js';
 import { AlertNotifier } from '../alerting/alert-notifier.js';
 import { AlertWebhook } from '../alerting/alert-webhook.js';
-import { RULES_ENV, rulesFromEnv, rulesPath as resolveRulesPath } from '../config/rules-source.js';
+import {
+  RULES_ENV,
+  rulesFromEnv,
+  rulesPath as resolveRulesPath,
+  SERVER_POLICY_ENV,
+} from '../config/rules-source.js';
+import { watchRules } from '../config/rules-watch.js';
 import { createDetectorsMetrics } from './detectors-metrics.js';
 import { DetectorsRuntime } from './detectors-runtime.js';
 
@@ -55,6 +60,7 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
     description:
       'URL to POST new and resolved alerts to as a JSON array of OCSF 1.3.0 Detection Findings (class 2004), for a SIEM; they are also produced to the <prefix>.alerts.ocsf.v1 topic',
   },
+  SERVER_POLICY_ENV,
 ];
 
 const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec, , , ocsfWebhookSpec] = DETECTORS_ENV as [
@@ -89,7 +95,7 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   const logger = createLogger('detectors');
   const env = process.env;
   const rulesPath = resolveRulesPath(values.rules, env);
-  const rules = rulesFromEnv(rulesPath);
+  const rules = rulesFromEnv(rulesPath, env);
   const amUrl = envString(env, amSpec);
   const settings = kafkaSettingsFromEnv(env);
   const resendMs = envInt(env, resendSpec, 1000);
@@ -126,21 +132,11 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
     },
   });
 
-  const reload = (why: string) => {
-    try {
-      runtime.setRules(rulesFromEnv(rulesPath));
-      logger.info('detector rules reloaded', { path: rulesPath, why });
-    } catch (error) {
-      logger.error('detector rules not reloaded; the previous rules stay in force', {
-        path: rulesPath,
-        error: error instanceof Error ? error.message : String(error),
-      });
-    }
-  };
-  const onHup = () => reload('SIGHUP');
-  process.on('SIGHUP', onHup);
-  watchFile(rulesPath, { interval: 2000 }, (current, previous) => {
-    if (current.mtimeMs !== previous.mtimeMs) reload('file changed');
+  const rulesWatch = watchRules({
+    load: () => rulesFromEnv(rulesPath, env),
+    initial: rules,
+    apply: (reloaded) => runtime.setRules(reloaded),
+    logger,
   });
 
   await runtime.start();
@@ -154,8 +150,7 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   });
   const end = await lifetime.ended;
   logger.info('stopping detectors');
-  unwatchFile(rulesPath);
-  process.off('SIGHUP', onHup);
+  rulesWatch.stop();
   await runtime.stop();
   await metricsServer?.close();
   return end === 'signal' ? 0 : 1;

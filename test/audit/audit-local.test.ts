@@ -24,7 +24,7 @@ import type { ToolCallEvent } from '../../model/index.js';
 import { migrate, openEmbeddedStore, storageSettingsFromEnv, type Store } from '../../storage/index.js';
 import { sampleEvents } from '../collector/sample-events.js';
 import { uniqueName } from '../support/infra.js';
-import { deleteRow, editRow, forgeSignature, insertRow } from './tamper.js';
+import { deleteRow, editRow, forgeSignature, insertRow } from '../../demo/tamper.js';
 
 const EVENTS = 400;
 const MCPTAP = fileURLToPath(new URL('../../bin/mcptap.js', import.meta.url));

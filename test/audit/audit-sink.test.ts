@@ -34,7 +34,7 @@ import {
   recordMessages,
   type KafkaFixture,
 } from '../storage/sink-harness.js';
-import { deleteRow, editRow, forgeSignature, insertRow } from './tamper.js';
+import { deleteRow, editRow, forgeSignature, insertRow } from '../../demo/tamper.js';
 
 const MCPTAP = fileURLToPath(new URL('../../bin/mcptap.js', import.meta.url));
 const EVENTS = 300;

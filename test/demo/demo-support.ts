@@ -14,6 +14,11 @@ export interface DemoSummary {
     timeline_matches: boolean;
     /** Where the stored timeline and the script part, when they do. */
     timeline_problem?: string;
+    missing?: string[];
+    /** A scenario played for a user: what on-call and the store's per-user view showed. */
+    identity?: string;
+    /** The tampering scenario: what `mcptap audit verify` said of each changed row. */
+    audit_findings?: string[];
   }[];
   unexpected_alerts: number;
   events_stored: number;
@@ -66,13 +71,36 @@ export function assertDemoSucceeded(result: {
     'metadata-ssrf',
     'runaway-chain',
     'new-destination',
+    'encoded-argument',
+    'unapproved-server',
+    'user-identity',
+    'tampering',
   ]) {
     assert.ok(names.includes(expected), `scenario ${expected} was played`);
   }
+  const played = (name: string) => summary.scenarios.find((s) => s.name === name)!;
+  // Two users: the alerting one's alert names them, the other has calls and no alert in the store.
+  assert.match(
+    played('user-identity').identity ?? '',
+    /^bob@acme\.example \(team growth\): 1 call, [1-9]\d* alerts?/,
+  );
+  assert.match(
+    played('benign-work').identity ?? '',
+    /^alice@acme\.example \(team billing\): \d+ calls, 0 alerts/,
+  );
+  // Verify names the edited and the deleted row, each with its segment's time range.
+  const findings = played('tampering').audit_findings ?? [];
+  assert.deepEqual(
+    findings.map((f) => f.split(':')[0]),
+    ['edited_row', 'deleted_row'],
+    `mcptap audit verify named both rows${context}\n${(played('tampering').missing ?? []).join('\n')}`,
+  );
+  for (const finding of findings)
+    assert.match(finding, /row tool_calls\/\S+ .*segment \S+ \(\d{4}-\d\d-\d\dT[^)]*\)/);
   for (const scenario of summary.scenarios) {
     assert.ok(
       scenario.detected,
-      `${scenario.name}: every expected alert (${scenario.expected.join(', ')}) arrived${context}`,
+      `${scenario.name}: every expected alert (${scenario.expected.join(', ')}) arrived; missing: ${(scenario.missing ?? []).join('; ')}${context}`,
     );
     assert.ok(
       scenario.timeline_matches,

@@ -70,7 +70,7 @@ describe('alerts as OCSF Detection Findings', () => {
     const closed = toOcsfDetectionFinding({ ...alert, status: 'resolved', user_id: '', runbook: '' });
     assert.deepEqual(detectionFindingProblems(closed as unknown as Record<string, unknown>), []);
     assert.deepEqual([closed.activity_id, closed.type_uid, closed.status_id], [3, 200403, 4]);
-    assert.equal(closed.is_alert, false);
+    assert.equal(closed.status, 'Resolved');
     assert.equal(closed.remediation, undefined);
     assert.ok(!closed.observables.some((o) => o.type_id === 4));
     const ids = (['info', 'low', 'medium', 'high', 'critical'] as const).map(
@@ -79,7 +79,7 @@ describe('alerts as OCSF Detection Findings', () => {
     assert.deepEqual(ids, [1, 2, 3, 4, 5]);
   });
 
-  it('the fixture check refuses what the class does not allow', () => {
+  it('the check against the published 1.3.0 class refuses what the class does not allow', () => {
     const finding = toOcsfDetectionFinding(alert) as unknown as Record<string, unknown>;
     const { finding_info: _, ...noInfo } = finding;
     assert.ok(detectionFindingProblems(noInfo).includes('missing finding_info'));
@@ -90,6 +90,30 @@ describe('alerts as OCSF Detection Findings', () => {
       detectionFindingProblems({ ...finding, type_uid: 200499 }).some((p) => p.startsWith('type_uid')),
     );
     assert.ok(detectionFindingProblems({ ...finding, actor: {} }).some((p) => p.startsWith('actor')));
+    // 1.4.0 added is_alert to the class; a 1.3.0 finding must not carry it.
+    assert.ok(
+      detectionFindingProblems({ ...finding, is_alert: true }).includes(
+        'is_alert is not an attribute of the class',
+      ),
+    );
+    assert.ok(
+      detectionFindingProblems({ ...finding, time: '2026-11-24' }).includes(
+        'time is not an integer (timestamp_t)',
+      ),
+    );
+    assert.ok(
+      detectionFindingProblems({ ...finding, observables: { name: 'x' } }).includes(
+        'observables is not an array',
+      ),
+    );
+    const badObservable = { ...finding, observables: [{ name: 'user', type_id: 1234, value: 'x' }] };
+    assert.ok(
+      detectionFindingProblems(badObservable).includes('observables[0].type_id 1234 is not in the enum'),
+    );
+    const noProduct = { ...finding, metadata: { version: '1.3.0', product: {} } };
+    assert.ok(
+      detectionFindingProblems(noProduct).includes('metadata.product needs at least one of name, uid'),
+    );
   });
 
   it('every alert the default rules raise on the attack transcripts maps to a valid finding', () => {

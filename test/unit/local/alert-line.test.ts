@@ -34,6 +34,13 @@ describe('alert line', () => {
     );
   });
 
+  it('names the user the calls were made for, when the host named one', () => {
+    assert.match(
+      formatAlertLine(alert({ user_id: 'bob@acme.example', team: 'growth' })),
+      / session=s-1 user=bob@acme\.example {2}Tool argument/,
+    );
+  });
+
   it('never writes terminal escapes, bidi overrides or line breaks from server text', () => {
     const line = formatAlertLine(
       alert({
@@ -54,6 +61,10 @@ describe('alert line', () => {
 });
 
 describe('alert filter from flags or query strings', () => {
+  it("keeps one user's alerts with --user", () => {
+    assert.deepEqual(alertFilter({ user: 'bob@acme.example' }), { userId: 'bob@acme.example' });
+  });
+
   it('maps flags to the store filter and rejects a bad severity or limit', () => {
     assert.deepEqual(
       alertFilter({ rule: 'r', severity: 'medium', server: 'fetch', session: 's', limit: '5' }),
