@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { UserIdentity } from '../model/index.js';
 import { ConfigError, envReference } from '../platform/env-config.js';
@@ -13,6 +14,7 @@ import { sendProxyHeartbeat, type ProxyHeartbeat } from './proxy/proxy-heartbeat
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
 import { exportFailureAdvice, type ExportTarget } from './export-failure-advice.js';
 import { collectorTarget } from './local-endpoint.js';
+import { SessionTurnFiles } from './session-turn-files.js';
 import { readShimConfig, SHIM_ENV } from './shim-config.js';
 import { startMcptap } from './start-mcptap.js';
 
@@ -184,6 +186,8 @@ export async function main(argv: string[]): Promise<number> {
     hostId,
     user: proxyUser(values, config),
     idleTurnGapMs: config.turnIdleMs,
+    // The other proxies of the host (one per server) see the rest of the session's turns.
+    sharedTurns: new SessionTurnFiles(join(config.dataDir, 'turns'), config.turnIdleMs),
     defaultSessionId: session,
     record: recorder === null ? undefined : (line) => recorder.write(line),
   });
