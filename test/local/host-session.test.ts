@@ -2,7 +2,9 @@
 // --session): two host processes, each starting the real server-filesystem and our mail test server
 // through proxies, against a real `mcptap local`. Each host's read of a private key through one
 // server and its send through the other is one session, so exfil_chain fires across the two
-// proxies; the two hosts stay two sessions.
+// proxies; the two hosts stay two sessions. The proxies of one host infer its turns together: the
+// read and the send are one turn with one chain, and the second turn, after a pause, starts on the
+// other server and is the same turn on both.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +68,49 @@ describe('proxies of one host share its session (mcptap local, server-filesystem
           .map((r) => String(r.server_name)),
       );
       assert.deepEqual([...servers].sort(), ['files', 'mail'], 'both proxies of the host in its session');
+    }
+  });
+
+  it("infers each host's turns across its proxies: same turn ids, one chain, each turn reported once", async () => {
+    const sessions = [
+      ...new Set((await storedAlerts(dataDir, ['--rule', 'exfil_chain'])).map((a: Alert) => a.session_id)),
+    ];
+    assert.equal(sessions.length, 2);
+    for (const session of sessions) {
+      const rows = await waitFor(
+        async () => {
+          const timeline = await storedSession(dataDir, session);
+          const ends = timeline.filter((r) => r.kind === 'turn' && r.phase === 'end');
+          return ends.length >= 2 ? timeline : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500, description: `both turns of ${session} ended` },
+      );
+      const calls = rows
+        .filter((r) => r.kind === 'tool_call')
+        .map(
+          (r) => [String(r.server_name), String(r.tool), String(r.turn_id), Number(r.chain_index)] as const,
+        );
+      assert.equal(calls.length, 4, JSON.stringify(calls));
+      const [read, send, later, list] = calls;
+      assert.deepEqual(
+        [read?.[0], read?.[1], send?.[0], send?.[1]],
+        ['files', 'read_text_file', 'mail', 'send_email'],
+      );
+      assert.equal(read?.[2], send?.[2], 'the read and the send: one turn across the two servers');
+      assert.deepEqual([read?.[3], send?.[3]], [1, 2], 'one chain across the two servers');
+      assert.deepEqual([later?.[0], list?.[0]], ['mail', 'files']);
+      assert.equal(later?.[2], list?.[2], 'the second turn, started on mail, is the same turn on files');
+      assert.notEqual(later?.[2], read?.[2], 'after the pause, a new turn');
+      assert.deepEqual([later?.[3], list?.[3]], [1, 2]);
+      const turns = rows.filter((r) => r.kind === 'turn');
+      for (const turn of [read?.[2], later?.[2]]) {
+        assert.deepEqual(
+          turns.filter((r) => r.turn_id === turn).map((r) => r.phase),
+          ['start', 'end'],
+          `turn ${turn} is reported once, not once per proxy`,
+        );
+      }
+      assert.equal(turns.length, 4, 'no turn of a proxy of its own');
     }
   });
 });
