@@ -1,6 +1,7 @@
-// One conversation across the servers of one host (`mcptap proxy` with the README's config, no
-// --session): two host processes, each starting the real server-filesystem and our mail test server
-// through proxies, against a real `mcptap local`. Each host's read of a private key through one
+// One conversation across the servers of one host, following the README's laptop section: its
+// config block (parsed out of README.md) with no --session, two host processes each starting the
+// real server-filesystem (through npx, as written) and the fetch server through proxies, against a
+// real `mcptap local`. Each host's read of a private key through one
 // server and its send through the other is one session, so exfil_chain fires across the two
 // proxies; the two hosts stay two sessions. The proxies of one host infer its turns together: the
 // read and the send are one turn with one chain, and the second turn, after a pause, starts on the
@@ -30,7 +31,7 @@ function runHost(dataDir: string, files: string): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-describe('proxies of one host share its session (mcptap local, server-filesystem + mail test server)', () => {
+describe("the README's laptop config: proxies of one host share its session (mcptap local, server-filesystem + fetch)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'mcptap-host-session-'));
   const files = realpathSync(mkdtempSync(join(tmpdir(), 'mcptap-host-files-')));
   let local: LocalProcess;
@@ -61,13 +62,21 @@ describe('proxies of one host share its session (mcptap local, server-filesystem
     const sessions = [...new Set(chains.map((a) => a.session_id))];
     assert.equal(sessions.length, 2, 'two host processes are two sessions');
     for (const session of sessions) {
+      // The read through files, sent out through fetch (other chains may follow from the send).
+      const chain = chains.find(
+        (a) => a.session_id === session && /^Sensitive read by files\/read_text_file/.test(a.summary),
+      );
+      assert.equal(chain?.severity, 'critical', JSON.stringify(chains.map((a) => a.summary)));
+      assert.match(chain.summary, /outbound tool argument to paste\.drop\.example\.net via fetch\/fetch/);
+    }
+    for (const session of sessions) {
       assert.match(session, /^node-[0-9a-f]{16}$/, 'named after the host process');
       const servers = new Set(
         (await storedSession(dataDir, session))
           .filter((r) => r.kind === 'tool_call')
           .map((r) => String(r.server_name)),
       );
-      assert.deepEqual([...servers].sort(), ['files', 'mail'], 'both proxies of the host in its session');
+      assert.deepEqual([...servers].sort(), ['fetch', 'files'], 'both proxies of the host in its session');
     }
   });
 
@@ -94,12 +103,12 @@ describe('proxies of one host share its session (mcptap local, server-filesystem
       const [read, send, later, list] = calls;
       assert.deepEqual(
         [read?.[0], read?.[1], send?.[0], send?.[1]],
-        ['files', 'read_text_file', 'mail', 'send_email'],
+        ['files', 'read_text_file', 'fetch', 'fetch'],
       );
       assert.equal(read?.[2], send?.[2], 'the read and the send: one turn across the two servers');
       assert.deepEqual([read?.[3], send?.[3]], [1, 2], 'one chain across the two servers');
-      assert.deepEqual([later?.[0], list?.[0]], ['mail', 'files']);
-      assert.equal(later?.[2], list?.[2], 'the second turn, started on mail, is the same turn on files');
+      assert.deepEqual([later?.[0], list?.[0]], ['fetch', 'files']);
+      assert.equal(later?.[2], list?.[2], 'the second turn, started on fetch, is the same turn on files');
       assert.notEqual(later?.[2], read?.[2], 'after the pause, a new turn');
       assert.deepEqual([later?.[3], list?.[3]], [1, 2]);
       const turns = rows.filter((r) => r.kind === 'turn');
