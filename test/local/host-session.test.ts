@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Alert } from '../../model/index.js';
+import { ensureChromium, HeadlessChromium } from '../../scripts/headless-chromium.js';
 import { waitFor } from '../support/infra.js';
 import { REPO_ROOT, startLocalProcess, storedAlerts, storedSession, type LocalProcess } from './support.js';
 
@@ -35,9 +36,16 @@ describe("the README's laptop config: proxies of one host share its session (mcp
   const dataDir = mkdtempSync(join(tmpdir(), 'mcptap-host-session-'));
   const files = realpathSync(mkdtempSync(join(tmpdir(), 'mcptap-host-files-')));
   let local: LocalProcess;
+  let consoleUrl: string;
 
   before(async () => {
-    local = await startLocalProcess(dataDir, ['--listen', '127.0.0.1:0']);
+    local = await startLocalProcess(dataDir, ['--listen', '127.0.0.1:0'], {
+      MCPTAP_LOCAL_CONSOLE_LISTEN: '127.0.0.1:0',
+    });
+    consoleUrl = await waitFor(
+      () => /forensic console: (http:\S+?)\/?$/m.exec(local.stderr.join('\n'))?.[1],
+      { timeoutMs: 30_000, intervalMs: 100, description: 'mcptap local to print the console address' },
+    );
     mkdirSync(join(files, '.ssh'));
     writeFileSync(join(files, '.ssh', 'id_rsa'), PRIVATE_KEY);
     assert.deepEqual(await Promise.all([runHost(dataDir, files), runHost(dataDir, files)]), [0, 0]);
@@ -120,6 +128,41 @@ describe("the README's laptop config: proxies of one host share its session (mcp
         );
       }
       assert.equal(turns.length, 4, 'no turn of a proxy of its own');
+    }
+  });
+
+  it('shows the exfiltration in the console, in headless chromium: the alert after the read and the send', async () => {
+    ensureChromium();
+    const [chain] = (await storedAlerts(dataDir, ['--rule', 'exfil_chain'])).filter((a: Alert) =>
+      /^Sensitive read by files\/read_text_file/.test(a.summary),
+    );
+    assert.ok(chain !== undefined);
+    const browser = await HeadlessChromium.launch();
+    try {
+      const page = await browser.newPage(1360, 900);
+      await page.open(`${consoleUrl}/#/sessions/${encodeURIComponent(chain.session_id)}`);
+      const entries = await waitFor(
+        async () => {
+          const shown = await page.evaluate<{ kind: string; text: string; evidence: boolean }[]>(
+            `[...document.querySelectorAll('.timeline > li')].map((li) => ({ kind: li.dataset.kind, text: li.innerText, evidence: li.classList.contains('evidence') }))`,
+          );
+          return shown.some((e) => e.kind === 'alert') ? shown : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, description: 'the session timeline in the console' },
+      );
+      const alert = entries.findIndex(
+        (e) => e.kind === 'alert' && /exfil_chain/.test(e.text) && /paste\.drop\.example\.net/.test(e.text),
+      );
+      assert.ok(alert > 0, entries.map((e) => `${e.kind}: ${e.text.slice(0, 80)}`).join('\n'));
+      assert.match(entries[alert]!.text, /What to do next/);
+      const read = entries.find((e) => e.kind === 'tool_call' && /read_text_file/.test(e.text));
+      assert.ok(read?.evidence, 'the read of the key is marked as evidence');
+      assert.match(read.text, /\[SECRET:private_key:[0-9a-f]+\]/, 'the key shows masked, as stored');
+      assert.doesNotMatch(read.text, /BEGIN OPENSSH PRIVATE KEY-----\nb3Bl/);
+      const send = entries.find((e) => e.kind === 'tool_call' && /paste\.drop\.example\.net/.test(e.text));
+      assert.ok(send?.evidence, 'the fetch that sent it out is marked as evidence');
+    } finally {
+      await browser.close();
     }
   });
 });
