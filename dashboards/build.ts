@@ -1,19 +1,19 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { alertsDashboard } from './alerts.js';
 import { catalogChangesDashboard } from './catalog-changes.js';
-import { IMPORT_HEADER } from './datasource.js';
+import { CLICKHOUSE, CLICKHOUSE_DATASOURCE_UID, IMPORT_HEADER } from './datasource.js';
 import { egressDashboard } from './egress.js';
 import { overviewDashboard } from './overview.js';
 import { sessionForensicsDashboard } from './session-forensics.js';
 import { toolCallsDashboard } from './tool-calls.js';
 
 export interface DashboardFile {
-  /** File name in dashboards/generated/. */
+  /** File name in dashboards/generated/ and dashboards/import/. */
   name: string;
   dashboard: Dashboard;
 }
 
-/** Every mcptap dashboard, as Grafana's provisioning reads it. */
+/** Every mcptap dashboard. */
 export function buildDashboards(): DashboardFile[] {
   return [
     { name: 'overview.json', dashboard: overviewDashboard() },
@@ -25,11 +25,24 @@ export function buildDashboards(): DashboardFile[] {
   ];
 }
 
+/** Two-space indent and a trailing newline: what is committed. */
+function fileText(value: unknown, replacer?: (key: string, value: unknown) => unknown): string {
+  return `${JSON.stringify(value, replacer, 2)}\n`;
+}
+
 /**
- * The file text: the import header (`__inputs`, `__requires`) then the dashboard in key order as
- * built, two-space indent, trailing newline (what is committed). One file serves provisioning and
- * Grafana's "Import dashboard".
+ * The file Grafana's "Import dashboard" reads: the import header (`__inputs`, `__requires`), then
+ * the dashboard with every data source reference still the input's placeholder, which the import
+ * dialog replaces with the data source the user picks.
  */
-export function dashboardJson(dashboard: Dashboard): string {
-  return `${JSON.stringify({ ...IMPORT_HEADER, ...dashboard }, null, 2)}\n`;
+export function importJson(dashboard: Dashboard): string {
+  return fileText({ ...IMPORT_HEADER, ...dashboard });
+}
+
+/**
+ * The file provisioning loads: no import header (provisioning neither reads `__inputs` nor
+ * expands the placeholder), every data source reference the provisioned data source's uid.
+ */
+export function provisionedJson(dashboard: Dashboard): string {
+  return fileText(dashboard, (_key, value) => (value === CLICKHOUSE.uid ? CLICKHOUSE_DATASOURCE_UID : value));
 }

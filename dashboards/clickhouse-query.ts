@@ -5,11 +5,11 @@ import { CLICKHOUSE } from './datasource.js';
 /**
  * A raw-SQL query of the ClickHouse data source plugin v4 (its `CHSqlQuery`, src/types/sql.ts). The
  * foundation SDK has no ClickHouse query type, so this is the cog builder for one. `queryType` is
- * the plugin's QueryType (src/types/queryBuilder.ts: `table`, `logs`, `timeseries`, `traces`);
+ * the plugin's QueryType (src/types/queryBuilder.ts: `table`, `logs`, `timeSeries`, `traces`);
  * `format` is what the plugin maps it to (sqlutil's FormatQueryOption): 0 turns a long result (time,
  * label, value) into one series per label for time-series panels, 1 keeps the table as it is.
  */
-export type ResultShape = 'timeseries' | 'table';
+export type ResultShape = 'timeSeries' | 'table';
 
 export interface ClickHouseSqlQuery extends Dataquery {
   refId: string;
@@ -29,7 +29,7 @@ class SqlQuery implements ClickHouseSqlQuery {
     readonly queryType: ResultShape,
     readonly rawSql: string,
   ) {
-    this.format = queryType === 'timeseries' ? 0 : 1;
+    this.format = queryType === 'timeSeries' ? 0 : 1;
   }
   _implementsDataqueryVariant(): void {}
 }

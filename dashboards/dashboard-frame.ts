@@ -10,7 +10,6 @@ import {
   type RowPanel,
   type VariableModel,
 } from '@grafana/grafana-foundation-sdk/dashboard';
-import { datasourceVariable } from './datasource.js';
 
 /** What every mcptap dashboard shares: tag, links to its siblings, time picker, stable panel ids. */
 
@@ -50,7 +49,6 @@ export function buildDashboard(definition: DashboardDefinition): Dashboard {
         .includeVars(true)
         .keepTime(true),
     );
-  builder.withVariable(datasourceVariable());
   for (const variable of definition.variables) builder.withVariable(variable);
   for (const section of definition.sections) {
     // An expanded row holds no panels itself: Grafana renders the panels that follow it.

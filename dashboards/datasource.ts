@@ -1,4 +1,4 @@
-import { DatasourceVariableBuilder, type DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/dashboard';
 
 /** The official Grafana ClickHouse data source plugin (grafana.com/grafana/plugins/grafana-clickhouse-datasource). */
 export const CLICKHOUSE_PLUGIN_ID = 'grafana-clickhouse-datasource';
@@ -6,30 +6,19 @@ export const CLICKHOUSE_PLUGIN_ID = 'grafana-clickhouse-datasource';
 /** Fixed uid of the provisioned data source (deploy/grafana/provisioning/datasources), so panels find it. */
 export const CLICKHOUSE_DATASOURCE_UID = 'mcptap-clickhouse';
 
-/** The dashboard variable every panel and variable query reads its data source from. */
-export const DATASOURCE_VARIABLE = 'datasource';
-
 /** The `__inputs` name Grafana's import dialog asks a ClickHouse data source for. */
 export const DATASOURCE_INPUT = 'DS_CLICKHOUSE';
 
-export const CLICKHOUSE: DataSourceRef = { type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_VARIABLE}}` };
-
 /**
- * The data source variable: provisioned, it selects the provisioned data source by uid; imported
- * through the UI (where that uid does not exist), Grafana selects the first ClickHouse data source,
- * and the viewer may pick another.
+ * What every panel, query and variable query reads from: the import input's placeholder, which
+ * Grafana's import dialog replaces with the data source the user picks. The provisioned files carry
+ * the provisioned uid in its place (see build.ts), since provisioning does not expand `__inputs`.
  */
-export function datasourceVariable(): DatasourceVariableBuilder {
-  return new DatasourceVariableBuilder(DATASOURCE_VARIABLE)
-    .label('ClickHouse')
-    .description('The ClickHouse data source holding the mcptap tables.')
-    .type(CLICKHOUSE_PLUGIN_ID)
-    .current({ selected: true, text: CLICKHOUSE_DATASOURCE_UID, value: CLICKHOUSE_DATASOURCE_UID });
-}
+export const CLICKHOUSE: DataSourceRef = { type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_INPUT}}` };
 
 /**
  * What Grafana's "Import dashboard" reads beside the dashboard: the data source to ask for and the
- * plugins needed. Provisioning ignores both.
+ * plugins needed.
  */
 export const IMPORT_HEADER = {
   __inputs: [

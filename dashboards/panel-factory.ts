@@ -83,7 +83,7 @@ function legend(): VizLegendOptionsBuilder {
 /** A long result (`t`, optional label column, values) drawn as one line or bar series per label. */
 export function timeSeries(spec: PanelSpec & { stacked?: boolean; bars?: boolean }): TimeSeriesBuilder {
   const panel = common(new TimeSeriesBuilder(), spec)
-    .withTarget(clickhouseQuery(spec.sql, 'timeseries'))
+    .withTarget(clickhouseQuery(spec.sql, 'timeSeries'))
     .legend(legend())
     .fillOpacity(spec.stacked ? 60 : 10)
     .min(0);

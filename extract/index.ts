@@ -23,3 +23,11 @@ export { findArgumentDestinations } from './argument-destinations.js';
 export { diffCatalogs } from './catalog-diff.js';
 export { destinationFromBareHost, normalizeIpv4 } from './destination.js';
 export { findMarkdownDestinations } from './markdown-destinations.js';
+export {
+  advanceSessionTurn,
+  lastActivityOf,
+  type SessionActivity,
+  type SessionTurnState,
+  type SharedTurn,
+  type SharedTurns,
+} from './shared-turns.js';

@@ -19,6 +19,7 @@ import { diffCatalogs } from './catalog-diff.js';
 import type { Destination } from './destination.js';
 import { findMarkdownDestinations } from './markdown-destinations.js';
 import { promptGetText, resourceReadText, toolResultText } from './result-text.js';
+import type { SharedTurns } from './shared-turns.js';
 import { isWireLine, type HostLine, type TranscriptLine, type WireLine } from './transcript-line.js';
 
 /** Byte caps for content kept in events (the full length and hash are always kept). */
@@ -62,6 +63,11 @@ export interface SessionExtractorOptions {
   maxPending?: number;
   /** Sessions whose turn state is kept; beyond it the least recent one is closed. */
   maxSessions?: number;
+  /**
+   * Turns inferred together with the other extractors of the same sessions (a host's proxies, one
+   * per server), on the sessions' shared clock; alone when absent or when it cannot be used.
+   */
+  sharedTurns?: SharedTurns;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -78,6 +84,8 @@ interface Turn {
   inferred: boolean;
   chainLength: number;
   ctx: LineContext;
+  /** This extractor reports the turn's start and end (another one started a shared turn). */
+  reported: boolean;
 }
 
 interface SessionState {
@@ -242,8 +250,13 @@ export class SessionExtractor {
     out: McpEvent[],
   ): void {
     this.endTurn(session, state, out);
-    const turn: Turn = { id: this.newId(), inferred, chainLength: 0, ctx };
+    const turn: Turn = { id: this.newId(), inferred, chainLength: 0, ctx, reported: true };
     state.turn = turn;
+    this.turnStarted(session, turn, text, out);
+  }
+
+  private turnStarted(session: string, turn: Turn, text: string, out: McpEvent[]): void {
+    const { ctx, inferred } = turn;
     out.push({
       ...this.base(ctx, session, turn.id),
       kind: 'turn',
@@ -257,7 +270,9 @@ export class SessionExtractor {
     const turn = state.turn;
     if (turn === null) return;
     state.turn = null;
-    const ctx = { ...turn.ctx, ms: Math.max(turn.ctx.ms, state.lastActivityMs) };
+    if (!turn.reported) return;
+    const sharedLast = this.options.sharedTurns?.lastActivity(session, turn.id) ?? 0;
+    const ctx = { ...turn.ctx, ms: Math.max(turn.ctx.ms, state.lastActivityMs, sharedLast) };
     out.push({
       ...this.base(ctx, session, turn.id),
       kind: 'turn',
@@ -342,9 +357,13 @@ export class SessionExtractor {
     const state = this.session(line.session);
     const method = typeof message.method === 'string' ? message.method : null;
     const hasId = typeof message.id === 'string' || typeof message.id === 'number';
+    const turnRequest = line.dir === 'c2s' && method !== null && hasId && TURN_METHODS.has(method);
+    if (!turnRequest && !state.hostDriven) this.options.sharedTurns?.advance(line.session, ctx.ms, 'message');
     if (line.dir === 'c2s' && method !== null && hasId) {
-      if (TURN_METHODS.has(method)) this.maybeInferTurn(line.session, state, ctx, out);
-      if (TRACKED_METHODS.has(method)) this.request(line, message, method, state, ctx, out);
+      const chainIndex = turnRequest
+        ? this.inferTurn(line.session, state, ctx, method === 'tools/call', out)
+        : undefined;
+      if (TRACKED_METHODS.has(method)) this.request(line, message, method, state, ctx, out, chainIndex);
     } else if (line.dir === 'c2s' && method === 'notifications/cancelled' && isRecord(message.params)) {
       const request = this.pending.get(this.pendingKey(line, message.params.requestId));
       if (request !== undefined) this.unanswered(request, CANCELLED_ERROR, ctx, out);
@@ -366,11 +385,32 @@ export class SessionExtractor {
     this.evictSessions(out);
   }
 
-  private maybeInferTurn(session: string, state: SessionState, ctx: LineContext, out: McpEvent[]): void {
-    if (state.hostDriven) return;
-    if (state.turn === null || ctx.ms - state.lastActivityMs > this.idleTurnGapMs) {
-      this.startTurn(session, state, ctx, '', true, out);
+  /**
+   * The turn a call or read belongs to when the host reports none: on the session's shared clock
+   * when there is one (returning a call's place in the shared chain), else from this extractor's own
+   * idle gaps.
+   */
+  private inferTurn(
+    session: string,
+    state: SessionState,
+    ctx: LineContext,
+    isCall: boolean,
+    out: McpEvent[],
+  ): number | undefined {
+    if (state.hostDriven) return undefined;
+    const shared = this.options.sharedTurns?.advance(session, ctx.ms, isCall ? 'call' : 'turn_request');
+    if (shared === undefined) {
+      if (state.turn === null || ctx.ms - state.lastActivityMs > this.idleTurnGapMs)
+        this.startTurn(session, state, ctx, '', true, out);
+      return undefined;
     }
+    if (state.turn?.id !== shared.id) {
+      this.endTurn(session, state, out);
+      const turn: Turn = { id: shared.id, inferred: true, chainLength: 0, ctx, reported: shared.started };
+      state.turn = turn;
+      if (turn.reported) this.turnStarted(session, turn, '', out);
+    }
+    return isCall ? shared.chainIndex : undefined;
   }
 
   /** Request ids are unique within one session's connection to one server, not beyond. */
@@ -385,6 +425,7 @@ export class SessionExtractor {
     state: SessionState,
     ctx: LineContext,
     out: McpEvent[],
+    sharedChainIndex: number | undefined,
   ): void {
     const turn = state.turn;
     const isCall = method === 'tools/call';
@@ -399,7 +440,7 @@ export class SessionExtractor {
       params: isRecord(message.params) ? message.params : {},
       eventId: this.newId(),
       turnId: turn?.id ?? '',
-      chainIndex: isCall && turn !== null ? turn.chainLength : 0,
+      chainIndex: isCall && turn !== null ? (sharedChainIndex ?? turn.chainLength) : 0,
       requestBytes: byteLength(message),
       ctx,
     };

@@ -154,3 +154,16 @@ export function defaultProxySession(
   };
   return hostSessionId(hostId, host);
 }
+
+/**
+ * The session of a client that connected to the HTTP proxy from this machine: its host process's,
+ * the same id a stdio proxy started by that host uses. Undefined when the process cannot be read.
+ */
+export function clientProcessSession(
+  hostId: string,
+  clientPid: number,
+  proc: ProcReader = procfs,
+): string | undefined {
+  const host = findHostProcess(clientPid, proc);
+  return host === undefined ? undefined : hostSessionId(hostId, host);
+}

@@ -7,6 +7,7 @@ import {
   SessionExtractor,
   type ContentCaps,
   type HostLine,
+  type SharedTurns,
   type TranscriptLine,
   type WireDirection,
 } from '../extract/index.js';
@@ -26,6 +27,8 @@ export interface McpHostTelemetryOptions {
   user?: { id: string; team?: string } | UserIdentity;
   tracer?: Tracer;
   idleTurnGapMs?: number;
+  /** Turns shared with the other processes observing the same sessions (the proxy's session clock). */
+  sharedTurns?: SharedTurns;
   caps?: Partial<ContentCaps>;
   /** Session used by clients that are given no `sessionId`; random by default. */
   defaultSessionId?: string;
@@ -119,6 +122,7 @@ export class McpHostTelemetry {
       hostId: options.hostId ?? (process.env.MCPTAP_HOST_ID || hostname()),
       endpointFor: (server) => this.endpoints.get(server) ?? '',
       idleTurnGapMs: options.idleTurnGapMs,
+      sharedTurns: options.sharedTurns,
       caps: options.caps,
     });
     this.queue = new DeferredQueue({

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { UserIdentity } from '../model/index.js';
 import { ConfigError, envReference } from '../platform/env-config.js';
 import { createLogger } from '../platform/log.js';
 import { McpHostTelemetry } from './host-telemetry.js';
-import { defaultProxySession } from './host-session.js';
+import { clientProcessSession, defaultProxySession } from './host-session.js';
+import { peerProcess, type SocketEnds } from './peer-process.js';
 import { startHttpProxy } from './proxy/http-proxy.js';
 import { runStdioProxy } from './proxy/stdio-proxy.js';
 import { sendProxyHeartbeat, type ProxyHeartbeat } from './proxy/proxy-heartbeat.js';
 import { createTranscriptRecorder, type TranscriptRecorder } from './proxy/transcript-recorder.js';
 import { exportFailureAdvice, type ExportTarget } from './export-failure-advice.js';
 import { collectorTarget } from './local-endpoint.js';
+import { SessionTurnFiles } from './session-turn-files.js';
 import { readShimConfig, SHIM_ENV } from './shim-config.js';
 import { startMcptap } from './start-mcptap.js';
 
@@ -24,8 +27,10 @@ Put it in the host's MCP config in place of the server command; everything passe
 Options:
   --name NAME        the server's name in the host's config (required)
   --session ID       session id for the events (default: the host process that started the proxy,
-                     so that every server of one host conversation shares it; behind --url, random
-                     per proxy, and each MCP session the server opens is ID/<its Mcp-Session-Id>)
+                     so that every server of one host conversation shares it; behind --url, the
+                     host process of each client on this machine, the same id, and for a client
+                     it cannot tell apart, <random per proxy>/<its Mcp-Session-Id>; with --url and
+                     --session ID, each MCP session the server opens is ID/<its Mcp-Session-Id>)
   --user ID          the user (or agent / service principal) the calls are made for (default
                      $MCPTAP_USER_ID, else the OS user running the proxy); the host's claim, kept
                      as such: the tenant always comes from the API key
@@ -134,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   const listen = httpMode ? parseListen(values.listen ?? '') : null;
   const hostId = config.hostId || hostname();
   // Behind --url the proxy is started by hand, not by the host: its parent says nothing of the
-  // conversation, and each client's MCP session is told apart by its Mcp-Session-Id instead.
+  // conversation; each client is told apart by its own process, or else by its Mcp-Session-Id.
   const session = values.session ?? (httpMode ? randomUUID() : defaultProxySession(hostId));
   const log = createLogger('shim.proxy', { fields: { server: name, session } });
 
@@ -181,6 +186,8 @@ export async function main(argv: string[]): Promise<number> {
     hostId,
     user: proxyUser(values, config),
     idleTurnGapMs: config.turnIdleMs,
+    // The other proxies of the host (one per server) see the rest of the session's turns.
+    sharedTurns: new SessionTurnFiles(join(config.dataDir, 'turns'), config.turnIdleMs),
     defaultSessionId: session,
     record: recorder === null ? undefined : (line) => recorder.write(line),
   });
@@ -189,7 +196,23 @@ export async function main(argv: string[]): Promise<number> {
 
   let code: number;
   if (upstream !== null && listen !== null) {
-    const proxy = await startHttpProxy({ upstream, ...listen, server: name, session, telemetry });
+    // Unless told otherwise, a client on this machine is the session of its host process, as with
+    // the stdio proxies that host starts; clients it cannot tell apart that way, per MCP session.
+    const clientSession =
+      values.session === undefined
+        ? async (ends: SocketEnds) => {
+            const pid = await peerProcess(ends);
+            return pid === undefined ? undefined : clientProcessSession(hostId, pid);
+          }
+        : undefined;
+    const proxy = await startHttpProxy({
+      upstream,
+      ...listen,
+      server: name,
+      session,
+      clientSession,
+      telemetry,
+    });
     log.info('proxy listening', {
       listen: `${proxy.address.address}:${proxy.address.port}`,
       upstream: upstream.origin,

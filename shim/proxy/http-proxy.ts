@@ -1,10 +1,11 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { McpHostTelemetry } from '../host-telemetry.js';
+import type { SocketEnds } from '../peer-process.js';
 import { SseParser } from './sse-parser.js';
 
 export interface HttpProxyOptions {
@@ -13,7 +14,13 @@ export interface HttpProxyOptions {
   host: string;
   port: number;
   server: string;
+  /** The session of clients `clientSession` does not name, each MCP session `<session>/<its id>`. */
   session: string;
+  /**
+   * The session of the client at the other end of a connection (its host process's), when it can
+   * be told; asked once per connection, before its first request is forwarded.
+   */
+  clientSession?: (ends: SocketEnds) => Promise<string | undefined>;
   telemetry: McpHostTelemetry;
 }
 
@@ -73,12 +80,30 @@ function decoder(encoding: string | undefined): Transform | null {
 export async function startHttpProxy(options: HttpProxyOptions): Promise<RunningHttpProxy> {
   const { telemetry, server: serverName, session } = options;
   /**
-   * Each MCP session the server hands out (Mcp-Session-Id) is a session of its own in the events, so
-   * that two clients behind one proxy never mix their request ids, turns or chains. A stateless
-   * server hands out none: its exchanges go to the proxy's session.
+   * A client that is told apart (its host process) is its session, whatever MCP sessions it opens,
+   * so that its calls through the proxies of several servers are one conversation. Otherwise each
+   * MCP session the server hands out (Mcp-Session-Id) is a session of its own, so that two clients
+   * behind one proxy never mix their request ids, turns or chains; a stateless server hands out
+   * none, and its exchanges go to the proxy's session.
    */
-  const sessionOf = (mcpSessionId: string | undefined) =>
-    mcpSessionId === undefined ? session : `${session}/${mcpSessionId}`.slice(0, MAX_SESSION_ID_CHARS);
+  const sessionOf = (client: string | undefined, mcpSessionId: string | undefined) =>
+    client ??
+    (mcpSessionId === undefined ? session : `${session}/${mcpSessionId}`.slice(0, MAX_SESSION_ID_CHARS));
+  const clients = new WeakMap<Socket, Promise<string | undefined>>();
+  const clientOf = (socket: Socket): Promise<string | undefined> => {
+    let client = clients.get(socket);
+    if (client === undefined) {
+      const ends = {
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+      };
+      client = (options.clientSession?.(ends) ?? Promise.resolve(undefined)).catch(() => undefined);
+      clients.set(socket, client);
+    }
+    return client;
+  };
   const observe = (eventSession: string, dir: 'c2s' | 's2c', text: string) => {
     if (text.trim() !== '') telemetry.wireText(eventSession, serverName, dir, text);
   };
@@ -86,42 +111,47 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
+    const client = clientOf(req.socket);
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const requestSession = headerValue(req.headers['mcp-session-id']);
-      // A request is always observed before its response. One without a session id (initialize)
-      // waits for the response's headers, which name the session the server opened.
-      let unobserved = body.length > 0 && body.length <= MAX_OBSERVED_BODY_BYTES ? body.toString('utf8') : '';
-      const observeRequest = (eventSession: string) => {
-        observe(eventSession, 'c2s', unobserved);
-        unobserved = '';
-      };
-      if (requestSession !== undefined) observeRequest(sessionOf(requestSession));
-      const target = new URL(options.upstream);
-      const query = new URL(req.url ?? '/', 'http://proxy').search;
-      if (query !== '') target.search = query;
-      const upstream = send(target, {
-        method: req.method,
-        headers: [...forwardedHeaders(req.rawHeaders), 'host', target.host],
-      });
-      upstream.on('response', (answer) => {
-        const eventSession = sessionOf(requestSession ?? headerValue(answer.headers['mcp-session-id']));
-        observeRequest(eventSession);
-        relay(answer, res, eventSession);
-      });
-      upstream.on('error', (error) => {
-        observeRequest(sessionOf(requestSession));
-        if (!res.headersSent) {
-          res.writeHead(502, { 'content-type': 'text/plain' });
-          res.end(`mcptap proxy: upstream ${options.upstream.origin} unreachable (${error.message})\n`);
-        } else {
-          res.destroy();
-        }
-      });
-      res.on('close', () => upstream.destroy());
-      upstream.end(body);
+    req.on(
+      'end',
+      () => void client.then((clientSession) => forward(req, res, Buffer.concat(chunks), clientSession)),
+    );
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, client: string | undefined) => {
+    const requestSession = headerValue(req.headers['mcp-session-id']);
+    // A request is always observed before its response. One without a session id (initialize)
+    // waits for the response's headers, which name the session the server opened.
+    let unobserved = body.length > 0 && body.length <= MAX_OBSERVED_BODY_BYTES ? body.toString('utf8') : '';
+    const observeRequest = (eventSession: string) => {
+      observe(eventSession, 'c2s', unobserved);
+      unobserved = '';
+    };
+    if (requestSession !== undefined) observeRequest(sessionOf(client, requestSession));
+    const target = new URL(options.upstream);
+    const query = new URL(req.url ?? '/', 'http://proxy').search;
+    if (query !== '') target.search = query;
+    const upstream = send(target, {
+      method: req.method,
+      headers: [...forwardedHeaders(req.rawHeaders), 'host', target.host],
     });
+    upstream.on('response', (answer) => {
+      const eventSession = sessionOf(client, requestSession ?? headerValue(answer.headers['mcp-session-id']));
+      observeRequest(eventSession);
+      relay(answer, res, eventSession);
+    });
+    upstream.on('error', (error) => {
+      observeRequest(sessionOf(client, requestSession));
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`mcptap proxy: upstream ${options.upstream.origin} unreachable (${error.message})\n`);
+      } else {
+        res.destroy();
+      }
+    });
+    res.on('close', () => upstream.destroy());
+    upstream.end(body);
   };
 
   const relay = (answer: IncomingMessage, res: ServerResponse, eventSession: string) => {

@@ -1,19 +1,19 @@
-// The committed dashboards (dashboards/generated/) are what the code builds, and have the shape a
-// stock Grafana 11.6 with the ClickHouse plugin loads: checked structurally here, since the
-// foundation SDK is types only (tsc checks the builders against its Dashboard type).
+// The committed dashboards (dashboards/generated/ for provisioning, dashboards/import/ for the UI's
+// import dialog) are what the code builds, and have the shape a stock Grafana 11.6 with the
+// ClickHouse plugin loads: checked structurally here, since the foundation SDK is types only (tsc
+// checks the builders against its Dashboard type).
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { GENERATED_DIR, main } from '../../dashboards/cli.js';
+import { dashboardDirs, GENERATED_DIR, IMPORT_DIR, main } from '../../dashboards/cli.js';
 import {
   buildDashboards,
   CLICKHOUSE_DATASOURCE_UID,
   CLICKHOUSE_PLUGIN_ID,
   DATASOURCE_INPUT,
-  DATASOURCE_VARIABLE,
   dashboardDrift,
   writeDashboards,
 } from '../../dashboards/index.js';
@@ -52,8 +52,8 @@ interface JsonPanel {
   }[];
 }
 interface JsonDashboard {
-  __inputs: { name: string; type: string; pluginId: string }[];
-  __requires: { type: string; id: string }[];
+  __inputs?: { name: string; type: string; pluginId: string }[];
+  __requires?: { type: string; id: string }[];
   uid: string;
   title: string;
   schemaVersion: number;
@@ -63,28 +63,50 @@ interface JsonDashboard {
   };
 }
 
-async function committed(): Promise<JsonDashboard[]> {
+/** The committed files of one directory: GENERATED_DIR (provisioning) by default. */
+async function committed(dir = GENERATED_DIR): Promise<JsonDashboard[]> {
   return Promise.all(
     buildDashboards().map(
-      async (f) => JSON.parse(await readFile(join(GENERATED_DIR, f.name), 'utf8')) as JsonDashboard,
+      async (f) => JSON.parse(await readFile(join(dir, f.name), 'utf8')) as JsonDashboard,
     ),
   );
 }
 
+/** Every data source reference in a dashboard: panels, their queries, variable queries. */
+function datasourceRefs(d: JsonDashboard): { where: string; ref: unknown }[] {
+  return [
+    ...d.panels.flatMap((p) => [
+      ...(p.type === 'row' ? [] : [{ where: p.title, ref: p.datasource }]),
+      ...(p.targets ?? []).map((t) => ({ where: `${p.title} query`, ref: t.datasource })),
+    ]),
+    ...d.templating.list
+      .filter((v) => v.type === 'query')
+      .map((v) => ({ where: `$${v.name}`, ref: (v as { datasource?: unknown }).datasource })),
+  ];
+}
+
 describe('generated dashboards', () => {
   it('match the committed JSON (run `npm run dashboards` after changing dashboards/*.ts)', async () => {
-    assert.deepEqual(await dashboardDrift(GENERATED_DIR), { changed: [], missing: [], extra: [] });
+    assert.deepEqual(await dashboardDrift({ provisioned: GENERATED_DIR, import: IMPORT_DIR }), {
+      changed: [],
+      missing: [],
+      extra: [],
+    });
   });
 
   it('are reported as drifted by `dashboards build --check` when a file was edited by hand', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'mcptap-dash-'));
     try {
-      await writeDashboards(dir);
+      await writeDashboards(dashboardDirs(dir));
       assert.equal(await main(['build', '--check', '--out', dir]), 0);
-      const file = join(dir, 'overview.json');
-      await writeFile(file, (await readFile(file, 'utf8')).replace('Tool calls', 'Tool kalls'));
-      assert.equal(await main(['build', '--check', '--out', dir]), 1);
-      assert.deepEqual((await dashboardDrift(dir)).changed, ['overview.json']);
+      for (const sub of ['generated', 'import']) {
+        const file = join(dir, sub, 'overview.json');
+        const text = await readFile(file, 'utf8');
+        await writeFile(file, text.replace('Tool calls', 'Tool kalls'));
+        assert.equal(await main(['build', '--check', '--out', dir]), 1);
+        assert.deepEqual((await dashboardDrift(dashboardDirs(dir))).changed, [file]);
+        await writeFile(file, text);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -123,38 +145,55 @@ describe('generated dashboards', () => {
         assert.ok((panel.description ?? '').length >= 30, `${name}: description`);
         assert.ok(panel.fieldConfig?.defaults.unit, `${name}: unit`);
         assert.ok((panel.fieldConfig?.defaults.thresholds?.steps.length ?? 0) >= 1, `${name}: thresholds`);
-        const datasource = { type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_VARIABLE}}` };
-        assert.deepEqual(panel.datasource, datasource, name);
         assert.equal(panel.targets?.length, 1, name);
         const [query] = panel.targets!;
-        assert.deepEqual(query!.datasource, datasource, name);
         assert.equal(query!.editorType, 'sql', name);
-        // The plugin's v4 query types (src/types/queryBuilder.ts) and the format each maps to.
-        assert.equal(query!.queryType, panel.type === 'timeseries' ? 'timeseries' : 'table', name);
+        // The plugin's v4 query types (src/types/queryBuilder.ts: QueryType.TimeSeries is
+        // 'timeSeries') and the format each maps to (mapQueryTypeToGrafanaFormat).
+        assert.equal(query!.queryType, panel.type === 'timeseries' ? 'timeSeries' : 'table', name);
         assert.equal(query!.format, panel.type === 'timeseries' ? 0 : 1, name);
         assert.match(query!.rawSql, /^SELECT /, name);
       }
     }
   });
 
-  it('import through the UI (a ClickHouse data source input) and by provisioning (its uid)', async () => {
-    for (const d of await committed()) {
+  it('import through the UI: one ClickHouse data source input, which every reference names', async () => {
+    const placeholder = { type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_INPUT}}` };
+    for (const d of await committed(IMPORT_DIR)) {
       assert.deepEqual(
-        d.__inputs.map((i) => [i.name, i.type, i.pluginId]),
+        d.__inputs?.map((i) => [i.name, i.type, i.pluginId]),
         [[DATASOURCE_INPUT, 'datasource', CLICKHOUSE_PLUGIN_ID]],
         d.uid,
       );
-      assert.ok(d.__requires.some((r) => r.type === 'datasource' && r.id === CLICKHOUSE_PLUGIN_ID));
-      const variable = d.templating.list.find((v) => v.name === DATASOURCE_VARIABLE);
-      assert.equal(variable?.type, 'datasource', d.uid);
-      assert.equal(variable?.query, CLICKHOUSE_PLUGIN_ID, d.uid);
-      assert.equal(variable?.current?.value, CLICKHOUSE_DATASOURCE_UID, d.uid);
-      for (const v of d.templating.list.filter((v) => v.type === 'query'))
-        assert.equal(
-          JSON.stringify((v as { datasource?: unknown }).datasource),
-          JSON.stringify({ type: CLICKHOUSE_PLUGIN_ID, uid: `\${${DATASOURCE_VARIABLE}}` }),
-          `${d.uid} / $${v.name}`,
+      assert.ok(d.__requires?.some((r) => r.type === 'datasource' && r.id === CLICKHOUSE_PLUGIN_ID));
+      const refs = datasourceRefs(d);
+      assert.ok(refs.length > d.panels.length, d.uid);
+      for (const { where, ref } of refs) assert.deepEqual(ref, placeholder, `${d.uid} / ${where}`);
+      // Nothing left for Grafana to fill with whichever ClickHouse data source comes first.
+      assert.ok(!d.templating.list.some((v) => v.type === 'datasource'), d.uid);
+      assert.doesNotMatch(JSON.stringify(d), new RegExp(CLICKHOUSE_DATASOURCE_UID), d.uid);
+    }
+  });
+
+  it('provision bound to the provisioned data source by uid, with no import placeholder left', async () => {
+    const provisioned = await committed();
+    const imported = await committed(IMPORT_DIR);
+    for (const [index, d] of provisioned.entries()) {
+      assert.equal(d.__inputs, undefined, d.uid);
+      for (const { where, ref } of datasourceRefs(d))
+        assert.deepEqual(
+          ref,
+          { type: CLICKHOUSE_PLUGIN_ID, uid: CLICKHOUSE_DATASOURCE_UID },
+          `${d.uid} / ${where}`,
         );
+      assert.doesNotMatch(JSON.stringify(d), /\$\{DS_/, d.uid);
+      // Otherwise the same dashboard as the import file.
+      const { __inputs, __requires, ...rest } = imported[index]!;
+      assert.ok(__inputs && __requires);
+      assert.equal(
+        JSON.stringify(rest).replaceAll(`\${${DATASOURCE_INPUT}}`, CLICKHOUSE_DATASOURCE_UID),
+        JSON.stringify(d),
+      );
     }
   });
 

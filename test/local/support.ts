@@ -169,3 +169,39 @@ export const countBy = <T>(items: readonly T[], key: (item: T) => string): Recor
   for (const item of items) out[key(item)] = (out[key(item)] ?? 0) + 1;
   return out;
 };
+
+/** A server of a host's MCP config, as the host starts it. */
+export interface ConfiguredServer {
+  name: string;
+  command: string;
+  args: string[];
+}
+
+/**
+ * The servers of the laptop config block in README.md, parsed out of it so that the tests and the
+ * README cannot drift, and changed only where a test must: `mcptap` is this checkout's
+ * `bin/mcptap.js`, `/home/me/work` is `workDir`, and `uvx mcp-server-fetch` (from PyPI, out of CI's
+ * reach) is test/servers/web-fetch.ts, which offers the same `fetch` tool without the network.
+ */
+export function readmeLaptopServers(workDir: string): ConfiguredServer[] {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## For one developer'));
+  const block = /```jsonc\n([\s\S]*?)\n```/.exec(section)?.[1];
+  if (block === undefined) throw new Error("README.md: no jsonc config block in 'For one developer'");
+  const json = block
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('//'))
+    .join('\n');
+  const { mcpServers } = JSON.parse(json) as {
+    mcpServers: Record<string, { command: string; args: string[] }>;
+  };
+  return Object.entries(mcpServers).map(([name, { command, args }]) => {
+    if (command !== 'mcptap') throw new Error(`README.md: server ${name} is not wrapped in mcptap`);
+    const split = args.indexOf('--');
+    const proxy = args.slice(0, split + 1);
+    let server = args.slice(split + 1).map((arg) => (arg === '/home/me/work' ? workDir : arg));
+    if (server.join(' ') === 'uvx mcp-server-fetch')
+      server = [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'test', 'servers', 'web-fetch.ts')];
+    return { name, command: process.execPath, args: [MCPTAP_BIN, ...proxy, ...server] };
+  });
+}

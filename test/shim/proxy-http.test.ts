@@ -14,6 +14,7 @@ import {
   EVERYTHING,
   freePort,
   MCPTAP_BIN,
+  REPO_ROOT,
   ofKind,
   otlpJsonReceiver,
   waitFor,
@@ -58,21 +59,28 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
   let proxied: URL;
   let proxiedSessionId: string | undefined;
 
-  /** The real `mcptap proxy` in front of the upstream server, exporting to the receiver. */
-  const startProxy = (port: number, session: string, extra: string[] = []) =>
+  /**
+   * The real `mcptap proxy` in front of the upstream server, exporting to the receiver; with no
+   * session, the proxy's default.
+   */
+  const startProxy = (
+    port: number,
+    session: string | undefined,
+    extra: string[] = [],
+    name = 'everything-http',
+  ) =>
     spawn(
       process.execPath,
       [
         MCPTAP_BIN,
         'proxy',
         '--name',
-        'everything-http',
+        name,
         '--url',
         upstream.href,
         '--listen',
         `127.0.0.1:${port}`,
-        '--session',
-        session,
+        ...(session === undefined ? [] : ['--session', session]),
         '--collector',
         receiver.url,
         ...extra,
@@ -184,6 +192,52 @@ describe('mcptap proxy (Streamable HTTP) with server-everything', () => {
       }
     } finally {
       await stop(second);
+    }
+  });
+
+  it('by default makes each client process one session across servers, and keeps two clients apart', async () => {
+    // Two servers (two proxies, no --session) and two client processes: one talks to both, the
+    // other to one. Each client's MCP sessions with the two servers differ; its process does not.
+    const ports = [await freePort(), await freePort()];
+    const proxies = ports.map((port, index) => startProxy(port, undefined, [], `http-server-${index}`));
+    try {
+      await Promise.all(ports.map((port) => waitForPort(port)));
+      const [one, two] = ports.map((port) => `http://127.0.0.1:${port}/mcp`);
+      const client = (label: string, urls: string[]) =>
+        new Promise<number>((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', join(REPO_ROOT, 'test', 'shim', 'http-client.ts'), label, ...urls],
+            { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          let out = '';
+          child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+          child.once('exit', (code) =>
+            code === 0 ? resolve(Number(out.trim())) : reject(new Error(`client ${label} exited ${code}`)),
+          );
+        });
+      const [both, single] = await Promise.all([client('both', [one!, two!]), client('single', [one!])]);
+      assert.ok(both > 0 && single > 0 && both !== single);
+      for (const proxy of proxies) await stop(proxy);
+      const calls = ofKind(receiver.events, 'tool_call').filter((c) =>
+        c.server_name.startsWith('http-server-'),
+      );
+      const sessionsOf = (label: string) =>
+        new Set(calls.filter((c) => c.arguments.text.includes(`"${label} `)).map((c) => c.session_id));
+      assert.deepEqual(calls.map((c) => `${c.server_name} ${c.result.text}`).sort(), [
+        'http-server-0 Echo: both 0',
+        'http-server-0 Echo: single 0',
+        'http-server-1 Echo: both 1',
+      ]);
+      const [bothSession] = sessionsOf('both');
+      const [singleSession] = sessionsOf('single');
+      assert.equal(sessionsOf('both').size, 1, 'one client process, two servers: one session');
+      // Named after the client's host process, as a stdio proxy that host started would name it.
+      assert.match(bothSession ?? '', /^node-[0-9a-f]{16}$/);
+      assert.match(singleSession ?? '', /^node-[0-9a-f]{16}$/);
+      assert.notEqual(bothSession, singleSession, 'two client processes: two sessions');
+    } finally {
+      for (const proxy of proxies) await stop(proxy);
     }
   });
 });
