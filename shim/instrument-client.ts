@@ -4,6 +4,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { McpHostTelemetry } from './host-telemetry.js';
+import { isRecord } from '../model/index.js';
 
 export interface InstrumentClientOptions {
   /** The name the host gives this server (its key in the host's MCP config). */
@@ -37,10 +38,6 @@ let sharedTelemetry: McpHostTelemetry | undefined;
 export function defaultHostTelemetry(): McpHostTelemetry {
   sharedTelemetry ??= new McpHostTelemetry();
   return sharedTelemetry;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The host's own span, when it is in one and its context can be sent. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
-import { CatalogKindSchema, type CatalogKind } from '../../model/index.js';
+import { CatalogKindSchema, type CatalogKind, errorMessage } from '../../model/index.js';
 import { globToRegExp as glob } from './detector-rules.js';
 
 /**
@@ -68,9 +68,7 @@ function validatedPolicyFile(text: string, source: string): ServerPolicyFile {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new ServerPolicyError(
-      `${source}: not valid YAML (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new ServerPolicyError(`${source}: not valid YAML (${errorMessage(error)})`);
   }
   const result = ServerPolicySchema.safeParse(value);
   if (!result.success) {
@@ -105,7 +103,7 @@ export function loadServerPolicy(path: string): ServerPolicy {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ServerPolicyError(
-      `cannot read server policy ${path}: ${error instanceof Error ? error.message : String(error)} (fix server_policy.path in the rule file)`,
+      `cannot read server policy ${path}: ${errorMessage(error)} (fix server_policy.path in the rule file)`,
     );
   }
   return parseServerPolicy(text, path);
