@@ -74,7 +74,7 @@ class ConnectionTap {
     try {
       return this.observeOutgoing(message);
     } catch {
-      this.telemetry.metrics.errors.inc({ stage: 'transport' });
+      this.telemetry.metrics.errorsByStage.transport.inc();
       return message;
     }
   }
@@ -86,7 +86,7 @@ class ConnectionTap {
       if (id !== undefined) this.requestSessions.delete(id);
       this.telemetry.wire(session, this.options.serverName, 's2c', message);
     } catch {
-      this.telemetry.metrics.errors.inc({ stage: 'transport' });
+      this.telemetry.metrics.errorsByStage.transport.inc();
     }
   }
 
