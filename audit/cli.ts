@@ -8,6 +8,7 @@ import { generateSigningKeyFile, publicKeyPath, readPublicKeyFile } from './sign
 import { localAuditDefaults } from './audit-writer.js';
 import { verifyStore } from './verify-store.js';
 import type { VerifyReport } from './verify.js';
+import { errorMessage } from '../model/index.js';
 
 /** `mcptap audit keygen` and `mcptap audit verify`. */
 
@@ -138,7 +139,7 @@ export async function auditMain(argv: string[]): Promise<number> {
     console.log(USAGE);
     return sub === undefined || sub === '--help' || sub === '-h' ? 0 : 2;
   } catch (error) {
-    console.error(`mcptap audit ${sub}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mcptap audit ${sub}: ${errorMessage(error)}`);
     return 2;
   }
 }

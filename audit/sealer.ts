@@ -5,6 +5,7 @@ import type { CheckpointOutlet } from './checkpoint-outlets.js';
 import { sealedMember, type SealedMember } from './leaf.js';
 import { SegmentChains, type Segment, type SegmentLimits } from './segment-chain.js';
 import { chainHeads, checkpointOfRow, insertSegments, segmentRow, type SegmentRow } from './segment-store.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The I/O around SegmentChains: told which rows were stored, it closes segments (by count, or by
@@ -88,7 +89,7 @@ export class AuditSealer implements RowSealer<SealedMember> {
       // Re-inserting a segment is harmless (the table collapses on (tenant, writer, seq)).
       this.options.logger.warn('writing audit segments failed; retried with the next ones', {
         segments: rows.length,
-        error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        error: errorMessage(error).split('\n')[0],
       });
     }
   }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../model/index.js';
 /**
  * The `mcptap` command. Each subcommand lives with its component and is loaded only when used,
  * so `mcptap proxy` never loads the collector, the store or the embedded engine.
@@ -133,7 +134,7 @@ run(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    console.error(`mcptap: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mcptap: ${errorMessage(error)}`);
     process.exitCode = 1;
   },
 );

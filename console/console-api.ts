@@ -19,6 +19,7 @@ import {
   type Store,
 } from '../storage/index.js';
 import { catalogItems, catalogVersions } from './catalog-versions.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The console's JSON API: GET /api/<view>[/<id>]?filters, each answered with the same storage
@@ -90,7 +91,7 @@ async function alerts(store: Store, params: Params): Promise<unknown> {
   try {
     filter = alertFilter({ ...params, limit: String(limit(params, 500)) });
   } catch (error) {
-    throw new BadRequest(error instanceof Error ? error.message : String(error));
+    throw new BadRequest(errorMessage(error));
   }
   const [rows, rules] = await Promise.all([
     recentAlerts(store, filter),

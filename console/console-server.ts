@@ -5,6 +5,7 @@ import { listenHttp, type ListenAddress, type Logger } from '../platform/index.j
 import type { ServerPolicy } from '../detectors/index.js';
 import type { Store } from '../storage/index.js';
 import { answerApi, BadRequest } from './console-api.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The forensic console over HTTP: the single page (console/static, served as it is in the repo: no
@@ -105,7 +106,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     answer(req, res).catch((error: unknown) => {
       logger.warn('console request failed', {
         path: req.url,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       if (!res.headersSent)
         sendJson(res, 500, { error: 'query failed; see the log of the process serving the console' });

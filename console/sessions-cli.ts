@@ -3,6 +3,7 @@ import { listStored } from '../local/cli.js';
 import { defaultDataDir } from '../shim/index.js';
 import type { SessionFilter } from '../storage/index.js';
 import { formatSessionsTable } from './sessions-table.js';
+import { errorMessage } from '../model/index.js';
 
 const USAGE = `Usage: mcptap sessions [--search TEXT] [--server NAME] [--rule RULE] [--tenant T] [--limit N]
                        [--format text|json] [--data DIR]
@@ -29,7 +30,7 @@ export async function sessionsMain(argv: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`mcptap sessions: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    console.error(`mcptap sessions: ${errorMessage(error)}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {

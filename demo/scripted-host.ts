@@ -3,6 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { instrumentClient, McpHostTelemetry, type HostSession } from '../shim/index.js';
+import { errorMessage } from '../model/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -135,7 +136,7 @@ export class ScriptedHost {
       const content = Array.isArray(result.content) ? result.content : [];
       return content.map((part) => (part.type === 'text' ? part.text : `[${part.type}]`)).join('\n');
     } catch (error) {
-      return `error: ${error instanceof Error ? error.message : String(error)}`;
+      return `error: ${errorMessage(error)}`;
     }
   }
 

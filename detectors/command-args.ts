@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '../model/index.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,7 +16,7 @@ export function parseCommandArgs<O extends Options>(
   try {
     return parseArgs({ args: argv, allowPositionals: true, options });
   } catch (error) {
-    console.error(`mcptap ${command}: ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    console.error(`mcptap ${command}: ${errorMessage(error)}\n${usage}`);
     return null;
   }
 }

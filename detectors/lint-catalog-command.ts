@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { canonicalHash, isAtLeast, SeveritySchema, type Severity } from '../model/index.js';
+import {
+  canonicalHash,
+  isAtLeast,
+  SeveritySchema,
+  type Severity,
+  errorMessage,
+  isRecord,
+} from '../model/index.js';
 import { parseCommandArgs } from './command-args.js';
 import { rulesFromEnv } from './config/rules-source.js';
 import { lintCatalog, toolsOf, type LintFinding } from './lint/catalog-lint.js';
@@ -23,18 +30,16 @@ function readJson(path: string): { text: string; value: unknown } {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InputError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InputError(`cannot read ${path}: ${errorMessage(error)}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InputError(`${path} is not JSON: ${errorMessage(error)}`);
   }
   return { text, value };
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function readTools(path: string): Record<string, unknown>[] {
   const tools = toolsOf(readJson(path).value);
@@ -153,7 +158,7 @@ export async function lintCatalogMain(argv: string[]): Promise<number> {
     const threshold: Severity = failOn.data;
     return findings.some((f) => isAtLeast(f.severity, threshold)) ? 1 : 0;
   } catch (error) {
-    console.error(`mcptap lint-catalog: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mcptap lint-catalog: ${errorMessage(error)}`);
     if (error instanceof InputError) console.error(USAGE);
     return 2;
   }

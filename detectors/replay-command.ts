@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseCommandArgs } from './command-args.js';
 import { rulesFromEnv } from './config/rules-source.js';
 import { replayTranscript } from './replay/replay-transcript.js';
+import { errorMessage } from '../model/index.js';
 
 const USAGE = `Usage: mcptap replay [--format text|json] [--tenant T] [--host-id H] [--rules FILE] FILE.jsonl
 
@@ -37,9 +38,7 @@ export async function replayMain(argv: string[]): Promise<number> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    console.error(
-      `mcptap replay: cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    console.error(`mcptap replay: cannot read ${path}: ${errorMessage(error)}`);
     return 2;
   }
   const rules = rulesFromEnv(values.rules);

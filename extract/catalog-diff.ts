@@ -1,11 +1,7 @@
-import { canonicalJson, type CatalogDiff, type CatalogKind } from '../model/index.js';
+import { canonicalJson, type CatalogDiff, type CatalogKind, isRecord } from '../model/index.js';
 
 const MAX_FIELD_DEPTH = 4;
 const MAX_FIELDS_PER_ITEM = 32;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** What names an item within its catalog: a tool's or prompt's name, a resource's URI. */
 export function catalogItemKey(kind: CatalogKind, item: unknown): string {

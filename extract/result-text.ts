@@ -1,14 +1,10 @@
-import { canonicalJson } from '../model/index.js';
+import { canonicalJson, isRecord } from '../model/index.js';
 
 /**
  * The text a result puts into the model's context, which is what injection lives in: text parts,
  * embedded resource text and resource links, joined by newlines. Binary parts leave a short marker
  * so that their presence is still visible.
  */
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function partText(part: unknown): string | null {
   if (!isRecord(part)) return null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UserSourceSchema } from '../model/index.js';
+import { UserSourceSchema, errorMessage } from '../model/index.js';
 
 /**
  * One line of an MCP session transcript (JSONL, see /work/shared/TRANSCRIPT.md): a JSON-RPC message
@@ -77,7 +77,7 @@ export function parseTranscriptLine(text: string): TranscriptLine {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new TranscriptLineError(`not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new TranscriptLineError(`not JSON (${errorMessage(error)})`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TranscriptLineError(

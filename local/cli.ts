@@ -21,6 +21,7 @@ import {
   type ServerPolicy,
 } from '../detectors/index.js';
 import type { ServerInventoryRow } from '../storage/index.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * `mcptap local`, and the commands that read what it stored: `alerts`, `session`, `status`. The
@@ -50,12 +51,12 @@ const READ_OPTIONS = {
 function fail(command: string, error: unknown): number {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
-      `mcptap ${command}: ${(error as Error).message}: another mcptap local or a collector listens there; ` +
+      `mcptap ${command}: ${errorMessage(error)}: another mcptap local or a collector listens there; ` +
         `stop it or give --listen HOST:PORT (hosts find the new port in the data directory)`,
     );
     return 1;
   }
-  console.error(`mcptap ${command}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`mcptap ${command}: ${errorMessage(error)}`);
   // By name: the store's modules load only when a command opens a store.
   if (error instanceof Error && error.name === 'TenantRequiredError') return 2;
   return error instanceof DataDirLockedError ? 3 : 1;
@@ -99,7 +100,7 @@ export async function localMain(argv: string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    console.error(`mcptap local: ${error instanceof Error ? error.message : String(error)}\n\n${usage()}`);
+    console.error(`mcptap local: ${errorMessage(error)}\n\n${usage()}`);
     return 2;
   }
   if (values.help) {
@@ -257,7 +258,7 @@ export async function alertsMain(argv: string[]): Promise<number> {
   try {
     filter = alertFilter(values);
   } catch (error) {
-    console.error(`mcptap alerts: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mcptap alerts: ${errorMessage(error)}`);
     return 2;
   }
   return listStored(
@@ -390,7 +391,7 @@ export async function serversMain(argv: string[]): Promise<number> {
         ? loadServerPolicy(values.policy, '--policy')
         : rulesFromEnv(localSettingsFromEnv().rulesPath || undefined).serverPolicy;
   } catch (error) {
-    console.error(`mcptap servers: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mcptap servers: ${errorMessage(error)}`);
     return 2;
   }
   const dataDir = values.data ?? defaultDataDir();

@@ -5,6 +5,7 @@ import { TenantRequiredError } from '../storage/index.js';
 import { PROXY_HEARTBEAT_PATH, proxyHeartbeatSchema, type ProxyHeartbeat } from '../shim/index.js';
 import { alertFilter } from './alert-filter.js';
 import type { LocalQueries } from './local-queries.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * `mcptap local`'s control API on loopback, for `mcptap status`, `mcptap alerts` and
@@ -91,7 +92,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
         try {
           filter = alertFilter(q);
         } catch (error) {
-          return send(res, 400, { error: error instanceof Error ? error.message : String(error) });
+          return send(res, 400, { error: errorMessage(error) });
         }
         return send(res, 200, await options.queries.alerts(filter));
       }
@@ -136,7 +137,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
       }
       options.logger.warn('control request failed', {
         path: req.url,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       if (!res.headersSent) send(res, 500, { error: 'query failed; see the mcptap local log' });
     });

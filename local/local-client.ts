@@ -10,6 +10,7 @@ import type {
 } from '../storage/index.js';
 import { lockHolder } from './data-dir-lock.js';
 import type { LocalQueries, StoredTotals } from './local-queries.js';
+import { errorMessage } from '../model/index.js';
 
 /** Talks to the `mcptap local` that holds a data directory, through its control API. */
 
@@ -29,7 +30,7 @@ export async function controlGet<T>(endpoint: LocalEndpointFile, apiKey: string,
     });
   } catch (error) {
     throw new Error(
-      `mcptap local (pid ${endpoint.pid}) does not answer at ${endpoint.controlUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      `mcptap local (pid ${endpoint.pid}) does not answer at ${endpoint.controlUrl}: ${errorMessage(error)}`,
       { cause: error },
     );
   }

@@ -10,6 +10,7 @@ import {
 } from '../audit/index.js';
 import { createLogger } from '../platform/index.js';
 import type { FromStoreWorker, StoreWorkerData, ToStoreWorker } from './store-thread.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The store thread's side (see store-thread.ts). A part is encoded into JSONEachRow bytes as soon
@@ -27,8 +28,7 @@ type Part = { bodies: ReturnType<StoreWriter['encode']>; sealed: SealedMember[] 
 const port = parentPort!;
 const data = workerData as StoreWorkerData;
 const send = (message: FromStoreWorker) => port.postMessage(message);
-const firstLine = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;
 
 async function serve(): Promise<void> {
   const store = await openEmbeddedStore(data.storeDir, data.database);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ListenAddress } from './env-config.js';
 import type { Logger } from './log.js';
 import type { MetricsRegistry } from './metrics.js';
+import { errorMessage } from '../model/index.js';
 
 export interface MetricsServer {
   /** `http://host:port` as bound (the port is the real one when 0 was asked for). */
@@ -76,7 +77,7 @@ export async function serveMetrics(
     return await startMetricsServer({ ...options, listen });
   } catch (error) {
     options.logger.error('running without /metrics', {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
     return null;
   }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { errorMessage, isRecord } from '../model/index.js';
 
 /**
  * MCP host configs: where each host keeps its server list, and the servers in one file. Paths of
@@ -121,10 +122,6 @@ const ServerEntrySchema = z.looseObject({
   headers: StringRecord.optional(),
 });
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The server maps a host file can hold: `mcpServers`, `servers`, `mcp.servers`, Claude Code's projects. */
 function serverMaps(value: Record<string, unknown>): Record<string, unknown>[] {
   const maps: Record<string, unknown>[] = [];
@@ -170,9 +167,7 @@ export function parseHostConfig(text: string, path: string, host: HostName = 'un
   try {
     value = JSON.parse(stripJsonComments(text));
   } catch (error) {
-    throw new HostConfigError(
-      `${path} is not JSON: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new HostConfigError(`${path} is not JSON: ${errorMessage(error)}`);
   }
   if (!isRecord(value)) throw new HostConfigError(`${path}: expected a JSON object`);
   const maps = serverMaps(value);
@@ -201,9 +196,7 @@ export function readHostConfig(path: string, host: HostName = 'unknown'): HostCo
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new HostConfigError(
-      `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new HostConfigError(`cannot read ${path}: ${errorMessage(error)}`);
   }
   return parseHostConfig(text, path, host);
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PinFileSchema, type PinFile } from './scan-findings.js';
+import { errorMessage } from '../model/index.js';
 
 /** The pinned catalogs of earlier scans: a missing file is an empty pin set. */
 export function readPins(path: string): PinFile {
@@ -9,9 +10,7 @@ export function readPins(path: string): PinFile {
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(
-      `pin file ${path} is not JSON (${error instanceof Error ? error.message : String(error)}): remove it to pin afresh`,
-    );
+    throw new Error(`pin file ${path} is not JSON (${errorMessage(error)}): remove it to pin afresh`);
   }
   const parsed = PinFileSchema.safeParse(value);
   if (!parsed.success)

@@ -11,7 +11,7 @@ import {
 import { parseCommandArgs } from '../detectors/command-args.js';
 import { rulesFromEnv } from '../detectors/config/rules-source.js';
 import { failsAt, formatReport, isReportFormat, REPORT_FORMATS } from '../detectors/report-formats.js';
-import { SeveritySchema } from '../model/index.js';
+import { SeveritySchema, errorMessage } from '../model/index.js';
 import { defaultDataDir } from '../shim/index.js';
 import { findHostConfigs, hostOfPath, readHostConfig, type HostConfig } from './host-configs.js';
 import { scanFindings, type ScanFinding, type ServerScan } from './scan-findings.js';
@@ -157,7 +157,7 @@ export async function scanMain(argv: string[]): Promise<number> {
     else console.log(text);
     return failsAt(outcome.findings, failOn.data) ? 1 : 0;
   } catch (error) {
-    console.error(`mcptap scan: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mcptap scan: ${errorMessage(error)}`);
     return 2;
   }
 }

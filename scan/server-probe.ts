@@ -6,6 +6,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import { maskSecrets } from '../secrets/index.js';
 import type { ServerLaunch } from './host-configs.js';
+import { errorMessage } from '../model/index.js';
 
 /** What a server shows the model, as listed when the scan started it. */
 export interface ServerCatalog {
@@ -22,7 +23,7 @@ export type ProbeResult = { ok: true; catalog: ServerCatalog } | { ok: false; er
 const STDERR_TAIL_CHARS = 2000;
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { errorMessage } from '../model/index.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(repo, 'test', 'corpus', 'real-servers');
@@ -268,7 +269,7 @@ try {
       writeFileSync(join(OUT, file), `${JSON.stringify(catalog, null, 2)}\n`);
       console.log(`${catalog.package}: ${(catalog.tools as unknown[]).length} tools → ${file}`);
     } catch (error) {
-      console.error(`skip ${spec.pkg}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`skip ${spec.pkg}: ${errorMessage(error)}`);
     }
   }
 } finally {

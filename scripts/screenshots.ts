@@ -16,6 +16,7 @@ import { openLocalStore } from '../local/index.js';
 import { silentLogger } from '../platform/index.js';
 import { recentAlerts, recentSessions, serversFirstSeen, type Store } from '../storage/index.js';
 import { ensureChromium, HeadlessChromium } from './headless-chromium.js';
+import { errorMessage } from '../model/index.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO_DIR = join(REPO_ROOT, '.mcptap', 'demo');
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   main().catch((error: unknown) => {
-    console.error(`screenshots: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`screenshots: ${errorMessage(error)}`);
     process.exitCode = 1;
   });
 }

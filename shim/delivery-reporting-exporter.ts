@@ -44,7 +44,7 @@ export class DeliveryReportingExporter implements SpanExporter {
         try {
           this.onFailure(failureOf(result.error));
         } catch {
-          this.metrics.errors.inc({ stage: 'report' });
+          this.metrics.errorsByStage.report.inc();
         }
       }
       resultCallback(result);

@@ -4,6 +4,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { McpHostTelemetry } from './host-telemetry.js';
+import { isRecord } from '../model/index.js';
 
 export interface InstrumentClientOptions {
   /** The name the host gives this server (its key in the host's MCP config). */
@@ -37,10 +38,6 @@ let sharedTelemetry: McpHostTelemetry | undefined;
 export function defaultHostTelemetry(): McpHostTelemetry {
   sharedTelemetry ??= new McpHostTelemetry();
   return sharedTelemetry;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** The host's own span, when it is in one and its context can be sent. */
@@ -77,7 +74,7 @@ class ConnectionTap {
     try {
       return this.observeOutgoing(message);
     } catch {
-      this.telemetry.metrics.errors.inc({ stage: 'transport' });
+      this.telemetry.metrics.errorsByStage.transport.inc();
       return message;
     }
   }
@@ -89,7 +86,7 @@ class ConnectionTap {
       if (id !== undefined) this.requestSessions.delete(id);
       this.telemetry.wire(session, this.options.serverName, 's2c', message);
     } catch {
-      this.telemetry.metrics.errors.inc({ stage: 'transport' });
+      this.telemetry.metrics.errorsByStage.transport.inc();
     }
   }
 

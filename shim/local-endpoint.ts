@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ShimConfig } from './shim-config.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * Where `mcptap local` keeps its data and how a host finds it without configuration: the data
@@ -40,7 +41,7 @@ export function restrictToOwner(path: string): void {
   } catch (error) {
     throw new Error(
       `${path} is open to other users (mode ${(mode & 0o777).toString(8)}) and mcptap cannot make it private: ` +
-        `${(error as Error).message}. Run \`chmod go= ${path}\` as its owner, or use another data directory ` +
+        `${errorMessage(error)}. Run \`chmod go= ${path}\` as its owner, or use another data directory ` +
         '(--data DIR or MCPTAP_DATA_DIR).',
       { cause: error },
     );

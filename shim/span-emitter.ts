@@ -103,7 +103,7 @@ export class SpanEmitter {
       // The provider changed, or its sampler disagreed with what the server was told: the server
       // got a context no span of ours has. From now on spans start when their request is sent.
       this.startsLate = false;
-      this.metrics.errors.inc({ stage: 'span' });
+      this.metrics.errorsByStage.span.inc();
     }
     this.track(pending.key, span);
   }
@@ -130,9 +130,9 @@ export class SpanEmitter {
     for (const event of events) {
       try {
         this.emitOne(event);
-        this.metrics.events.inc({ kind: event.kind });
+        this.metrics.eventsByKind[event.kind].inc();
       } catch {
-        this.metrics.errors.inc({ stage: 'emit' });
+        this.metrics.errorsByStage.emit.inc();
       }
     }
   }

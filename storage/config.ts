@@ -12,6 +12,7 @@ import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { isClusterName } from './cluster-schema.js';
 import { STORE_TABLES, type StoreTable } from './tables.js';
 import { parseTenantReaders, type TenantReader } from './tenant-readers.js';
+import { errorMessage } from '../model/index.js';
 
 /** Every knob of the store, the sink and the forensics commands, read in one place. */
 
@@ -159,9 +160,7 @@ function tenantReadersFromEnv(env: Env): TenantReader[] {
     try {
       fileText = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new ConfigError(
-        `${tenantReadersFile.name}=${path}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
-      );
+      throw new ConfigError(`${tenantReadersFile.name}=${path}: cannot read it (${errorMessage(error)})`);
     }
   }
   const readers = [

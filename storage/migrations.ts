@@ -13,6 +13,7 @@ import {
   ttlClause,
   type StoreTable,
 } from './tables.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * Versioned, idempotent schema migrations recorded in `<db>.schema_migrations`. Each statement is
@@ -270,7 +271,7 @@ async function ensureReader(
 
 /** The server's error, without any password it may quote back. */
 function errorWithout(error: unknown, secrets: readonly string[]): string {
-  let text = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  let text = errorMessage(error).split('\n')[0]!;
   // As given, and as written into the statement.
   for (const secret of secrets.flatMap((s) => [s, sqlLiteral(s).slice(1, -1)]))
     text = text.split(secret).join('***');

@@ -2,6 +2,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickh
 import type { TablePlace } from './cluster-schema.js';
 import type { ClickHouseSettings } from './config.js';
 import { detectFlavor, type ServerFlavor } from './server-flavor.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * A connected store: the ClickHouse client (a server over HTTP, or chdb embedded behind the same
@@ -49,7 +50,7 @@ export async function openStore(settings: ClickHouseSettings): Promise<Store> {
   } catch (error) {
     await client.close();
     throw new Error(
-      `cannot reach ClickHouse at ${settings.url} as ${settings.username}: ${error instanceof Error ? error.message : String(error)} ` +
+      `cannot reach ClickHouse at ${settings.url} as ${settings.username}: ${errorMessage(error)} ` +
         `(check MCPTAP_CLICKHOUSE_URL/USER/PASSWORD, or start it with 'bash scripts/infra.sh start clickhouse')`,
     );
   }

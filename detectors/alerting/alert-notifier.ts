@@ -2,6 +2,7 @@ import type { Alert } from '../../model/index.js';
 import type { Counter, Logger } from '../../platform/index.js';
 import type { AlertLinks } from './alert-links.js';
 import { postAlerts, toPostableAlert } from './alertmanager-client.js';
+import { errorMessage } from '../../model/index.js';
 
 export interface AlertNotifierOptions {
   /** Empty: Alertmanager disabled (alerts still go to the alerts topic). */
@@ -53,7 +54,7 @@ export class AlertNotifier {
       this.pending = alerts.filter((a) => a.status === 'resolved' || changed.includes(a));
       this.options.logger.warn('alertmanager post failed; will retry', {
         alerts: alerts.length,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return 0;
     }

@@ -1,6 +1,7 @@
 import type { Alert } from '../../model/index.js';
 import type { Logger } from '../../platform/index.js';
 import { toOcsfDetectionFinding } from './ocsf-finding.js';
+import { errorMessage } from '../../model/index.js';
 
 /**
  * POSTs new and resolved alerts to a URL as JSON, in one of two bodies: `mcptap`, the alerts as in
@@ -51,7 +52,7 @@ export class AlertWebhook {
       this.logger.warn('alert webhook failed; will retry', {
         format: this.format,
         alerts: alerts.length,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return 0;
     }

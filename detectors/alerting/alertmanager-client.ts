@@ -1,5 +1,6 @@
 import type { Alert } from '../../model/index.js';
 import { consoleSessionUrl, runbookUrl, RUNBOOKS_PATH, type AlertLinks } from './alert-links.js';
+import { errorMessage } from '../../model/index.js';
 
 /**
  * Alertmanager's v2 API: POST /api/v2/alerts. Labels route and group (alertname = rule, severity,
@@ -111,7 +112,7 @@ export async function postAlerts(
     });
   } catch (error) {
     throw new AlertmanagerError(
-      `cannot reach Alertmanager at ${baseUrl} (${error instanceof Error ? error.message : String(error)}); check MCPTAP_ALERTMANAGER_URL`,
+      `cannot reach Alertmanager at ${baseUrl} (${errorMessage(error)}); check MCPTAP_ALERTMANAGER_URL`,
       true,
     );
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { canonicalHash } from '../../model/index.js';
+import { canonicalHash, errorMessage } from '../../model/index.js';
 
 /**
  * Reviewed findings (`mcptap scan --accept`, rule-file key `accepted_findings`): each one is bound to
@@ -51,9 +51,7 @@ export function parseAcceptedFindings(text: string, source: string): AcceptedFin
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new AcceptedFindingsError(
-      `${source}: not valid YAML or JSON (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new AcceptedFindingsError(`${source}: not valid YAML or JSON (${errorMessage(error)})`);
   }
   const result = AcceptedFindingsFileSchema.safeParse(value ?? { accepted: [] });
   if (!result.success) {
@@ -70,9 +68,7 @@ export function loadAcceptedFindings(path: string): AcceptedFinding[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new AcceptedFindingsError(
-      `cannot read accepted findings ${path}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new AcceptedFindingsError(`cannot read accepted findings ${path}: ${errorMessage(error)}`);
   }
   return parseAcceptedFindings(text, path);
 }

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { SeveritySchema } from '../../model/index.js';
+import { SeveritySchema, errorMessage } from '../../model/index.js';
 import { acceptedKeys, loadAcceptedFindings, type AcceptedKeys } from './accepted-findings.js';
 import { loadServerPolicy, type ServerPolicy } from './server-policy.js';
 
@@ -331,9 +331,7 @@ function acceptedFrom(file: DetectorRulesFile, source: string): AcceptedKeys {
   try {
     return acceptedKeys(loadAcceptedFindings(resolve(base, file.accepted_findings)));
   } catch (error) {
-    throw new RulesError(
-      `${source}: accepted_findings: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new RulesError(`${source}: accepted_findings: ${errorMessage(error)}`);
   }
 }
 
@@ -402,9 +400,7 @@ export function parseRules(text: string, source: string): DetectorRules {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new RulesError(
-      `${source}: not valid YAML (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new RulesError(`${source}: not valid YAML (${errorMessage(error)})`);
   }
   const result = DetectorRulesSchema.safeParse(source === DEFAULT_RULES_PATH ? value : overDefaults(value));
   if (!result.success) {
@@ -429,7 +425,7 @@ export function loadRules(
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new RulesError(
-      `cannot read detector rules ${path}: ${error instanceof Error ? error.message : String(error)} (set MCPTAP_DETECTOR_RULES to a readable file)`,
+      `cannot read detector rules ${path}: ${errorMessage(error)} (set MCPTAP_DETECTOR_RULES to a readable file)`,
     );
   }
   const rules = parseRules(text, path);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
-import { CatalogKindSchema, type CatalogKind } from '../../model/index.js';
+import { CatalogKindSchema, type CatalogKind, errorMessage } from '../../model/index.js';
 import { globToRegExp as glob } from './detector-rules.js';
 
 /**
@@ -68,9 +68,7 @@ function validatedPolicyFile(text: string, source: string): ServerPolicyFile {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new ServerPolicyError(
-      `${source}: not valid YAML (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new ServerPolicyError(`${source}: not valid YAML (${errorMessage(error)})`);
   }
   const result = ServerPolicySchema.safeParse(value);
   if (!result.success) {
@@ -106,7 +104,7 @@ export function loadServerPolicy(path: string, origin = 'server_policy.path in t
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ServerPolicyError(
-      `cannot read server policy ${path}: ${error instanceof Error ? error.message : String(error)} (fix ${origin})`,
+      `cannot read server policy ${path}: ${errorMessage(error)} (fix ${origin})`,
     );
   }
   return parseServerPolicy(text, path);

@@ -3,6 +3,7 @@ import type { Alert, McpEvent } from '../../model/index.js';
 import { parseTranscriptLine, SessionExtractor } from '../../extract/index.js';
 import { createDetectorEngine } from '../engine/create-engine.js';
 import type { DetectorRules } from '../config/detector-rules.js';
+import { errorMessage } from '../../model/index.js';
 
 export interface ReplayOptions {
   rules: DetectorRules;
@@ -49,7 +50,7 @@ export function replayTranscript(text: string, options: ReplayOptions): ReplayRe
       run(extractor.push(parseTranscriptLine(raw)));
       result.linesRead++;
     } catch (error) {
-      result.errors.push({ line: index + 1, reason: error instanceof Error ? error.message : String(error) });
+      result.errors.push({ line: index + 1, reason: errorMessage(error) });
     }
   });
   run(extractor.flush());

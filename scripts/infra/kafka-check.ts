@@ -13,6 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { errorMessage } from '../../model/index.js';
 
 const HEALTH_TOPIC = 'mcptap-infra-healthcheck';
 const RETRY_PAUSE_MS = 500;
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
     }
   }
-  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  const reason = errorMessage(lastError);
   console.error(
     `kafka not healthy at ${options.brokers.join(',')} after ${attempts} attempt(s) in ${options.timeoutMs} ms: ${reason}`,
   );
@@ -164,6 +165,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  console.error(errorMessage(error));
   process.exitCode = 1;
 });

@@ -162,7 +162,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
     try {
       observeBody(answer, eventSession);
     } catch {
-      telemetry.metrics.errors.inc({ stage: 'observe' });
+      telemetry.metrics.errorsByStage.observe.inc();
     }
   };
 
@@ -172,7 +172,7 @@ export async function startHttpProxy(options: HttpProxyOptions): Promise<Running
     if (!isSse && !contentType.includes('json')) return;
     const decode = decoder(answer.headers['content-encoding']);
     const source = decode === null ? answer : answer.pipe(decode);
-    decode?.on('error', () => telemetry.metrics.errors.inc({ stage: 'decode' }));
+    decode?.on('error', () => telemetry.metrics.errorsByStage.decode.inc());
     if (isSse) {
       const parser = new SseParser((data) => observe(eventSession, 's2c', data));
       // A decoder of our own: setEncoding on the response would change what is piped to the host.

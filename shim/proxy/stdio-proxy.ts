@@ -29,7 +29,7 @@ export function runStdioProxy(options: StdioProxyOptions): Promise<number> {
   const observer = (dir: 'c2s' | 's2c') =>
     new LineSplitter(
       (line) => telemetry.wireText(session, server, dir, line),
-      () => telemetry.metrics.errors.inc({ stage: 'oversized_line' }),
+      () => telemetry.metrics.errorsByStage.oversized_line.inc(),
     );
   const toServer = observer('c2s');
   const toHost = observer('s2c');

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { TranscriptLine } from '../../extract/index.js';
 import { ConfigError } from '../../platform/env-config.js';
 import { maskSecretsInText, maskStrings } from '../../secrets/index.js';
+import { errorMessage } from '../../model/index.js';
 
 /** Lines beyond this many buffered bytes are dropped (a stuck disk must not grow the proxy). */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
@@ -30,9 +31,7 @@ function openPrivate(path: string): number {
     fchmodSync(fd, 0o600);
     return fd;
   } catch (error) {
-    throw new ConfigError(
-      `--record ${path}: cannot open it for appending (${error instanceof Error ? error.message : String(error)})`,
-    );
+    throw new ConfigError(`--record ${path}: cannot open it for appending (${errorMessage(error)})`);
   }
 }
 
