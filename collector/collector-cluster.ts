@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { createKafka, ensureTopics, pipelineTopicSpecs, type Logger } from '../platform/index.js';
 import type { CollectorConfig } from './config.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The collector is CPU-bound (decoding, validation, serialisation, Kafka framing), and one Node
@@ -26,7 +27,7 @@ export async function runCollectorPrimary(config: CollectorConfig, logger: Logge
       }),
     );
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     logger.error(
       `cannot reach Kafka at ${config.kafka.brokers.join(',')} to create the topics (${reason}); ` +
         `check MCPTAP_KAFKA_BROKERS and that the brokers are up ('bash scripts/infra.sh start kafka' locally)`,

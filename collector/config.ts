@@ -20,6 +20,7 @@ import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
 import type { ContentCaps } from './normalise-spans.js';
 import type { RateLimit } from './rate-limiter.js';
 import { RECORD_OVERHEAD_BYTES } from './record-batches.js';
+import { errorMessage } from '../model/index.js';
 
 /** Every knob of the collector, read once at start-up. */
 export const COLLECTOR_ENV = {
@@ -188,7 +189,7 @@ function readKeysFile(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(
-      `${COLLECTOR_ENV.apiKeysFile.name}=${path}: cannot read it (${error instanceof Error ? error.message : String(error)})`,
+      `${COLLECTOR_ENV.apiKeysFile.name}=${path}: cannot read it (${errorMessage(error)})`,
     );
   }
 }

@@ -11,6 +11,7 @@ import { decodeOtlpJson } from './otlp-json-decode.js';
 import { decodeOtlpProtobuf } from './otlp-protobuf-decode.js';
 import type { OtlpEncoding, PartialSuccess } from './otlp-response.js';
 import { SpanRateLimiter } from './rate-limiter.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * What happens to an export request's body once the receiver has read it: decode, the tenant's
@@ -72,7 +73,7 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
     } catch (error) {
       logger.debug('refused a malformed export request', {
         tenant,
-        reason: error instanceof Error ? error.message : String(error),
+        reason: errorMessage(error),
       });
       throw error;
     }
@@ -93,7 +94,7 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
       logger.warn(`export request answered 503: ${publisher.destination} did not acknowledge`, {
         tenant,
         records,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       throw new ExportRefusal(
         'retriable',

@@ -17,6 +17,7 @@ import {
   type OtlpEncoding,
 } from './otlp-response.js';
 import { readRequestBody } from './request-body.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The OTLP/HTTP receiver: POST /v1/traces (protobuf or JSON, optionally gzip), admitted within the
@@ -100,7 +101,7 @@ export async function startCollector(config: ReceiverConfig, deps: CollectorDeps
     const answer = refusalAnswer(error, config.retryAfterSeconds);
     if (answer === undefined) {
       logger.error('export request failed unexpectedly', {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return {
         status: 500,

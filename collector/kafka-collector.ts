@@ -3,6 +3,7 @@ import { createCollectorMetrics } from './collector-metrics.js';
 import type { CollectorConfig } from './config.js';
 import { KafkaEventPublisher } from './kafka-publisher.js';
 import { startCollector, type RunningCollector } from './http-receiver.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * The full-stack collector: topics created if missing, the Kafka publisher, the receiver. `close()`
@@ -40,7 +41,7 @@ export async function startKafkaCollector(
       specs,
     );
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new Error(
       `cannot reach Kafka at ${config.kafka.brokers.join(',')} to create the topics and connect the producer (${reason}); ` +
         `check MCPTAP_KAFKA_BROKERS and that the brokers are up ('bash scripts/infra.sh start kafka' locally)`,

@@ -5,6 +5,7 @@ import {
   topicForEvent,
   keyForEvent,
   type TopicNames,
+  errorMessage,
 } from '../model/index.js';
 import {
   ensureTopics,
@@ -193,7 +194,7 @@ export class KafkaEventPublisher implements EventPublisher {
   private onFailure(batch: readonly QueueEntry[], error: unknown): void {
     this.failing = true;
     this.producerHealthy = false;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     this.options.logger.warn('producing to Kafka failed; requests answered 503, senders will retry', {
       records: batch.length,
       error: reason,
@@ -237,7 +238,7 @@ export class KafkaEventPublisher implements EventPublisher {
     } catch (error) {
       if (!this.failing) {
         this.options.logger.warn('Kafka probe failed; not ready', {
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
         });
       }
       this.failing = true;

@@ -5,6 +5,7 @@ import {
   type DecodedSpan,
   type NestedAttributeValue,
 } from './decoded-span.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * Decodes an OTLP/JSON `ExportTraceServiceRequest` (the protobuf JSON mapping with the OTLP
@@ -121,7 +122,7 @@ export function decodeOtlpJson(body: Buffer): DecodedSpan[] {
   try {
     root = JSON.parse(body.toString('utf8')) as Json;
   } catch (error) {
-    throw new OtlpDecodeError(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new OtlpDecodeError(`invalid JSON: ${errorMessage(error)}`);
   }
   if (!isObject(root))
     throw new OtlpDecodeError('the body must be a JSON object (ExportTraceServiceRequest)');

@@ -6,6 +6,7 @@ import {
   type DecodedSpan,
   type NestedAttributeValue,
 } from './decoded-span.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * Decodes an OTLP `ExportTraceServiceRequest` (protobuf) straight into DecodedSpans.
@@ -405,9 +406,7 @@ export function decodeOtlpProtobuf(body: Buffer): DecodedSpan[] {
   } catch (error) {
     if (error instanceof OtlpDecodeError) throw error;
     // protobufjs's Reader throws RangeError ("index out of range") on a truncated varint or number.
-    throw new OtlpDecodeError(
-      `malformed protobuf at byte ${reader.pos}: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new OtlpDecodeError(`malformed protobuf at byte ${reader.pos}: ${errorMessage(error)}`);
   }
   return spans;
 }

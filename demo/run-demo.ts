@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_RULES_PATH } from '../detectors/index.js';
-import { EVENT_KINDS } from '../model/index.js';
+import { EVENT_KINDS, errorMessage } from '../model/index.js';
 import { McpHostTelemetry, startMcptap } from '../shim/index.js';
 import type { TimelineEntry, UserActivity } from '../storage/index.js';
 import type { AuditVerification, DemoStack, ObservedAlert, Progress, Tampering } from './demo-stack.js';
@@ -411,7 +411,7 @@ async function tamperingResult(
     verification = await stack.tamperAndVerify(targets);
   } catch (error) {
     return result({
-      missing: [`tampering failed: ${error instanceof Error ? error.message : String(error)}`],
+      missing: [`tampering failed: ${errorMessage(error)}`],
     });
   }
   const findings = verification.report?.findings ?? [];

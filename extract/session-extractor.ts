@@ -5,6 +5,7 @@ import {
   capContent,
   EMPTY_CONTENT,
   isoTime,
+  isRecord,
   serverId,
   type CatalogEvent,
   type CatalogKind,
@@ -149,10 +150,6 @@ const TRACKED_METHODS = new Set([
 /** Error types for requests that never got a JSON-RPC response. */
 export const NO_RESPONSE_ERROR = 'no_response';
 export const CANCELLED_ERROR = 'cancelled';
-
-function isRecord(value: unknown): value is JsonObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';

@@ -131,7 +131,7 @@ export class McpHostTelemetry {
         try {
           context.with(observed.context, () => this.process(observed));
         } catch {
-          this.metrics.errors.inc({ stage: 'extract' });
+          this.metrics.errorsByStage.extract.inc();
         }
       },
       onDrop: () => this.metrics.linesDropped.inc(),
@@ -172,7 +172,7 @@ export class McpHostTelemetry {
   /** A JSON-RPC message (or batch) that crossed a transport. */
   wire(session: string, server: string, dir: WireDirection, msg: unknown): void {
     if (!isMessage(msg)) {
-      this.metrics.errors.inc({ stage: 'parse' });
+      this.metrics.errorsByStage.parse.inc();
       return;
     }
     this.queue.push({ ms: this.now(), context: context.active(), session, server, dir, msg });
@@ -200,7 +200,7 @@ export class McpHostTelemetry {
       if (pending !== null) this.queue.push({ ms: pending.startTime, context: parent, session, pending });
       return spanContext;
     } catch {
-      this.metrics.errors.inc({ stage: 'span' });
+      this.metrics.errorsByStage.span.inc();
       return null;
     }
   }
@@ -211,7 +211,7 @@ export class McpHostTelemetry {
     try {
       this.emitter.emit(this.extractor.flush());
     } catch {
-      this.metrics.errors.inc({ stage: 'extract' });
+      this.metrics.errorsByStage.extract.inc();
     }
   }
 
@@ -238,7 +238,7 @@ export class McpHostTelemetry {
       // counted below, like any other text that is not a JSON-RPC message
     }
     if (!isMessage(msg)) {
-      this.metrics.errors.inc({ stage: 'parse' });
+      this.metrics.errorsByStage.parse.inc();
       return;
     }
     this.extract({ ts, session, server, dir, msg, ...user });
@@ -258,12 +258,12 @@ export class McpHostTelemetry {
     try {
       this.options.record?.(line);
     } catch {
-      this.metrics.errors.inc({ stage: 'record' });
+      this.metrics.errorsByStage.record.inc();
     }
     try {
       this.emitter.emit(this.extractor.push(line));
     } catch {
-      this.metrics.errors.inc({ stage: 'extract' });
+      this.metrics.errorsByStage.extract.inc();
     }
   }
 }

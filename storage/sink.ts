@@ -16,6 +16,7 @@ import type { Row } from './row-codec.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { validateRecord, type RecordSource, type RowSealer, type StoreWriter } from './store-writer.js';
 import type { StoreTable } from './tables.js';
+import { errorMessage } from '../model/index.js';
 
 /**
  * Kafka → store: the sink's handler on the batch consumer (platform/kafka/batch-consumer.ts), over
@@ -63,7 +64,7 @@ const INSERTS_IN_FLIGHT = 2;
 const FETCH_WAIT_MS = 1000;
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+  return errorMessage(error).split('\n')[0]!.slice(0, 300);
 }
 
 /** Rows into ClickHouse: the sink's part of the batch consumer. */

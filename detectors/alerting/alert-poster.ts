@@ -1,5 +1,6 @@
 import type { Alert } from '../../model/index.js';
 import type { Logger } from '../../platform/index.js';
+import { errorMessage } from '../../model/index.js';
 
 /**
  * Sends alerts on, off the detection path, in the Kafka detectors and in `mcptap local` alike: to
@@ -110,7 +111,7 @@ export class AlertPoster {
       }
     } catch (error) {
       this.options.logger.error('alert notification failed', {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
     } finally {
       this.posting = null;

@@ -2,6 +2,7 @@ import { unwatchFile, watchFile, type StatsListener } from 'node:fs';
 import type { Logger } from '../../platform/index.js';
 import type { DetectorRules } from './detector-rules.js';
 import { rulesFiles } from './rules-source.js';
+import { errorMessage } from '../../model/index.js';
 
 export interface RulesWatchOptions {
   /** Reads the rules again (rule file and server policy), throwing what is wrong with them. */
@@ -60,7 +61,7 @@ export function watchRules(options: RulesWatchOptions): RulesWatch {
     } catch (error) {
       logger.error('detector rules not reloaded; the previous rules stay in force', {
         why,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return false;
     }

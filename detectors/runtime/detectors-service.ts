@@ -24,55 +24,54 @@ import { watchRules } from '../config/rules-watch.js';
 import { createDetectorsMetrics } from './detectors-metrics.js';
 import { DetectorsRuntime } from './detectors-runtime.js';
 
-export const DETECTORS_ENV: readonly EnvVarSpec[] = [
-  RULES_ENV,
-  {
+/** The detectors' own variables, read by name; DETECTORS_ENV orders them among the shared ones. */
+const DETECTORS_OWN_ENV = {
+  alertmanagerUrl: {
     name: 'MCPTAP_ALERTMANAGER_URL',
     default: 'http://127.0.0.1:19094',
     description: 'Alertmanager base URL for POST /api/v2/alerts; `off` to only produce to the alerts topic',
   },
-  {
+  group: {
     name: 'MCPTAP_DETECTORS_GROUP',
     default: 'mcptap-detectors',
     description: 'Kafka consumer group of the detectors',
   },
-  {
+  alertResendMs: {
     name: 'MCPTAP_ALERT_RESEND_MS',
     default: '60000',
     description: 'active alerts are re-posted to Alertmanager this often (each post ends 3 intervals later)',
   },
-  {
+  tickMs: {
     name: 'MCPTAP_DETECTOR_TICK_MS',
     default: '5000',
     description: 'how often alerts are checked for resolution and re-posting',
   },
-  {
+  metricsListen: {
     name: 'MCPTAP_DETECTORS_METRICS_LISTEN',
     default: '127.0.0.1:9466',
     description:
       "host:port of the detectors' /metrics, /healthz and /readyz (503 while writes to Kafka fail); `off` for none; if the address is taken, the detectors run without them and log an error",
   },
-  ALERT_LINK_ENV.consoleUrl,
-  ALERT_LINK_ENV.runbookUrl,
-  {
+  ocsfWebhookUrl: {
     name: 'MCPTAP_OCSF_WEBHOOK_URL',
     default: '',
     description:
       'URL to POST new and resolved alerts to as a JSON array of OCSF 1.3.0 Detection Findings (class 2004), for a SIEM; they are also produced to the <prefix>.alerts.ocsf.v1 topic',
   },
-  SERVER_POLICY_ENV,
-];
+} satisfies Record<string, EnvVarSpec>;
 
-const [, amSpec, groupSpec, resendSpec, tickSpec, metricsSpec, , , ocsfWebhookSpec] = DETECTORS_ENV as [
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
-  EnvVarSpec,
+/** For `--help` and the docs. */
+export const DETECTORS_ENV: readonly EnvVarSpec[] = [
+  RULES_ENV,
+  DETECTORS_OWN_ENV.alertmanagerUrl,
+  DETECTORS_OWN_ENV.group,
+  DETECTORS_OWN_ENV.alertResendMs,
+  DETECTORS_OWN_ENV.tickMs,
+  DETECTORS_OWN_ENV.metricsListen,
+  ALERT_LINK_ENV.consoleUrl,
+  ALERT_LINK_ENV.runbookUrl,
+  DETECTORS_OWN_ENV.ocsfWebhookUrl,
+  SERVER_POLICY_ENV,
 ];
 
 const USAGE = `Usage: mcptap detectors [--rules FILE]
@@ -96,17 +95,17 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
   const env = process.env;
   const rulesPath = resolveRulesPath(values.rules, env);
   const rules = rulesFromEnv(rulesPath, env);
-  const amUrl = envString(env, amSpec);
+  const amUrl = envString(env, DETECTORS_OWN_ENV.alertmanagerUrl);
   const settings = kafkaSettingsFromEnv(env);
-  const resendMs = envInt(env, resendSpec, 1000);
-  const metricsListen = envListen(env, metricsSpec);
+  const resendMs = envInt(env, DETECTORS_OWN_ENV.alertResendMs, 1000);
+  const metricsListen = envListen(env, DETECTORS_OWN_ENV.metricsListen);
   const metrics = createDetectorsMetrics();
   const lifetime = serviceLifetime();
-  const ocsfWebhookUrl = envString(env, ocsfWebhookSpec);
+  const ocsfWebhookUrl = envString(env, DETECTORS_OWN_ENV.ocsfWebhookUrl);
   const runtime = new DetectorsRuntime({
     kafka: createKafka(settings, { logger }),
     topics: settings.topics,
-    groupId: envString(env, groupSpec),
+    groupId: envString(env, DETECTORS_OWN_ENV.group),
     rules,
     notifier: new AlertNotifier({
       alertmanagerUrl: amUrl === 'off' ? '' : amUrl,
@@ -121,7 +120,7 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
     logger,
     topicSettings: settings.topicSettings,
     onConsumerStopped: lifetime.fail,
-    tickIntervalMs: envInt(env, tickSpec, 100),
+    tickIntervalMs: envInt(env, DETECTORS_OWN_ENV.tickMs, 100),
     onAlert: (alert) => {
       logger.info('alert', {
         rule: alert.rule,

@@ -1,4 +1,5 @@
 import type { Decoded } from './batch-consumer.js';
+import { errorMessage } from '../../model/index.js';
 
 /**
  * A record's JSON value through the component's parser (the event model's validation), or why it
@@ -15,14 +16,14 @@ export function decodeJsonRecord<T>(
   try {
     json = JSON.parse(value.toString('utf8'));
   } catch (error) {
-    return { ok: false, reason: `not JSON: ${error instanceof Error ? error.message : String(error)}` };
+    return { ok: false, reason: `not JSON: ${errorMessage(error)}` };
   }
   try {
     return { ok: true, value: parse(json) };
   } catch (error) {
     return {
       ok: false,
-      reason: `not a valid ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      reason: `not a valid ${what}: ${errorMessage(error)}`,
     };
   }
 }

@@ -3,39 +3,42 @@ import { topicNames, type TopicNames } from '../../model/index.js';
 
 /** Where Kafka is and how the topics mcptap creates are made, from the environment. */
 
-export const KAFKA_ENV: readonly EnvVarSpec[] = [
-  {
+/** Read by name; KAFKA_ENV lists them in this order for `--help` and the docs. */
+const KAFKA_ENV_BY_NAME = {
+  brokers: {
     name: 'MCPTAP_KAFKA_BROKERS',
     default: '127.0.0.1:19092',
     description: 'comma-separated Kafka bootstrap brokers',
   },
-  {
+  prefix: {
     name: 'MCPTAP_TOPIC_PREFIX',
     default: 'mcptap',
     description: 'prefix of every topic name (`<prefix>.events.v1`, …)',
   },
-  { name: 'MCPTAP_KAFKA_CLIENT_ID', default: 'mcptap', description: 'Kafka client id' },
-  {
+  clientId: { name: 'MCPTAP_KAFKA_CLIENT_ID', default: 'mcptap', description: 'Kafka client id' },
+  partitions: {
     name: 'MCPTAP_TOPIC_PARTITIONS',
     default: '6',
     description: 'partitions of the topics mcptap creates when missing (every service creates the same)',
   },
-  {
+  replication: {
     name: 'MCPTAP_TOPIC_REPLICATION',
     default: '1',
     description: 'replication factor of the topics mcptap creates (3 on a production cluster)',
   },
-  {
+  retentionMs: {
     name: 'MCPTAP_TOPIC_RETENTION_MS',
     default: '604800000',
     description: 'retention.ms of the topics mcptap creates, but the compacted detector state (-1: forever)',
   },
-  {
+  maxMessageBytes: {
     name: 'MCPTAP_TOPIC_MAX_MESSAGE_BYTES',
     default: '1048576',
     description: 'max.message.bytes of the topics mcptap creates',
   },
-];
+} satisfies Record<string, EnvVarSpec>;
+
+export const KAFKA_ENV: readonly EnvVarSpec[] = Object.values(KAFKA_ENV_BY_NAME);
 
 /** How the topics are made when a service finds them missing; the same in every service. */
 export interface TopicSettings {
@@ -56,15 +59,8 @@ export interface KafkaSettings {
 export function kafkaSettingsFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): KafkaSettings {
-  const [brokers, prefix, clientId, partitions, replication, retention, maxMessageBytes] = KAFKA_ENV as [
-    EnvVarSpec,
-    EnvVarSpec,
-    EnvVarSpec,
-    EnvVarSpec,
-    EnvVarSpec,
-    EnvVarSpec,
-    EnvVarSpec,
-  ];
+  const { brokers, prefix, clientId, partitions, replication, retentionMs, maxMessageBytes } =
+    KAFKA_ENV_BY_NAME;
   return {
     brokers: envList(env, brokers),
     clientId: envString(env, clientId),
@@ -72,7 +68,7 @@ export function kafkaSettingsFromEnv(
     topicSettings: {
       partitions: envInt(env, partitions, 1, 10_000),
       replicationFactor: envInt(env, replication, 1, 32),
-      retentionMs: envInt(env, retention, -1),
+      retentionMs: envInt(env, retentionMs, -1),
       maxMessageBytes: envInt(env, maxMessageBytes, 1024),
     },
   };

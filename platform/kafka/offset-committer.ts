@@ -1,5 +1,6 @@
 import type { Consumer } from 'kafkajs';
 import type { Logger } from '../log.js';
+import { errorMessage } from '../../model/index.js';
 
 /**
  * Commits the offsets of written batches, one commit request at a time, with whatever was written
@@ -51,7 +52,7 @@ export class OffsetCommitter {
         } catch (error) {
           // The batches are written: a lost commit only means they are delivered again.
           this.logger.warn('committing offsets failed; the written records will be redelivered', {
-            error: (error instanceof Error ? error.message : String(error)).split('\n')[0],
+            error: errorMessage(error).split('\n')[0],
           });
         }
       }

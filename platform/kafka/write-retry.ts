@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Counter } from '../metrics.js';
+import { errorMessage } from '../../model/index.js';
 
 /**
  * How the batch consumer retries a write that fails (ClickHouse, Alertmanager or Kafka down):
@@ -42,7 +43,7 @@ const STOP_CHECK_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300);
+  return errorMessage(error).split('\n')[0]!.slice(0, 300);
 }
 
 export class WriteRetry {
