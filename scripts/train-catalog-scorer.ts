@@ -19,6 +19,7 @@ import { defaultRules, type DetectorRules } from '../detectors/index.js';
 import {
   SCORER_WEIGHTS_PATH,
   featureBucket,
+  proseTexts,
   sentenceFeatureNames,
   sigmoid,
   type ScorerModel,
@@ -41,7 +42,6 @@ const POSITIVE_WEIGHT_CAP = 3;
 const FOLDS = 5;
 const SEED = 20261206;
 const MAX_BENIGN_FP = 0.01;
-const PROSE_KEY = /^(description|title|markdownDescription)$/;
 
 interface Example {
   caseId: string;
@@ -49,17 +49,6 @@ interface Example {
   label: 0 | 1;
   buckets: Int32Array;
   text: string;
-}
-
-/** Prose strings of a tool at any depth (its description, its parameters' descriptions …). */
-function proseOf(value: unknown, out: string[]): void {
-  if (Array.isArray(value)) value.forEach((item) => proseOf(item, out));
-  else if (typeof value === 'object' && value !== null) {
-    for (const [key, item] of Object.entries(value)) {
-      if (PROSE_KEY.test(key) && typeof item === 'string') out.push(item);
-      else proseOf(item, out);
-    }
-  }
 }
 
 /** Offsets the rules flag at medium or above in a text. */
@@ -94,9 +83,7 @@ function examplesOf(c: CatalogCase, rules: DetectorRules): Example[] {
       : '',
   );
   const texts: [string, string][] = c.tools.flatMap((tool, i) => {
-    const out: string[] = [];
-    proseOf(tool, out);
-    return out.map((text): [string, string] => [names[i] ?? '', text]);
+    return proseTexts(tool).map((text): [string, string] => [names[i] ?? '', text]);
   });
   if (c.instructions !== '') texts.push(['(server instructions)', c.instructions]);
   const examples: Example[] = [];

@@ -65,6 +65,17 @@ export function sentenceFeatureNames(sentence: string, rules: DetectorRules): st
   return names;
 }
 
+const PROSE_KEY = /^(description|title|markdownDescription)$/;
+
+/** The prose a tool definition carries at any depth: its description and title, its parameters' descriptions. */
+export function proseTexts(tool: unknown): string[] {
+  if (Array.isArray(tool)) return tool.flatMap(proseTexts);
+  if (typeof tool !== 'object' || tool === null) return [];
+  return Object.entries(tool).flatMap(([key, value]) =>
+    PROSE_KEY.test(key) && typeof value === 'string' ? [value] : proseTexts(value),
+  );
+}
+
 /** FNV-1a, 32 bits: a stable bucket for a feature name on every platform. */
 export function featureBucket(name: string, buckets: number): number {
   let hash = 0x811c9dc5;
