@@ -14,6 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAtLeast } from '../model/index.js';
 import { defaultRules, lintCatalog, toolsOf, type LintFinding } from '../detectors/index.js';
+import { proseTexts, scoreSentence, shippedScorer } from '../detectors/lint/learned-scorer.js';
+import { splitSentences } from '../detectors/lint/sentence-functions.js';
 import { evalSplit, type EvalSplit } from './eval-split.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -184,14 +186,32 @@ export async function evaluateCatalogs(
       ]);
     }
   }
+  const scorer = learnedScorerCost(cases, rules);
   return {
     title: 'Catalog analysis (findings at medium or above)',
     columns: ['corpus', 'measure', 'tune', 'holdout'],
     rows,
     notes: [
       `${cases.length} catalogs, ${texts} texts, ${(micros / Math.max(texts, 1)).toFixed(1)} µs per text (whole lint, one pass, includes warm-up)`,
+      `learned scorer alone: ${scorer.texts} prose texts, ${scorer.microsPerText.toFixed(1)} µs per prose text (sentence split, features, score)`,
     ],
   };
+}
+
+/** The learned scorer's own share of the lint's cost, on every prose text of every catalog. */
+function learnedScorerCost(
+  cases: CatalogCase[],
+  rules: ReturnType<typeof defaultRules>,
+): { texts: number; microsPerText: number } {
+  const model = shippedScorer();
+  const texts = cases.flatMap((c) => [
+    ...proseTexts(c.tools),
+    ...(c.instructions === '' ? [] : [c.instructions]),
+  ]);
+  const started = process.hrtime.bigint();
+  for (const text of texts) for (const s of splitSentences(text)) scoreSentence(s.text, rules, model);
+  const micros = Number(process.hrtime.bigint() - started) / 1000;
+  return { texts: texts.length, microsPerText: micros / Math.max(texts.length, 1) };
 }
 
 export function formatTable(table: Table): string {

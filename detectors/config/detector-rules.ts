@@ -92,6 +92,7 @@ export const LINT_RULES = [
   'lookalike_name',
   'exfil_param',
   'extra_schema_key',
+  'learned_directive',
 ] as const;
 export type LintRule = (typeof LINT_RULES)[number];
 

@@ -7,10 +7,12 @@ import {
   sentenceAt,
   sentenceFeatures,
   serverVocabulary,
+  splitSentences,
   type ServerVocabulary,
 } from './sentence-functions.js';
 import { lookalike, lureName } from './lookalike-names.js';
 import { nameTokens, parameterNames, toolCapabilities } from './tool-capabilities.js';
+import { scoreSentence, shippedScorer } from './learned-scorer.js';
 
 /**
  * Catalog lint (T01): every text a server puts in front of the model through its tool list —
@@ -112,6 +114,22 @@ class FindingSink {
     };
     for (const found of findSentenceFunctions(text, this.rules, context)) {
       this.add(field, found.rule, excerptAround(text, found.start, found.end, 0), found.why, found.severity);
+    }
+    if (PROSE_FIELD.test(field)) this.learned(field, text);
+  }
+  /** The learned scorer's judgement of each prose sentence, for wordings no lexicon entry foresaw. */
+  private learned(field: string, text: string): void {
+    const model = shippedScorer();
+    for (const sentence of splitSentences(text)) {
+      const { score, top } = scoreSentence(sentence.text, this.rules, model);
+      if (score < model.threshold) continue;
+      this.add(
+        field,
+        'learned_directive',
+        excerptAround(text, sentence.start, sentence.end, 0),
+        `the learned scorer rates this sentence like the attack catalogs' (logit ${score.toFixed(1)} ≥ ${model.threshold.toFixed(1)}), mostly for ${top.join(', ')}`,
+      );
+      return;
     }
   }
   /**
