@@ -137,6 +137,14 @@ test('kustomize renders the production overlay: registry image, replicas, resour
   assert.equal(replicas('mcptap-collector'), 3);
   assert.equal(replicas('mcptap-detectors'), 3);
   assert.equal(replicas('mcptap-sink'), 2);
+  const storage = (name: string) =>
+    (
+      findObject(production, 'StatefulSet', name).spec as {
+        volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[];
+      }
+    ).volumeClaimTemplates[0]?.spec.resources.requests.storage;
+  assert.equal(storage('kafka'), '100Gi', "deploy/README.md's sizing");
+  assert.equal(storage('clickhouse'), '250Gi', "deploy/README.md's sizing");
   for (const name of ['mcptap-collector', 'mcptap-detectors', 'mcptap-sink']) {
     const budget = findObject(production, 'PodDisruptionBudget', name);
     assert.deepEqual((budget.spec as { selector: unknown }).selector, { matchLabels: { app: name } });
