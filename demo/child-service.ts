@@ -13,14 +13,22 @@ export interface ChildService {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+export interface ChildServiceOptions {
+  /** The mcptap command line to run (default bin/mcptap.js; the server image runs dist/cli/mcptap.js). */
+  entry?: string;
+  /** Add `env` to this process's environment (default), or give the child `env` alone. */
+  inheritEnvironment?: boolean;
+}
+
 export function startChildService(
   command: string,
   env: Record<string, string>,
   logPath: string,
+  { entry = MCPTAP_BIN, inheritEnvironment = true }: ChildServiceOptions = {},
 ): ChildService {
   const log = createWriteStream(logPath, { flags: 'a' });
-  const child = spawn(process.execPath, [MCPTAP_BIN, command], {
-    env: { ...process.env, ...env },
+  const child = spawn(process.execPath, [entry, command], {
+    env: inheritEnvironment ? { ...process.env, ...env } : env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log, { end: false });

@@ -166,31 +166,7 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
       collectorUrl,
       apiKey,
       tenant,
-      async observedAlerts() {
-        const response = await fetch(`${addresses.webhook}/notifications?since=${startedMs}`);
-        const notifications = (await response.json()) as RecordedNotification[];
-        const alerts: ObservedAlert[] = [];
-        for (const notification of notifications) {
-          for (const alert of notification.body.alerts ?? []) {
-            const labels = alert.labels ?? {};
-            if (labels.tenant !== tenant || alert.status !== 'firing') continue;
-            alerts.push({
-              rule: labels.alertname ?? '',
-              severity: labels.severity ?? '',
-              session: labels.session ?? '',
-              server: labels.server ?? '',
-              tool: labels.tool ?? '',
-              fingerprint: labels.fingerprint ?? '',
-              user: labels.user ?? '',
-              team: labels.team ?? '',
-              summary: alert.annotations?.summary ?? '',
-              eventTimeMs: Date.parse(alert.startsAt ?? '') || notification.receivedAt,
-              receivedMs: notification.receivedAt,
-            });
-          }
-        }
-        return alerts;
-      },
+      observedAlerts: () => observedAlerts(addresses.webhook, tenant, startedMs),
       timeline: (sessionId) => sessionTimeline(store, { tenant, sessionId }),
       users: () => userActivity(store, { tenant }),
       async tamperAndVerify(tampering) {
@@ -232,8 +208,39 @@ export async function startFullStack(options: FullStackOptions): Promise<DemoSta
   }
 }
 
+/** A tenant's firing alerts as on-call received them: what the webhook recorder got since `sinceMs`. */
+export async function observedAlerts(
+  webhookUrl: string,
+  tenant: string,
+  sinceMs: number,
+): Promise<ObservedAlert[]> {
+  const response = await fetch(`${webhookUrl}/notifications?since=${sinceMs}`);
+  const notifications = (await response.json()) as RecordedNotification[];
+  const alerts: ObservedAlert[] = [];
+  for (const notification of notifications) {
+    for (const alert of notification.body.alerts ?? []) {
+      const labels = alert.labels ?? {};
+      if (labels.tenant !== tenant || alert.status !== 'firing') continue;
+      alerts.push({
+        rule: labels.alertname ?? '',
+        severity: labels.severity ?? '',
+        session: labels.session ?? '',
+        server: labels.server ?? '',
+        tool: labels.tool ?? '',
+        fingerprint: labels.fingerprint ?? '',
+        user: labels.user ?? '',
+        team: labels.team ?? '',
+        summary: alert.annotations?.summary ?? '',
+        eventTimeMs: Date.parse(alert.startsAt ?? '') || notification.receivedAt,
+        receivedMs: notification.receivedAt,
+      });
+    }
+  }
+  return alerts;
+}
+
 /** Services that exited, then the warnings and errors in their logs (the newest, at most MAX_PROBLEM_LINES). */
-async function serviceProblems(services: readonly ChildService[]): Promise<string[]> {
+export async function serviceProblems(services: readonly ChildService[]): Promise<string[]> {
   const exited = services
     .filter((service) => service.process.exitCode !== null || service.process.signalCode !== null)
     .map(

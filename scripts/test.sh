@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The README's test command. On a fresh machine it installs everything (npm packages, ClickHouse,
-# Alertmanager, Kafka jars), starts the local servers, runs lint, type check and every test, and
-# stops the servers it started.
+# Alertmanager, Kafka jars, the Go-built checkers of deploy/), starts the local servers, runs lint,
+# type check and every test, and stops the servers it started.
 #
 #   bash scripts/test.sh [test files...]     (default: every test/**/*.test.ts)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 started=$(date +%s)
-bash scripts/setup.sh
+bash scripts/setup.sh --deploy-tools
 
 was_running=$(bash scripts/infra.sh status >/dev/null 2>&1 && echo yes || echo no)
 bash scripts/infra.sh start
