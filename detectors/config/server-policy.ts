@@ -103,9 +103,7 @@ export function loadServerPolicy(path: string, origin = 'server_policy.path in t
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ServerPolicyError(
-      `cannot read server policy ${path}: ${errorMessage(error)} (fix ${origin})`,
-    );
+    throw new ServerPolicyError(`cannot read server policy ${path}: ${errorMessage(error)} (fix ${origin})`);
   }
   return parseServerPolicy(text, path);
 }
