@@ -148,7 +148,12 @@ describe('console in headless chromium on the demo store, served by mcptap local
     const bySsrf = await page.evaluate<string[]>(
       `[...document.querySelectorAll('tr[data-session]')].map((tr) => tr.dataset.session)`,
     );
-    assert.ok(bySsrf.length === 1 && bySsrf[0]!.endsWith('-metadata-ssrf'), bySsrf.join(', '));
+    // The demo's two scenarios that reach an internal address: the metadata service and bob's config service.
+    assert.deepEqual(
+      bySsrf.map((id) => id.replace(/^.*-(metadata-ssrf|user-identity)$/, '$1')).sort(),
+      ['metadata-ssrf', 'user-identity'],
+      bySsrf.join(', '),
+    );
   });
 
   it('shows a session’s timeline with the exfiltration alert next to the calls that caused it', async () => {
@@ -287,7 +292,7 @@ describe('console in headless chromium on the demo store, served by mcptap local
     const lines = text.stdout.trim().split('\n');
     assert.match(
       lines[0]!,
-      /^LAST ACTIVITY \(UTC\)\s+STARTED \(UTC\)\s+SESSION\s+HOST\s+SERVERS\s+EVENTS\s+ALERTS$/,
+      /^LAST ACTIVITY \(UTC\)\s+STARTED \(UTC\)\s+SESSION\s+HOST\s+USER\s+SERVERS\s+EVENTS\s+ALERTS$/,
     );
     assert.equal(lines.length, 4);
 
