@@ -68,13 +68,17 @@ export const catalogLintDetector = defineDetector<null>({
       .map((group) => {
         const first = group[0] as LintFinding;
         const fields = group.map((f) => f.field);
+        const where =
+          first.tool === INSTRUCTIONS_ITEM
+            ? `Server '${event.server_name}' gives instructions`
+            : `Server '${event.server_name}' lists ${event.catalog_kind} item '${first.tool}'`;
         return {
           rule: `catalog_lint.${first.rule}`,
           severity: first.severity,
           key: [event.server_name, event.catalog_kind, first.tool, first.rule],
           evidence: [event.event_id],
           tool: first.tool,
-          summary: `Server '${event.server_name}' lists ${event.catalog_kind} item '${first.tool}' with ${first.rule.replace(/_/g, ' ')} in ${fields.join(', ')}: ${first.excerpt}${first.why === undefined ? '' : ` — ${first.why}`}`,
+          summary: `${where} with ${first.rule.replace(/_/g, ' ')} in ${fields.join(', ')}: ${first.excerpt}${first.why === undefined ? '' : ` — ${first.why}`}`,
           details: {
             lint_rule: first.rule,
             ...(first.why === undefined ? {} : { why: first.why }),
