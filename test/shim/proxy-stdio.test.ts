@@ -93,6 +93,9 @@ describe('mcptap proxy (stdio) with server-everything', () => {
       env: {
         ...(process.env as Record<string, string>),
         MCPTAP_API_KEY: 'key-for-test',
+        // The session's turn clock lives in the data directory: a fixed --session must not meet an
+        // earlier run's turn there.
+        MCPTAP_DATA_DIR: dir,
         OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
       },
       stderr: 'ignore',
