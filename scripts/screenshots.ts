@@ -7,7 +7,7 @@
  * store of that `mcptap local` data directory (not running). Chromium is installed when missing.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,6 @@ const OUT_DIR = join(REPO_ROOT, 'docs', 'screenshots');
 
 /** Runs the embedded demo and returns the data directory of the store it left. */
 export async function runDemoStore(): Promise<string> {
-  const before = new Set(readdirSafe(DEMO_DIR));
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'mcptap.js'), 'demo', '--json'], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -33,19 +32,10 @@ export async function runDemoStore(): Promise<string> {
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`mcptap demo failed (exit ${code}): ${stdout.slice(-2000)}`);
-  const created = readdirSafe(DEMO_DIR)
-    .filter((name) => !before.has(name))
-    .sort((a, b) => statSync(join(DEMO_DIR, b)).mtimeMs - statSync(join(DEMO_DIR, a)).mtimeMs);
-  if (created[0] === undefined) throw new Error(`mcptap demo left no run directory in ${DEMO_DIR}`);
-  return join(DEMO_DIR, created[0], 'local');
-}
-
-function readdirSafe(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+  // The summary names the run; other demos may be running beside this one in DEMO_DIR.
+  const { run_id: runId } = JSON.parse(stdout) as { run_id?: string };
+  if (runId === undefined) throw new Error(`mcptap demo --json named no run: ${stdout.slice(-2000)}`);
+  return join(DEMO_DIR, runId, 'local');
 }
 
 /** A console on a stopped `mcptap local`'s data directory, on a free loopback port. */
