@@ -6,10 +6,14 @@
 #   deploy/k8s/base/secrets/collector.env   api-keys                    (Secret mcptap-collector)
 #   deploy/k8s/base/secrets/alertmanager.env  the receivers' addresses, empty (Secret alertmanager-receivers)
 #   deploy/secrets/TENANT.api-key      each tenant's API key, for its hosts (MCPTAP_API_KEY)
+#   deploy/secrets/audit-signing.key   the sink's Ed25519 key that seals stored rows (compose secret),
+#                                    and its public half audit-signing.key.pub for `mcptap audit verify`
+#   deploy/k8s/base/secrets/audit-signing.key{,.pub}  the same pair          (Secret mcptap-audit)
 # Random passwords and one API key per tenant named; the collector gets only the keys' SHA-256.
-# Every file is private (0600, folders 0700) and git-ignored. Files that exist are left alone: to
-# add a tenant later, append tenant:sha256 to MCPTAP_COLLECTOR_API_KEYS / api-keys by hand
-# (`mcptap collector hash-key` prints the hash of a key).
+# Every file is private (0600, folders 0700; the public key 0644) and git-ignored. Files that exist
+# are left alone (a deployment made before the audit key gets only the key): to add a tenant later,
+# append tenant:sha256 to MCPTAP_COLLECTOR_API_KEYS / api-keys by hand (`mcptap collector hash-key`
+# prints the hash of a key).
 #
 #   bash deploy/make-secrets.sh TENANT [TENANT...]
 set -euo pipefail
@@ -34,11 +38,30 @@ sha256_hex() {
 umask 077
 compose_env=$DEPLOY/compose/.env
 k8s_secrets=$DEPLOY/k8s/base/secrets
+mkdir -p "$k8s_secrets" "$DEPLOY/secrets"
+
+# The audit signing key: never replaced, since checkpoints it signed verify only with its public half.
+audit_key=$DEPLOY/secrets/audit-signing.key
+if [ ! -e "$audit_key" ]; then
+  node --input-type=module -e '
+    import { generateKeyPairSync } from "node:crypto";
+    import { writeFileSync } from "node:fs";
+    const [path] = process.argv.slice(1);
+    const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+    writeFileSync(path, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600, flag: "wx" });
+    writeFileSync(`${path}.pub`, publicKey.export({ type: "spki", format: "pem" }), { flag: "wx" });
+  ' "$audit_key"
+  chmod 644 "$audit_key.pub"
+  echo "make-secrets: wrote the audit signing key $audit_key (0600) and its public key $audit_key.pub"
+fi
+for file in audit-signing.key audit-signing.key.pub; do
+  [ -e "$k8s_secrets/$file" ] || cp -p "$DEPLOY/secrets/$file" "$k8s_secrets/$file"
+done
+
 if [ -e "$compose_env" ] || [ -e "$k8s_secrets/clickhouse.env" ] || [ -e "$k8s_secrets/collector.env" ]; then
-  echo "make-secrets: secrets exist already ($compose_env, $k8s_secrets/); left unchanged" >&2
+  echo "make-secrets: passwords and API keys exist already ($compose_env, $k8s_secrets/); left unchanged" >&2
   exit 0
 fi
-mkdir -p "$k8s_secrets" "$DEPLOY/secrets"
 
 password=$(random_hex)
 reader_password=$(random_hex)

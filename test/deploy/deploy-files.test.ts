@@ -3,9 +3,10 @@
 // file as `docker compose config` does, BuildKit's checks pass the Dockerfile; and the environment
 // the deploy files give each mcptap service agrees with the configuration reference.
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AUDIT_ENV_TABLE } from '../../audit/index.js';
 import { hashApiKey } from '../../collector/index.js';
@@ -28,6 +29,8 @@ import {
   kustomizeBuild,
   MCPTAP_SERVICES,
   podContainers,
+  podFieldValue,
+  podSpec,
   REPO_ROOT,
   runTool,
   type DeployCopy,
@@ -313,7 +316,7 @@ const ROLE_TABLES: Record<McptapService, readonly EnvVarSpec[]> = {
 const CREDENTIALS: Record<McptapService, readonly string[]> = {
   collector: ['MCPTAP_COLLECTOR_API_KEYS'],
   detectors: [],
-  sink: ['MCPTAP_CLICKHOUSE_PASSWORD'],
+  sink: ['MCPTAP_CLICKHOUSE_PASSWORD', 'MCPTAP_AUDIT_SIGNING_KEY_FILE'],
   migrate: ['MCPTAP_CLICKHOUSE_PASSWORD', 'MCPTAP_CLICKHOUSE_READER_PASSWORD'],
 };
 
@@ -356,10 +359,95 @@ test('every variable the deploy files give an mcptap service is in the configura
   }
 });
 
-test('compose and Kubernetes give each mcptap service the same environment', async () => {
-  const compose = composeEnvironments(await composeProject(tools, deployment.deploy));
+test("compose and Kubernetes give each mcptap service the same environment, but for the sink replicas' names", async () => {
+  const project = await composeProject(tools, deployment.deploy);
+  const compose = composeEnvironments(project);
   const k8s = k8sEnvironments(base);
-  for (const service of MCPTAP_SERVICES) assert.deepEqual(k8s[service], compose[service], service);
+  for (const service of MCPTAP_SERVICES) {
+    const { MCPTAP_AUDIT_WRITER_ID: writer, ...shared } = k8s[service];
+    if (service === 'sink') {
+      // Two writers of one audit chain would fork it: each Kubernetes replica names its own.
+      assert.equal(writer, podFieldValue('metadata.name'), "each sink pod's audit chains are its own");
+    }
+    assert.deepEqual(shared, compose[service], service);
+  }
+  assert.equal(compose.sink.MCPTAP_AUDIT_WRITER_ID, undefined, "compose's one sink: the default writer id");
+  assert.equal(project.services.sink?.deploy?.replicas ?? 1, 1, 'compose runs one sink');
+});
+
+test("the sink seals with make-secrets.sh's audit key: private, the same pair in compose and Kubernetes", async () => {
+  const keyFile = join(deployment.deploy, 'secrets', 'audit-signing.key');
+  const mode = async (path: string) => (await stat(path)).mode & 0o777;
+  assert.equal(await mode(keyFile), 0o600);
+  assert.equal(await mode(join(deployment.deploy, 'k8s', 'base', 'secrets', 'audit-signing.key')), 0o600);
+  const privatePem = await readFile(keyFile, 'utf8');
+  const publicPem = await readFile(`${keyFile}.pub`, 'utf8');
+  const key = createPrivateKey(privatePem);
+  assert.equal(key.asymmetricKeyType, 'ed25519');
+  assert.equal(
+    createPublicKey(key).export({ type: 'spki', format: 'pem' }),
+    publicPem,
+    'the .pub is its half',
+  );
+
+  const keyPath = '/run/mcptap/audit/signing.key';
+  const project = await composeProject(tools, deployment.deploy);
+  assert.equal(composeEnvironments(project).sink.MCPTAP_AUDIT_SIGNING_KEY_FILE, keyPath);
+  const mounted = Object.fromEntries(
+    (project.services.sink?.secrets ?? []).map((s) => [s.target, project.secrets?.[s.source]?.file]),
+  );
+  assert.deepEqual(mounted, { [keyPath]: keyFile, [`${keyPath}.pub`]: `${keyFile}.pub` }, 'compose secrets');
+
+  for (const [name, objects] of [
+    ['base', base],
+    ['production', production],
+  ] as const) {
+    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name.startsWith('mcptap-audit-'));
+    const data = Object.fromEntries(
+      Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+    );
+    assert.deepEqual(data, { 'signing.key': privatePem, 'signing.key.pub': publicPem }, `${name}: Secret`);
+    const pod = podSpec(findObject(objects, 'Deployment', 'mcptap-sink'));
+    const [sink] = pod.containers ?? [];
+    assert.equal(k8sEnvironments(objects).sink.MCPTAP_AUDIT_SIGNING_KEY_FILE, keyPath, name);
+    const keyMount = sink?.volumeMounts?.find((m) => m.mountPath === dirname(keyPath));
+    const keyVolume = pod.volumes?.find((v) => v.name === keyMount?.name);
+    assert.equal(keyVolume?.emptyDir?.medium, 'Memory', `${name}: the key's folder is in memory only`);
+    // The init container puts the Secret's key there, the sink user's alone (0600: else it is refused).
+    const [init] = pod.initContainers ?? [];
+    const secretVolume = pod.volumes?.find((v) => v.secret?.secretName === secret?.metadata.name);
+    const secretMount = init?.volumeMounts?.find((m) => m.name === secretVolume?.name)?.mountPath;
+    assert.ok(init?.volumeMounts?.some((m) => m.name === keyMount?.name && m.mountPath === dirname(keyPath)));
+    assert.match(
+      init?.command?.join(' ') ?? '',
+      new RegExp(`install -m 600 ${secretMount}/signing\\.key ${keyPath} `),
+    );
+    assert.equal(
+      pod.securityContext?.fsGroup,
+      pod.securityContext?.runAsUser,
+      `${name}: the Secret readable by the sink`,
+    );
+  }
+});
+
+test('make-secrets.sh gives a deployment made before the audit key only the key', async () => {
+  const older = await deployWithSecrets(TENANT);
+  try {
+    const env = join(older.deploy, 'compose', '.env');
+    const before = await readFile(env, 'utf8');
+    for (const dir of ['secrets', join('k8s', 'base', 'secrets')]) {
+      for (const file of ['audit-signing.key', 'audit-signing.key.pub'])
+        await rm(join(older.deploy, dir, file));
+    }
+    const again = await runTool('bash', [join(older.deploy, 'make-secrets.sh'), TENANT]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(await readFile(env, 'utf8'), before, 'passwords and API keys left unchanged');
+    const pem = (dir: string) => readFile(join(older.deploy, dir, 'audit-signing.key'), 'utf8');
+    assert.equal(await pem(join('k8s', 'base', 'secrets')), await pem('secrets'));
+    assert.equal(createPrivateKey(await pem('secrets')).asymmetricKeyType, 'ed25519');
+  } finally {
+    await older.remove();
+  }
 });
 
 test("the image's health check probes each role where the role listens by default", () => {

@@ -111,6 +111,8 @@ export async function kustomizeBuild(tools: DeployTools, dir: string): Promise<K
 }
 
 export interface ComposeService {
+  secrets?: { source: string; target: string }[];
+  deploy?: { replicas?: number };
   image?: string;
   command?: string[];
   entrypoint?: string[];
@@ -122,6 +124,7 @@ export interface ComposeService {
 
 export interface ComposeProject {
   services: Record<string, ComposeService>;
+  secrets?: Record<string, { file?: string }>;
 }
 
 /** The compose project as `docker compose config` resolves it (compose-go), with the copy's .env. */
@@ -157,17 +160,34 @@ interface Container {
     valueFrom?: {
       secretKeyRef?: { name: string; key: string };
       configMapKeyRef?: { name: string; key: string };
+      fieldRef?: { fieldPath: string };
     };
   }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
   ports?: { containerPort: number }[];
   livenessProbe?: { httpGet?: { path: string; port: number | string } };
   readinessProbe?: { httpGet?: { path: string; port: number | string } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
 }
 
+interface PodSpec {
+  containers?: Container[];
+  initContainers?: (Container & { command?: string[] })[];
+  volumes?: { name: string; secret?: { secretName: string }; emptyDir?: { medium?: string } }[];
+  securityContext?: { runAsUser?: number; fsGroup?: number };
+}
+
+export function podSpec(object: K8sObject): PodSpec {
+  return (object.spec as { template?: { spec?: PodSpec } } | undefined)?.template?.spec ?? {};
+}
+
 export function podContainers(object: K8sObject): Container[] {
-  const spec = object.spec as { template?: { spec?: { containers?: Container[] } } } | undefined;
-  return spec?.template?.spec?.containers ?? [];
+  return podSpec(object).containers ?? [];
+}
+
+/** How a variable set from the pod's own fields (the downward API) shows in an environment. */
+export function podFieldValue(fieldPath: string): string {
+  return `<pod ${fieldPath}>`;
 }
 
 export function findObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
@@ -195,11 +215,14 @@ export function containerEnvironment(objects: readonly K8sObject[], container: C
   for (const variable of container.env ?? []) {
     const secret = variable.valueFrom?.secretKeyRef;
     const configMap = variable.valueFrom?.configMapKeyRef;
+    const field = variable.valueFrom?.fieldRef;
     const value = secret
       ? objectData(objects, 'Secret', secret.name)[secret.key]
       : configMap
         ? objectData(objects, 'ConfigMap', configMap.name)[configMap.key]
-        : variable.value;
+        : field
+          ? podFieldValue(field.fieldPath)
+          : variable.value;
     assert.ok(value !== undefined, `${container.name}: ${variable.name} resolves to a value`);
     env[variable.name] = value;
   }
