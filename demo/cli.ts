@@ -138,6 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(
         JSON.stringify({
           stack: result.stack,
+          run_id: result.run_id,
           scenarios: result.scenarios.map((s) => ({
             name: s.name,
             expected: s.expected,
