@@ -13,3 +13,4 @@ export { PublishError, type EventPublisher, type PublishItem } from './event-pub
 export { KafkaEventPublisher } from './kafka-publisher.js';
 export { apiKeyEntry, hashApiKey } from './api-keys.js';
 export { createCollectorMetrics, type CollectorMetrics } from './collector-metrics.js';
+export { main as collectorMain } from './cli.js';

@@ -67,3 +67,16 @@ export {
   type ServerPolicy,
   type TrustLevel,
 } from './config/server-policy.js';
+export { LINT_RULES } from './config/detector-rules.js';
+export { parseCommandArgs } from './command-args.js';
+export {
+  failsAt,
+  formatReport,
+  isReportFormat,
+  REPORT_FORMATS,
+  UNAVAILABLE,
+  type Report,
+  type ReportFinding,
+  type ReportSuite,
+} from './report-formats.js';
+export { detectorsMain, lintCatalogMain, replayMain } from './cli.js';

@@ -21,3 +21,13 @@ export { formatStatusLine, type LocalStatsSnapshot } from './local-stats.js';
 export { DataDirLockedError } from './data-dir-lock.js';
 export { BoundedEventStream, type BoundedStreamOptions } from './bounded-stream.js';
 export { defaultDataDir } from '../shim/index.js';
+export { alertFilter } from './alert-filter.js';
+export {
+  alertsMain,
+  listStored,
+  localMain,
+  policyMain,
+  serversMain,
+  sessionMain,
+  statusMain,
+} from './cli.js';

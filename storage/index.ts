@@ -36,3 +36,4 @@ export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery }
 export { formatTimeline } from './timeline-format.js';
 export { storedTenantCount, tenantToRead, TenantRequiredError } from './tenant-scope.js';
 export * from './queries.js';
+export { migrateMain, sessionMain, sinkMain } from './cli.js';
