@@ -41,4 +41,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // An index names what its stage offers the others; `export *` would offer every internal.
+    files: ['**/index.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'List what other folders use: export { a, type B } from ./module.js, not export *.',
+        },
+      ],
+    },
+  },
 );
