@@ -17,6 +17,7 @@ export {
   ToolCallEventSchema,
   TurnEventSchema,
   UserSourceSchema,
+  type AssistantOutputEvent,
   type CatalogDiff,
   type CatalogEvent,
   type CatalogKind,
@@ -26,7 +27,9 @@ export {
   type EgressEvent,
   type McpEvent,
   type McpEventKind,
+  type PromptEvent,
   type ToolCallEvent,
+  type TurnEvent,
   type UserIdentity,
   type UserSource,
 } from './events.js';
