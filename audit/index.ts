@@ -29,3 +29,4 @@ export {
   sealingDescription,
   type AuditWriterSettings,
 } from './audit-writer.js';
+export { auditMain } from './cli.js';

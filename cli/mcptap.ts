@@ -18,15 +18,15 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   collector: {
     summary: 'OTLP/HTTP receiver: authenticate hosts, normalise spans, produce events to Kafka',
-    load: async () => (await import('../collector/cli.js')).main,
+    load: async () => (await import('../collector/index.js')).collectorMain,
   },
   detectors: {
     summary: 'streaming anomaly detectors on Kafka, alerts to Alertmanager and the alerts topic',
-    load: async () => (await import('../detectors/cli.js')).detectorsMain,
+    load: async () => (await import('../detectors/index.js')).detectorsMain,
   },
   'lint-catalog': {
     summary: 'lint an MCP tools/list catalog offline (or --baseline OLD NEW for drift)',
-    load: async () => (await import('../detectors/cli.js')).lintCatalogMain,
+    load: async () => (await import('../detectors/index.js')).lintCatalogMain,
   },
   scan: {
     summary:
@@ -35,65 +35,65 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   replay: {
     summary: 'run a session transcript (JSONL) through extraction and every detector',
-    load: async () => (await import('../detectors/cli.js')).replayMain,
+    load: async () => (await import('../detectors/index.js')).replayMain,
   },
   sink: {
     summary: 'Kafka → ClickHouse sink: store every event, prompt and alert',
-    load: async () => (await import('../storage/cli.js')).sinkMain,
+    load: async () => (await import('../storage/index.js')).sinkMain,
   },
   migrate: {
     summary: 'create or migrate the ClickHouse schema',
-    load: async () => (await import('../storage/cli.js')).migrateMain,
+    load: async () => (await import('../storage/index.js')).migrateMain,
   },
   session: {
     summary:
       "print one session's forensic timeline from the store (mcptap local's unless MCPTAP_CLICKHOUSE_URL)",
     load: async () =>
       process.env.MCPTAP_CLICKHOUSE_URL
-        ? (await import('../storage/cli.js')).sessionMain
-        : (await import('../local/cli.js')).sessionMain,
+        ? (await import('../storage/index.js')).sessionMain
+        : (await import('../local/index.js')).sessionMain,
   },
   local: {
     summary: 'everything in one process for one developer: OTLP endpoint, detectors, embedded store',
-    load: async () => (await import('../local/cli.js')).localMain,
+    load: async () => (await import('../local/index.js')).localMain,
   },
   alerts: {
     summary: 'recent alerts from the store, filtered by rule, severity, server or session',
-    load: async () => (await import('../local/cli.js')).alertsMain,
+    load: async () => (await import('../local/index.js')).alertsMain,
   },
   servers: {
     summary:
       'the servers seen across the fleet: versions, hosts, catalog hashes, approval against the server policy (--format json)',
-    load: async () => (await import('../local/cli.js')).serversMain,
+    load: async () => (await import('../local/index.js')).serversMain,
   },
   policy: {
     summary: 'policy pin: write an approved-server policy entry from what the store has seen',
-    load: async () => (await import('../local/cli.js')).policyMain,
+    load: async () => (await import('../local/index.js')).policyMain,
   },
   sessions: {
     summary:
       'recent sessions from the store: id, start, host, servers, events, alerts (--search, --format json)',
-    load: async () => (await import('../console/sessions-cli.js')).sessionsMain,
+    load: async () => (await import('../console/index.js')).sessionsMain,
   },
   console: {
     summary: 'read-only forensic web console on the ClickHouse server (mcptap local serves its own)',
-    load: async () => (await import('../console/console-cli.js')).consoleMain,
+    load: async () => (await import('../console/index.js')).consoleMain,
   },
   status: {
     summary: 'what mcptap local is watching: servers, sessions, events, alerts',
-    load: async () => (await import('../local/cli.js')).statusMain,
+    load: async () => (await import('../local/index.js')).statusMain,
   },
   audit: {
     summary: 'tamper-evident log: keygen, and verify the stored rows against their signed checkpoints',
-    load: async () => (await import('../audit/cli.js')).auditMain,
+    load: async () => (await import('../audit/index.js')).auditMain,
   },
   dashboards: {
     summary: 'build the Grafana dashboards (JSON) from code',
-    load: async () => (await import('../dashboards/cli.js')).main,
+    load: async () => (await import('../dashboards/index.js')).dashboardsMain,
   },
   demo: {
     summary: 'run the whole pipeline against real MCP servers and scripted attacks',
-    load: async () => (await import('../demo/cli.js')).main,
+    load: async () => (await import('../demo/index.js')).demoMain,
   },
   infra: {
     summary: 'start, stop or show the local Kafka, ClickHouse and Alertmanager (start|stop|status)',

@@ -1,15 +1,12 @@
-export { startCollector, type CollectorDeps, type RunningCollector } from './http-receiver.js';
+export { startCollector, type RunningCollector } from './http-receiver.js';
 export { startKafkaCollector } from './kafka-collector.js';
 export {
   collectorConfigFromEnv,
   receiverConfigFromEnv,
   COLLECTOR_ENV,
   COLLECTOR_ENV_TABLE,
-  type CollectorConfig,
-  type KafkaPublisherConfig,
   type ReceiverConfig,
 } from './config.js';
 export { PublishError, type EventPublisher, type PublishItem } from './event-publisher.js';
-export { KafkaEventPublisher } from './kafka-publisher.js';
 export { apiKeyEntry, hashApiKey } from './api-keys.js';
-export { createCollectorMetrics, type CollectorMetrics } from './collector-metrics.js';
+export { main as collectorMain } from './cli.js';

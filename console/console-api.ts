@@ -1,6 +1,6 @@
 import type { Alert } from '../model/index.js';
 import { approvalOf, type ServerPolicy } from '../detectors/index.js';
-import { alertFilter } from '../local/alert-filter.js';
+import { alertFilter } from '../local/index.js';
 import {
   alertRecords,
   alertsByRule,

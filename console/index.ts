@@ -16,3 +16,5 @@ export {
   type FieldChange,
   type ItemChange,
 } from './catalog-versions.js';
+export { consoleMain } from './console-cli.js';
+export { sessionsMain } from './sessions-cli.js';

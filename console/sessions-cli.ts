@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { listStored } from '../local/cli.js';
+import { listStored } from '../local/index.js';
 import { defaultDataDir } from '../shim/index.js';
 import type { SessionFilter } from '../storage/index.js';
 import { formatSessionsTable } from './sessions-table.js';

@@ -1,4 +1,5 @@
-export { buildDashboards, importJson, provisionedJson, type DashboardFile } from './build.js';
-export { dashboardDrift, writeDashboards, type DashboardDirs, type Drift } from './generated-files.js';
+export { buildDashboards } from './build.js';
+export { dashboardDrift, writeDashboards } from './generated-files.js';
 export { CLICKHOUSE_DATASOURCE_UID, CLICKHOUSE_PLUGIN_ID, DATASOURCE_INPUT } from './datasource.js';
 export type { ClickHouseSqlQuery } from './clickhouse-query.js';
+export { main as dashboardsMain } from './cli.js';

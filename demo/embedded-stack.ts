@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { openLocalStore, startLocal } from '../local/index.js';
 import { sessionTimeline, userActivity } from '../storage/index.js';
-import { createLogger } from '../platform/log.js';
+import { createLogger } from '../platform/index.js';
 import { MAX_PROBLEM_LINES, type DemoStack, type ObservedAlert } from './demo-stack.js';
 import type { StackContext } from './run-demo.js';
 import { auditVerifyCommand, tamper } from './tamper.js';

@@ -4,13 +4,16 @@ import { join, resolve } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import {
   acceptedKeys,
+  failsAt,
+  formatReport,
+  isReportFormat,
   loadAcceptedFindings,
+  parseCommandArgs,
+  REPORT_FORMATS,
+  rulesFromEnv,
   type AcceptedFinding,
   type AcceptedKeys,
 } from '../detectors/index.js';
-import { parseCommandArgs } from '../detectors/command-args.js';
-import { rulesFromEnv } from '../detectors/config/rules-source.js';
-import { failsAt, formatReport, isReportFormat, REPORT_FORMATS } from '../detectors/report-formats.js';
 import { SeveritySchema, errorMessage } from '../model/index.js';
 import { defaultDataDir } from '../shim/index.js';
 import { findHostConfigs, hostOfPath, readHostConfig, type HostConfig } from './host-configs.js';

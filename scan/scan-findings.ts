@@ -5,17 +5,15 @@ import {
   catalogItemHash,
   DetectorEngine,
   INSTRUCTIONS_ITEM,
+  LINT_RULES,
   MemoryStateStore,
+  UNAVAILABLE,
   type AcceptedKeys,
   type DetectorRules,
-} from '../detectors/index.js';
-import {
-  UNAVAILABLE,
   type Report,
   type ReportFinding,
   type ReportSuite,
-} from '../detectors/report-formats.js';
-import { LINT_RULES } from '../detectors/config/detector-rules.js';
+} from '../detectors/index.js';
 import { canonicalHash, CatalogKindSchema, type Alert, type CatalogEvent } from '../model/index.js';
 import { maskSecrets } from '../secrets/index.js';
 import { catalogEvents } from './catalog-events.js';

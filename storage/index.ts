@@ -35,4 +35,26 @@ export { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 export { sessionTimeline, sortTimeline, type TimelineEntry, type TimelineQuery } from './timeline.js';
 export { formatTimeline } from './timeline-format.js';
 export { storedTenantCount, tenantToRead, TenantRequiredError } from './tenant-scope.js';
-export * from './queries.js';
+export {
+  alertRecords,
+  alertsByRule,
+  catalogChanges,
+  catalogHistory,
+  destinationSessions,
+  destinationsFirstSeen,
+  eventsById,
+  recentAlerts,
+  recentSessions,
+  serverActivity,
+  serverInventory,
+  serversFirstSeen,
+  toolCallsOverTime,
+  toolStats,
+  userActivity,
+  type AlertFilter,
+  type ServerInventoryRow,
+  type SessionFilter,
+  type SessionSummary,
+  type UserActivity,
+} from './queries.js';
+export { migrateMain, sessionMain, sinkMain } from './cli.js';

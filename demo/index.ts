@@ -1,0 +1,1 @@
+export { main as demoMain } from './cli.js';
