@@ -857,6 +857,7 @@ const FINDING_LABEL = {
 };
 
 const fmtSpan = (first, last) => `${fmtTime(first)} → ${fmtTime(last)}`;
+const plural = (n, noun) => `${fmtCount(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 function verdict(v) {
   if (v.report === null) {
@@ -869,18 +870,14 @@ function verdict(v) {
   }
   const r = v.report;
   const against = v.copies.length > 0 ? ` against ${v.copies.join(' and ')}` : '';
-  const counts = `${fmtCount(r.segments)} segments, ${fmtCount(r.sealedRows)} sealed rows (${fmtCount(r.rowsRead)} rows read)${against}, at ${fmtTime(v.verified_at_ms)} UTC`;
+  const counts = `${plural(r.segments, 'segment')}, ${plural(r.sealedRows, 'sealed row')} (${plural(r.rowsRead, 'row')} read)${against}, at ${fmtTime(v.verified_at_ms)} UTC`;
   return el(
     'div',
     { className: `verdict ${r.ok ? 'intact' : 'tampered'}`, 'data-verdict': r.ok ? 'intact' : 'tampered' },
-    el(
-      'strong',
-      {},
-      r.ok ? 'Intact' : `Tampered: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}`,
-    ),
+    el('strong', {}, r.ok ? 'Intact' : `Tampered: ${plural(r.findings.length, 'finding')}`),
     el('div', { className: 'small' }, counts),
     r.unsealed > 0
-      ? el('div', { className: 'small muted' }, `${fmtCount(r.unsealed)} newer rows are not sealed yet.`)
+      ? el('div', { className: 'small muted' }, `${plural(r.unsealed, 'newer row')} not sealed yet.`)
       : null,
   );
 }
@@ -921,7 +918,7 @@ function tenantLog(t) {
       el(
         'dd',
         {},
-        `${fmtCount(t.rows)} rows in ${fmtCount(t.segments)} segments, ${fmtSpan(t.first_time_ms, t.last_time_ms)} UTC`,
+        `${plural(t.rows, 'row')} in ${plural(t.segments, 'segment')}, ${fmtSpan(t.first_time_ms, t.last_time_ms)} UTC`,
       ),
       el('dt', {}, 'Writers'),
       el('dd', {}, tags(t.writers)),

@@ -261,7 +261,7 @@ describe('console in headless chromium on the demo store, served by mcptap local
     );
     assert.equal(seen.verdict, 'tampered', seen.verdictText);
     assert.match(seen.verdictText, /^Tampered: \d+ findings?/);
-    assert.match(seen.verdictText, /sealed rows .* against file \S+checkpoints\.jsonl/);
+    assert.match(seen.verdictText, /sealed rows? .* against file \S+checkpoints\.jsonl/);
     const edited = seen.findings.filter((f) => f.kind === 'edited_row');
     const deleted = seen.findings.filter((f) => f.kind === 'deleted_row');
     assert.equal(edited.length, 1, JSON.stringify(seen.findings));
