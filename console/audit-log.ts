@@ -43,9 +43,8 @@ export async function auditLog(
     else list.push(segment);
   }
   return [...byTenant].map(([name, segments]) => {
-    const newestFirst = [...segments].sort(
-      (a, b) => b.sealed_at_ms - a.sealed_at_ms || b.last_time_ms - a.last_time_ms || b.seq - a.seq,
-    );
+    // Segments sealed together share their sealed_at: the later in the chain is the newer.
+    const newestFirst = [...segments].sort((a, b) => b.sealed_at_ms - a.sealed_at_ms || b.seq - a.seq);
     return {
       tenant: name,
       writers: [...new Set(segments.map((s) => s.writer))].sort(),
@@ -93,11 +92,19 @@ export interface AuditVerification {
 
 const segmentLabel = (s: SegmentSummary) => `${s.tenant}/${s.writer}#${s.seq}`;
 
+/** Which rows to verify: a tenant's or all, and the event-time range (all time when absent). */
+export interface AuditScope {
+  tenant?: string;
+  fromMs?: number;
+  toMs?: number;
+}
+
 export async function auditVerification(
   store: Store,
-  tenant: string | undefined,
+  scope: AuditScope,
   sourcesOf: AuditSourcesOf | undefined,
 ): Promise<AuditVerification> {
+  const { tenant } = scope;
   const verifiedAtMs = Date.now();
   const unverified = (reason: string, copies: string[] = []): AuditVerification => ({
     report: null,
@@ -114,7 +121,7 @@ export async function auditVerification(
   try {
     sources = sourcesOf();
     report = await verifyStore(store, {
-      ...(tenant === undefined ? {} : { tenant }),
+      ...scope,
       external: await sources.external(),
       publicKey: sources.publicKey,
     });

@@ -51,6 +51,15 @@ function limit(params: Params, fallback: number): number {
 
 const tenantOf = (params: Params) => (params.tenant ? { tenant: params.tenant } : {});
 
+function epochMs(params: Params, name: 'from' | 'to'): { fromMs?: number; toMs?: number } {
+  const text = params[name];
+  if (text === undefined || text === '') return {};
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new BadRequest(`${name} '${text}' is not a time in ms since the epoch`);
+  return name === 'from' ? { fromMs: value } : { toMs: value };
+}
+
 /** One alert per fingerprint, in its latest state (resolved wins over firing). */
 function latestState(rows: readonly Alert[]): Alert[] {
   const byFingerprint = new Map<string, Alert>();
@@ -237,7 +246,11 @@ export async function answerApi(
       if (id === 'verify')
         return {
           status: 200,
-          body: await auditVerification(store, params.tenant || undefined, context.audit),
+          body: await auditVerification(
+            store,
+            { ...tenantOf(params), ...epochMs(params, 'from'), ...epochMs(params, 'to') },
+            context.audit,
+          ),
         };
       break;
   }

@@ -954,11 +954,24 @@ function tenantLog(t) {
   );
 }
 
+/** How far back a verification reads rows: all of them on a small store, the recent ones on a big one. */
+const VERIFY_RANGES = [
+  ['', 'all time'],
+  ['1h', 'last hour'],
+  ['24h', 'last 24 hours'],
+  ['7d', 'last 7 days'],
+];
+const RANGE_MS = { h: 3600_000, d: 86_400_000 };
+
 async function auditView(query) {
   const params = new URLSearchParams(query);
   const tenant = params.get('tenant') ?? '';
-  const scope = tenant ? `?tenant=${encodeURIComponent(tenant)}` : '';
-  const [log, verification] = await Promise.all([api('audit'), api(`audit/verify${scope}`)]);
+  const range = params.get('range') ?? '';
+  const verifyParams = new URLSearchParams();
+  if (tenant) verifyParams.set('tenant', tenant);
+  const span = /^(\d+)([hd])$/.exec(range);
+  if (span) verifyParams.set('from', String(Date.now() - Number(span[1]) * RANGE_MS[span[2]]));
+  const [log, verification] = await Promise.all([api('audit'), api(`audit/verify?${verifyParams}`)]);
   const shown = log.tenants.filter((t) => tenant === '' || t.tenant === tenant);
   return [
     heading(
@@ -972,8 +985,18 @@ async function auditView(query) {
         log.tenants.map((t) => t.tenant),
         tenant,
       ),
+      el(
+        'label',
+        { className: 'filter' },
+        'Verify rows of',
+        el(
+          'select',
+          { name: 'range' },
+          VERIFY_RANGES.map(([value, label]) => el('option', { value, selected: value === range }, label)),
+        ),
+      ),
     ]),
-    el('h2', {}, 'Verification'),
+    el('h2', {}, `Verification (${VERIFY_RANGES.find(([value]) => value === range)?.[1] ?? 'all time'})`),
     verdict(verification),
     verification.findings.length > 0 ? findingsTable(verification.findings) : null,
     verification.next_steps.length > 0

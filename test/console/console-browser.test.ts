@@ -298,6 +298,14 @@ describe('console in headless chromium on the demo store, served by mcptap local
       /^local#\d+, sealed \S+ \S+ UTC, rows up to .* hash [0-9a-f]{12}, key [0-9a-f]{16}$/,
     );
 
+    await page.open(`${consoleUrl}/#/audit?range=24h&tenant=${encodeURIComponent(demoTenant)}`);
+    const recent = await page.evaluate<{ verdict: string | null; text: string }>(
+      `({ verdict: document.querySelector('.verdict')?.dataset.verdict ?? null, text: document.getElementById('view').innerText })`,
+    );
+    assert.equal(recent.verdict, 'tampered', 'the demo’s rows are of the last 24 hours');
+    assert.match(recent.text, /Verification \(last 24 hours\)/);
+    assert.equal(recent.text.match(/^Tenant /gm)?.length, 1, 'only the tenant asked for');
+
     await page.open(`${consoleUrl}/#/audit?tenant=nobody`);
     const elsewhere = await page.evaluate<{ verdict: string | null; text: string }>(
       `({ verdict: document.querySelector('.verdict')?.dataset.verdict ?? null, text: document.getElementById('view').innerText })`,

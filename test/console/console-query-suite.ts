@@ -328,6 +328,19 @@ export function describeConsoleQueries(label: string, open: () => Promise<QueryT
           assert.match(finding.segment ?? '', new RegExp(`^${auditTenant}/sink#\\d+$`));
         }
         assert.match(tampered.next_steps.join(' '), /query_log/);
+        const later = await answerApi(
+          target.reader,
+          'audit/verify',
+          { tenant: auditTenant, from: String(Date.now() + 3600_000) },
+          { audit },
+        );
+        const laterReport = (later.body as AuditVerification).report;
+        assert.equal(laterReport?.ok, true, 'rows sealed before the range asked for are not judged');
+        assert.equal(laterReport.sealedRows, 0);
+        await assert.rejects(
+          answerApi(target.reader, 'audit/verify', { from: 'yesterday' }, { audit }),
+          /from 'yesterday' is not a time in ms since the epoch/,
+        );
         assert.equal((await answerApi(target.reader, 'audit/nothing', {})).status, 404);
       } finally {
         await rm(dir, { recursive: true, force: true });
