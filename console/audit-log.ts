@@ -5,9 +5,11 @@ import {
   type Finding,
   type FindingKind,
   type SegmentSummary,
+  type ExternalCopy,
   type VerifyReport,
   type VerifySources,
 } from '../audit/index.js';
+import { errorMessage } from '../model/index.js';
 import type { Store } from '../storage/index.js';
 
 /**
@@ -117,18 +119,28 @@ export async function auditVerification(
   if (sourcesOf === undefined)
     return unverified('this console has no audit public key: set MCPTAP_AUDIT_PUBLIC_KEY_FILE');
   let sources: VerifySources;
-  let report: VerifyReport;
   try {
     sources = sourcesOf();
-    report = await verifyStore(store, {
-      ...scope,
-      external: await sources.external(),
-      publicKey: sources.publicKey,
-    });
   } catch (error) {
-    if (error instanceof CannotVerify) return unverified(error.message);
-    throw error;
+    return unverified(
+      error instanceof CannotVerify
+        ? error.message
+        : `the audit public key could not be read: ${errorMessage(error)}`,
+    );
   }
+  let external: ExternalCopy[];
+  try {
+    external = await sources.external();
+  } catch (error) {
+    // A copy that cannot be read (the topic missing, Kafka down) leaves nothing to check against.
+    return unverified(
+      error instanceof CannotVerify
+        ? error.message
+        : `the checkpoints' copies could not be read: ${errorMessage(error)}`,
+      sources.copies,
+    );
+  }
+  const report = await verifyStore(store, { ...scope, external, publicKey: sources.publicKey });
   const spans = new Map((await segmentSummaries(store, tenant)).map((s) => [segmentLabel(s), s]));
   const findings = report.findings.map((finding) => {
     const segment = finding.segment === undefined ? undefined : spans.get(finding.segment);

@@ -293,6 +293,30 @@ export function describeConsoleQueries(label: string, open: () => Promise<QueryT
         assert.deepEqual(intact.copies, [`file ${checkpointFile}`]);
         assert.match(intact.next_steps.join(' '), /nothing to do/);
 
+        const noCopy = (
+          await answerApi(
+            target.reader,
+            'audit/verify',
+            { tenant: auditTenant },
+            {
+              audit: () =>
+                serverVerifySources(
+                  auditSettingsFromEnv({
+                    MCPTAP_AUDIT_PUBLIC_KEY_FILE: publicKeyPath(keyFile),
+                    MCPTAP_AUDIT_CHECKPOINT_FILE: join(dir, 'elsewhere.jsonl'),
+                  }),
+                  null,
+                ),
+            },
+          )
+        ).body as AuditVerification;
+        assert.equal(noCopy.report, null);
+        assert.match(
+          noCopy.cannot_verify ?? '',
+          /the checkpoints' copies could not be read: .*elsewhere\.jsonl/,
+        );
+        assert.deepEqual(noCopy.copies, [`file ${join(dir, 'elsewhere.jsonl')}`]);
+
         const unconfigured = await answerApi(target.reader, 'audit/verify', { tenant: auditTenant });
         const none = unconfigured.body as AuditVerification;
         assert.equal(none.report, null);
