@@ -1,11 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { KeyObject } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createKafka, envReference, kafkaSettingsFromEnv, silentLogger } from '../platform/index.js';
 import { AUDIT_ENV_TABLE, auditSettingsFromEnv } from './config.js';
-import { readCheckpointFile, readCheckpointTopic, type ExternalCopy } from './checkpoint-outlets.js';
-import { generateSigningKeyFile, publicKeyPath, readPublicKeyFile } from './signing-key.js';
-import { localAuditDefaults } from './audit-writer.js';
+import { generateSigningKeyFile, publicKeyPath } from './signing-key.js';
+import { CannotVerify, localVerifySources, serverVerifySources } from './verify-sources.js';
 import { verifyStore } from './verify-store.js';
 import type { VerifyReport } from './verify.js';
 import { errorMessage } from '../model/index.js';
@@ -27,31 +24,12 @@ const USAGE = `Usage:
 Configuration (environment):
 ${envReference(AUDIT_ENV_TABLE)}`;
 
-class CannotVerify extends Error {}
-
 function parseTime(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
   if (!Number.isFinite(ms))
     throw new CannotVerify(`${flag} ${JSON.stringify(text)}: expected ISO 8601 or ms since the epoch`);
   return ms;
-}
-
-function publicKey(explicit: string | undefined, fallbackPrivateKey: string): KeyObject {
-  const settings = auditSettingsFromEnv();
-  const path =
-    explicit ??
-    (settings.publicKeyFile ||
-      (settings.signingKeyFile && settings.signingKeyFile !== 'off'
-        ? publicKeyPath(settings.signingKeyFile)
-        : '') ||
-      publicKeyPath(fallbackPrivateKey));
-  if (!existsSync(path)) {
-    throw new CannotVerify(
-      `no audit public key at ${path}: pass --public-key or set MCPTAP_AUDIT_PUBLIC_KEY_FILE`,
-    );
-  }
-  return readPublicKeyFile(path);
 }
 
 export function formatReport(report: VerifyReport): string {
@@ -82,37 +60,37 @@ async function verify(argv: string[]): Promise<number> {
   const toMs = parseTime(values.to, '--to');
   const settings = auditSettingsFromEnv();
   const options = { tenant: values.tenant, fromMs, toMs };
+  const explicit = {
+    ...(values['public-key'] === undefined ? {} : { publicKeyFile: values['public-key'] }),
+    ...(values['checkpoint-file'] === undefined ? {} : { checkpointFile: values['checkpoint-file'] }),
+  };
   let report: VerifyReport;
   if (process.env.MCPTAP_CLICKHOUSE_URL) {
     const { openStore, storageSettingsFromEnv } = await import('../storage/index.js');
-    const key = publicKey(values['public-key'], '');
-    const external: ExternalCopy[] = [];
-    const file = values['checkpoint-file'] ?? settings.checkpointFile;
-    if (file) external.push(readCheckpointFile(file));
-    if (!values['no-topic']) {
-      const kafkaSettings = kafkaSettingsFromEnv();
-      const kafka = createKafka(kafkaSettings, { logger: silentLogger });
-      external.push(await readCheckpointTopic(kafka, kafkaSettings.topics.audit));
-    }
+    const kafkaSettings = kafkaSettingsFromEnv();
+    const topic = values['no-topic']
+      ? null
+      : {
+          kafka: () => createKafka(kafkaSettings, { logger: silentLogger }),
+          name: kafkaSettings.topics.audit,
+        };
+    const sources = serverVerifySources(settings, topic, explicit);
+    const external = await sources.external();
     const store = await openStore(storageSettingsFromEnv().clickhouse);
     try {
-      report = await verifyStore(store, { ...options, external, publicKey: key });
+      report = await verifyStore(store, { ...options, external, publicKey: sources.publicKey });
     } finally {
       await store.client.close();
     }
   } else {
     const { openLocalStore, defaultDataDir } = await import('../local/index.js');
     const dataDir = values.data ?? defaultDataDir();
-    const defaults = localAuditDefaults(dataDir);
-    const key = publicKey(values['public-key'], defaults.signingKeyFile);
-    const file = values['checkpoint-file'] || settings.checkpointFile || defaults.checkpointFile;
-    if (!existsSync(file))
-      throw new CannotVerify(`no checkpoint file at ${file}: nothing was sealed there yet`);
-    const external = [readCheckpointFile(file)];
+    const sources = localVerifySources(settings, dataDir, explicit);
+    const external = await sources.external();
     const opened = await openLocalStore(dataDir, 'mcptap audit verify');
     if (opened === undefined) throw new CannotVerify(`no mcptap local store in ${dataDir}`);
     try {
-      report = await verifyStore(opened.store, { ...options, external, publicKey: key });
+      report = await verifyStore(opened.store, { ...options, external, publicKey: sources.publicKey });
     } finally {
       await opened.close();
     }

@@ -13,7 +13,7 @@ export const AUDIT_ENV = {
     name: 'MCPTAP_AUDIT_PUBLIC_KEY_FILE',
     default: '',
     description:
-      '`mcptap audit verify`: public key the checkpoints must verify with (default: `<signing key>.pub`)',
+      "`mcptap audit verify` and the console's audit view: public key the checkpoints must verify with (default: `<signing key>.pub`; `mcptap local`: its own)",
   },
   checkpointFile: {
     name: 'MCPTAP_AUDIT_CHECKPOINT_FILE',

@@ -18,9 +18,15 @@ export {
   type ExternalCopy,
 } from './checkpoint-outlets.js';
 export { AuditSealer, type SealerOptions } from './sealer.js';
-export { SEGMENTS_TABLE } from './segment-store.js';
-export { verifySealedStore, type Finding, type VerifyReport } from './verify.js';
+export { SEGMENTS_TABLE, segmentSummaries, type SegmentSummary } from './segment-store.js';
+export { verifySealedStore, type Finding, type FindingKind, type VerifyReport } from './verify.js';
 export { verifyStore } from './verify-store.js';
+export {
+  CannotVerify,
+  localVerifySources,
+  serverVerifySources,
+  type VerifySources,
+} from './verify-sources.js';
 export {
   auditWriterSettings,
   localAuditDefaults,

@@ -81,3 +81,21 @@ export async function readSegments(store: Store, tenant?: string): Promise<Segme
     return row as unknown as SegmentRow;
   });
 }
+
+/** A sealed segment without its members and leaves: what a listing of the log shows. */
+export type SegmentSummary = Omit<SegmentRow, 'members' | 'leaves' | 'signature'>;
+
+/** Every segment's summary (deduplicated), optionally of one tenant, in chain order. */
+export async function segmentSummaries(store: Store, tenant?: string): Promise<SegmentSummary[]> {
+  const where = tenant === undefined ? '' : `WHERE tenant = ${sqlLiteral(tenant)}`;
+  const result = await store.client.query({
+    query: `SELECT tenant, writer, seq, previous, hash, count, first_time_ms, last_time_ms, sealed_at_ms, key_id
+            FROM ${store.database}.${SEGMENTS_TABLE} FINAL ${where} ORDER BY tenant, writer, seq`,
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<Record<string, unknown>>();
+  return rows.map((row) => {
+    for (const key of NUMERIC) row[key] = Number(row[key]);
+    return row as unknown as SegmentSummary;
+  });
+}

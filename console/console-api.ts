@@ -19,6 +19,7 @@ import {
   type Store,
 } from '../storage/index.js';
 import { catalogItems, catalogVersions } from './catalog-versions.js';
+import { auditLog, auditVerification, type AuditSourcesOf } from './audit-log.js';
 import { errorMessage } from '../model/index.js';
 
 /**
@@ -49,6 +50,15 @@ function limit(params: Params, fallback: number): number {
 }
 
 const tenantOf = (params: Params) => (params.tenant ? { tenant: params.tenant } : {});
+
+function epochMs(params: Params, name: 'from' | 'to'): { fromMs?: number; toMs?: number } {
+  const text = params[name];
+  if (text === undefined || text === '') return {};
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new BadRequest(`${name} '${text}' is not a time in ms since the epoch`);
+  return name === 'from' ? { fromMs: value } : { toMs: value };
+}
 
 /** One alert per fingerprint, in its latest state (resolved wins over firing). */
 function latestState(rows: readonly Alert[]): Alert[] {
@@ -187,16 +197,26 @@ async function user(store: Store, userId: string, params: Params): Promise<ApiAn
   return { status: 200, body: { user: activity[0], sessions: sessionList, alerts: latestState(alertRows) } };
 }
 
-/**
- * Answers GET /api/...; `path` is the URL path below /api/, still percent-encoded. `policy`: the
- * approved-server policy the servers view judges against (none: every server `no_policy`).
- */
+/** The audit log per tenant, the newest segments first. */
+async function audit(store: Store, params: Params): Promise<unknown> {
+  return { tenants: await auditLog(store, params.tenant || undefined, limit(params, 50)) };
+}
+
+export interface ApiContext {
+  /** The approved-server policy the servers view judges against (none: every server `no_policy`). */
+  policy?: ServerPolicy | null;
+  /** The audit public key and checkpoint copies the audit view verifies with (none: it cannot verify). */
+  audit?: AuditSourcesOf;
+}
+
+/** Answers GET /api/...; `path` is the URL path below /api/, still percent-encoded. */
 export async function answerApi(
   store: Store,
   path: string,
   params: Params,
-  policy: ServerPolicy | null = null,
+  context: ApiContext = {},
 ): Promise<ApiAnswer> {
+  const policy = context.policy ?? null;
   const [view, encodedId, ...rest] = path.split('/');
   if (rest.length > 0) return { status: 404, body: { error: `no /api/${path}` } };
   let id: string | undefined;
@@ -221,11 +241,23 @@ export async function answerApi(
       break;
     case 'users':
       return id === undefined ? { status: 200, body: await users(store, params) } : user(store, id, params);
+    case 'audit':
+      if (id === undefined) return { status: 200, body: await audit(store, params) };
+      if (id === 'verify')
+        return {
+          status: 200,
+          body: await auditVerification(
+            store,
+            { ...tenantOf(params), ...epochMs(params, 'from'), ...epochMs(params, 'to') },
+            context.audit,
+          ),
+        };
+      break;
   }
   return {
     status: 404,
     body: {
-      error: `no /api/${path}: try /api/sessions, /api/alerts, /api/servers, /api/destinations or /api/users`,
+      error: `no /api/${path}: try /api/sessions, /api/alerts, /api/servers, /api/destinations, /api/users or /api/audit`,
     },
   };
 }

@@ -1,14 +1,25 @@
 import { parseArgs } from 'node:util';
-import { createLogger, envReference, parseListen } from '../platform/index.js';
+import { auditSettingsFromEnv, serverVerifySources } from '../audit/index.js';
+import {
+  createKafka,
+  createLogger,
+  envReference,
+  kafkaSettingsFromEnv,
+  parseListen,
+  silentLogger,
+} from '../platform/index.js';
 import { openStore } from '../storage/index.js';
 import { CONSOLE_ENV_TABLE, consoleSettingsFromEnv } from './console-config.js';
 import { startConsoleServer } from './console-server.js';
 
-const usage = () => `Usage: mcptap console [--listen HOST:PORT]
+const usage = () => `Usage: mcptap console [--listen HOST:PORT] [--no-topic]
 
 Serves the read-only forensic console for a team: sessions, a session's timeline, alerts with their
-evidence, servers with their catalog history, egress destinations. It reads the ClickHouse server as
-the read-only user (mcptap_reader, created by \`mcptap migrate\` or by the server's users.xml).
+evidence, servers with their catalog history, egress destinations, users, and the audit log. It reads
+the ClickHouse server as the read-only user (mcptap_reader, created by \`mcptap migrate\` or by the
+server's users.xml). Its audit view verifies the store as \`mcptap audit verify\` does, against the
+audit public key, the checkpoint file when one is set, and the <prefix>.audit.v1 topic (--no-topic:
+not the topic).
 \`mcptap local\` serves the same console on its own store (MCPTAP_LOCAL_CONSOLE_LISTEN).
 
 Environment (flags win):
@@ -17,7 +28,11 @@ ${envReference(CONSOLE_ENV_TABLE)}`;
 export async function consoleMain(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { listen: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      listen: { type: 'string' },
+      'no-topic': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(usage());
@@ -30,7 +45,15 @@ export async function consoleMain(argv: string[]): Promise<number> {
   const store = await openStore(settings.clickhouse);
   let server;
   try {
-    server = await startConsoleServer({ listen, store, logger });
+    const kafkaSettings = kafkaSettingsFromEnv();
+    const topic = values['no-topic']
+      ? null
+      : {
+          kafka: () => createKafka(kafkaSettings, { logger: silentLogger }),
+          name: kafkaSettings.topics.audit,
+        };
+    const audit = () => serverVerifySources(auditSettingsFromEnv(), topic);
+    server = await startConsoleServer({ listen, store, logger, audit });
   } catch (error) {
     await store.client.close();
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -1,4 +1,5 @@
-import { ConfigError, envListen, type EnvVarSpec, type ListenAddress } from '../platform/index.js';
+import { AUDIT_ENV } from '../audit/index.js';
+import { ConfigError, envListen, KAFKA_ENV, type EnvVarSpec, type ListenAddress } from '../platform/index.js';
 import { STORAGE_ENV, storageSettingsFromEnv, type ClickHouseSettings } from '../storage/index.js';
 
 /** `mcptap console`: its own address; the store is the ClickHouse server, read as the read-only user. */
@@ -11,13 +12,19 @@ export const CONSOLE_ENV = {
   },
 } satisfies Record<string, EnvVarSpec>;
 
-/** For `--help` and the docs: the console's address and the store it reads. */
+/**
+ * For `--help` and the docs: the console's address, the store it reads, and what the audit view
+ * verifies the store against (the audit public key, the checkpoint file, the audit topic).
+ */
 export const CONSOLE_ENV_TABLE: readonly EnvVarSpec[] = [
   CONSOLE_ENV.listen,
   STORAGE_ENV.url,
   STORAGE_ENV.database,
   STORAGE_ENV.readerUser,
   STORAGE_ENV.readerPassword,
+  AUDIT_ENV.publicKeyFile,
+  AUDIT_ENV.checkpointFile,
+  ...KAFKA_ENV.filter((spec) => spec.name === 'MCPTAP_KAFKA_BROKERS' || spec.name === 'MCPTAP_TOPIC_PREFIX'),
 ];
 
 export interface ConsoleSettings {

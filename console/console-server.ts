@@ -5,6 +5,7 @@ import { listenHttp, type ListenAddress, type Logger } from '../platform/index.j
 import type { ServerPolicy } from '../detectors/index.js';
 import type { Store } from '../storage/index.js';
 import { answerApi, BadRequest } from './console-api.js';
+import type { AuditSourcesOf } from './audit-log.js';
 import { errorMessage } from '../model/index.js';
 
 /**
@@ -18,6 +19,8 @@ export interface ConsoleServerOptions {
   logger: Logger;
   /** The approved-server policy in force (read per request: it follows rule reloads). */
   policy?: () => ServerPolicy | null;
+  /** The audit view's key and checkpoint copies (resolved per verification); none: it cannot verify. */
+  audit?: AuditSourcesOf;
 }
 
 export interface ConsoleServer {
@@ -89,7 +92,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
           store,
           url.pathname.slice('/api/'.length),
           Object.fromEntries(url.searchParams),
-          options.policy?.() ?? null,
+          { policy: options.policy?.() ?? null, ...(options.audit ? { audit: options.audit } : {}) },
         );
         return sendJson(res, result.status, result.body);
       } catch (error) {
@@ -123,10 +126,10 @@ export async function startConsole(
   listen: ListenAddress,
   store: Store,
   logger: Logger,
-  policy?: () => ServerPolicy | null,
+  more: Pick<ConsoleServerOptions, 'policy' | 'audit'> = {},
 ): Promise<ConsoleServer | undefined> {
   try {
-    const server = await startConsoleServer({ listen, store, logger, ...(policy ? { policy } : {}) });
+    const server = await startConsoleServer({ listen, store, logger, ...more });
     logger.info('forensic console', { url: server.url });
     return server;
   } catch (error) {

@@ -48,6 +48,7 @@ import { StoreThread } from './store-thread.js';
 import {
   auditSettingsFromEnv,
   auditWriterSettings,
+  localVerifySources,
   sealingDescription,
   signingKeyFor,
 } from '../audit/index.js';
@@ -302,7 +303,10 @@ export async function startLocal(options: LocalOptions): Promise<RunningLocal> {
       cleanups.push(() => rulesWatch.stop());
     }
     const consoleServer = options.consoleListen
-      ? await startConsole(options.consoleListen, store, logger, () => engine.currentRules.serverPolicy)
+      ? await startConsole(options.consoleListen, store, logger, {
+          policy: () => engine.currentRules.serverPolicy,
+          audit: () => localVerifySources(auditSettingsFromEnv(env), dataDir),
+        })
       : undefined;
     if (consoleServer !== undefined) cleanups.push(() => consoleServer.close());
 

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { auditSettingsFromEnv, localVerifySources } from '../audit/index.js';
 import { startConsoleServer, type ConsoleServer } from '../console/index.js';
 import { openLocalStore } from '../local/index.js';
 import { silentLogger } from '../platform/index.js';
@@ -48,6 +49,7 @@ export async function consoleOnDataDir(
     listen: { host: '127.0.0.1', port: 0 },
     store: opened.store,
     logger: silentLogger,
+    audit: () => localVerifySources(auditSettingsFromEnv(), dataDir),
   });
   return {
     store: opened.store,
@@ -82,6 +84,7 @@ export async function demoViews(store: Store): Promise<Record<string, string>> {
     servers: '#/servers',
     server: `#/servers/${encodeURIComponent(rugPulled.server_id)}`,
     destinations: '#/destinations',
+    audit: '#/audit',
   };
 }
 

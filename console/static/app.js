@@ -841,6 +841,180 @@ async function userView(id) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Audit: the sealed segments of the stored rows per tenant, and the store verified against them
+
+const FINDING_LABEL = {
+  edited_row: 'edited row',
+  deleted_row: 'deleted row',
+  inserted_row: 'inserted row',
+  segment_rewritten: 'segment rewritten',
+  bad_signature: 'bad signature',
+  chain_broken: 'chain broken',
+  segment_removed: 'segment removed',
+  checkpoint_mismatch: 'checkpoint mismatch',
+  checkpoint_missing: 'checkpoint missing',
+  external_copy_damaged: 'checkpoint copy damaged',
+};
+
+const fmtSpan = (first, last) => `${fmtTime(first)} → ${fmtTime(last)}`;
+const plural = (n, noun) => `${fmtCount(n)} ${noun}${n === 1 ? '' : 's'}`;
+
+function verdict(v) {
+  if (v.report === null) {
+    return el(
+      'div',
+      { className: 'verdict unverified', 'data-verdict': 'unverified' },
+      el('strong', {}, 'Not verified: '),
+      v.cannot_verify,
+    );
+  }
+  const r = v.report;
+  const against = v.copies.length > 0 ? ` against ${v.copies.join(' and ')}` : '';
+  const counts = `${plural(r.segments, 'segment')}, ${plural(r.sealedRows, 'sealed row')} (${plural(r.rowsRead, 'row')} read)${against}, at ${fmtTime(v.verified_at_ms)} UTC`;
+  return el(
+    'div',
+    { className: `verdict ${r.ok ? 'intact' : 'tampered'}`, 'data-verdict': r.ok ? 'intact' : 'tampered' },
+    el('strong', {}, r.ok ? 'Intact' : `Tampered: ${plural(r.findings.length, 'finding')}`),
+    el('div', { className: 'small' }, counts),
+    r.unsealed > 0
+      ? el('div', { className: 'small muted' }, `${plural(r.unsealed, 'newer row')} not sealed yet.`)
+      : null,
+  );
+}
+
+function findingsTable(findings) {
+  return table(
+    ['Found', 'Tenant', 'Row', 'Segment', 'Sealed range (UTC)', 'What the verifier says'],
+    findings.map((f) =>
+      el(
+        'tr',
+        { 'data-finding': f.kind },
+        el('td', {}, el('span', { className: 'badge tampered' }, FINDING_LABEL[f.kind] ?? f.kind)),
+        el('td', {}, f.tenant || '—'),
+        el('td', { className: 'mono small' }, f.member ?? '—'),
+        el('td', { className: 'mono small nowrap' }, f.segment ?? '—'),
+        el(
+          'td',
+          { className: 'nowrap small' },
+          f.first_time_ms === undefined ? '—' : fmtSpan(f.first_time_ms, f.last_time_ms),
+        ),
+        el('td', { className: 'small' }, f.message),
+      ),
+    ),
+    'No finding.',
+  );
+}
+
+function tenantLog(t) {
+  const latest = t.latest;
+  return el(
+    'section',
+    { className: 'audit-tenant', 'data-tenant': t.tenant },
+    el('h2', {}, `Tenant ${t.tenant}`),
+    el(
+      'dl',
+      { className: 'facts' },
+      el('dt', {}, 'Sealed'),
+      el(
+        'dd',
+        {},
+        `${plural(t.rows, 'row')} in ${plural(t.segments, 'segment')}, ${fmtSpan(t.first_time_ms, t.last_time_ms)} UTC`,
+      ),
+      el('dt', {}, 'Writers'),
+      el('dd', {}, tags(t.writers)),
+      el('dt', {}, 'Latest checkpoint'),
+      el(
+        'dd',
+        { className: 'latest-checkpoint' },
+        `${latest.writer}#${latest.seq}, sealed ${fmtTime(latest.sealed_at_ms)} UTC, rows up to ${fmtTime(latest.last_time_ms)}, hash `,
+        el('span', { className: 'mono' }, shortHash(latest.hash)),
+        ', key ',
+        el('span', { className: 'mono' }, latest.key_id),
+      ),
+    ),
+    table(
+      ['Segment', 'Rows sealed (UTC)', 'Rows', 'Hash', 'Key id', 'Sealed at (UTC)'],
+      t.recent.map((s) =>
+        el(
+          'tr',
+          { 'data-segment': `${s.tenant}/${s.writer}#${s.seq}` },
+          el('td', { className: 'mono nowrap' }, `${s.writer}#${s.seq}`),
+          el('td', { className: 'nowrap' }, fmtSpan(s.first_time_ms, s.last_time_ms)),
+          el('td', { className: 'num' }, fmtCount(s.count)),
+          el('td', { className: 'mono', title: s.hash }, shortHash(s.hash)),
+          el('td', { className: 'mono' }, s.key_id),
+          el('td', { className: 'nowrap' }, fmtTime(s.sealed_at_ms)),
+        ),
+      ),
+      'No segment.',
+    ),
+    t.recent.length < t.segments
+      ? el('p', { className: 'muted small' }, `The newest ${t.recent.length} of ${t.segments} segments.`)
+      : null,
+  );
+}
+
+/** How far back a verification reads rows: all of them on a small store, the recent ones on a big one. */
+const VERIFY_RANGES = [
+  ['', 'all time'],
+  ['1h', 'last hour'],
+  ['24h', 'last 24 hours'],
+  ['7d', 'last 7 days'],
+];
+const RANGE_MS = { h: 3600_000, d: 86_400_000 };
+
+async function auditView(query) {
+  const params = new URLSearchParams(query);
+  const tenant = params.get('tenant') ?? '';
+  const range = params.get('range') ?? '';
+  const verifyParams = new URLSearchParams();
+  if (tenant) verifyParams.set('tenant', tenant);
+  const span = /^(\d+)([hd])$/.exec(range);
+  if (span) verifyParams.set('from', String(Date.now() - Number(span[1]) * RANGE_MS[span[2]]));
+  const [log, verification] = await Promise.all([api('audit'), api(`audit/verify?${verifyParams}`)]);
+  const shown = log.tenants.filter((t) => tenant === '' || t.tenant === tenant);
+  return [
+    heading(
+      'Audit log',
+      el('span', { className: 'muted' }, 'stored rows sealed in hash-chained, signed segments per tenant'),
+    ),
+    filterForm('audit', [
+      select(
+        'tenant',
+        'Tenant',
+        log.tenants.map((t) => t.tenant),
+        tenant,
+      ),
+      el(
+        'label',
+        { className: 'filter' },
+        'Verify rows of',
+        el(
+          'select',
+          { name: 'range' },
+          VERIFY_RANGES.map(([value, label]) => el('option', { value, selected: value === range }, label)),
+        ),
+      ),
+    ]),
+    el('h2', {}, `Verification (${VERIFY_RANGES.find(([value]) => value === range)?.[1] ?? 'all time'})`),
+    verdict(verification),
+    verification.findings.length > 0 ? findingsTable(verification.findings) : null,
+    verification.next_steps.length > 0
+      ? el(
+          'div',
+          { className: 'runbook-box next-steps' },
+          el('h3', {}, 'What to do next'),
+          verification.next_steps.map((step) => el('p', {}, step)),
+        )
+      : null,
+    el('p', {}, el('button', { type: 'button', onclick: () => render() }, 'Verify again')),
+    shown.length === 0
+      ? el('p', { className: 'empty' }, 'Nothing sealed yet: the writer seals stored rows within seconds.')
+      : shown.map(tenantLog),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Routing
 
 const ROUTES = [
@@ -853,6 +1027,7 @@ const ROUTES = [
   [/^\/destinations$/, () => destinationsView(), 'destinations'],
   [/^\/users\/(.+)$/, (m) => userView(decodeURIComponent(m[1])), 'users'],
   [/^\/users$/, () => usersView(), 'users'],
+  [/^\/audit$/, (_m, q) => auditView(q), 'audit'],
 ];
 
 let rendering = 0;

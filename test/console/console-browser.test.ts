@@ -242,6 +242,78 @@ describe('console in headless chromium on the demo store, served by mcptap local
     assert.match(relay.cells[4]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
+  it('shows the audit log of the demo store, which the demo tampered: the edited and the deleted call, and what to do', async () => {
+    await page.open(`${consoleUrl}/#/audit`);
+    const seen = await page.evaluate<{
+      verdict: string | null;
+      verdictText: string;
+      findings: { kind: string; cells: string[] }[];
+      next: string;
+      tenants: { tenant: string; segments: string[][]; latest: string }[];
+    }>(
+      `(() => { const v = document.querySelector('.verdict');
+        return { verdict: v?.dataset.verdict ?? null, verdictText: v?.innerText ?? '',
+          findings: [...document.querySelectorAll('tr[data-finding]')].map((tr) => ({ kind: tr.dataset.finding, cells: [...tr.cells].map((c) => c.innerText) })),
+          next: document.querySelector('.next-steps')?.innerText ?? '',
+          tenants: [...document.querySelectorAll('section.audit-tenant')].map((section) => ({ tenant: section.dataset.tenant,
+            segments: [...section.querySelectorAll('tr[data-segment]')].map((tr) => [...tr.cells].map((c) => c.innerText)),
+            latest: section.querySelector('.latest-checkpoint')?.innerText ?? '' })) }; })()`,
+    );
+    assert.equal(seen.verdict, 'tampered', seen.verdictText);
+    assert.match(seen.verdictText, /^Tampered: \d+ findings?/);
+    assert.match(seen.verdictText, /sealed rows? .* against file \S+checkpoints\.jsonl/);
+    const edited = seen.findings.filter((f) => f.kind === 'edited_row');
+    const deleted = seen.findings.filter((f) => f.kind === 'deleted_row');
+    assert.equal(edited.length, 1, JSON.stringify(seen.findings));
+    assert.equal(deleted.length, 1, JSON.stringify(seen.findings));
+    // The demo's sessions are stored under its run's tenant, sealed by mcptap local's writer `local`.
+    const demoTenant = edited[0]!.cells[1]!;
+    for (const finding of [...edited, ...deleted]) {
+      const [label, tenant, row, segment, range, message] = finding.cells;
+      assert.match(label!, /^(EDITED|DELETED) ROW$/i);
+      assert.equal(tenant, demoTenant);
+      assert.match(row!, /^tool_calls\/\S+$/);
+      assert.equal(segment!.replace(/#\d+$/, ''), `${demoTenant}/local`);
+      assert.match(range!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d → \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      assert.ok(message!.includes(row!), `the message names the row: ${message}`);
+    }
+    assert.match(edited[0]!.cells[5]!, /it was edited/);
+    assert.match(deleted[0]!.cells[5]!, /it was deleted/);
+    assert.match(seen.next, /What to do next[\s\S]*write access/);
+    const demo = seen.tenants.find((t) => t.tenant === demoTenant);
+    assert.ok(demo && demo.segments.length > 0, `the sealed segments of ${demoTenant} are listed`);
+    for (const [id, range, rows, hash, keyId, sealedAt] of demo.segments) {
+      assert.match(id!, /^local#\d+$/);
+      assert.match(range!, / → /);
+      assert.ok(Number(rows!.replace(/,/g, '')) > 0);
+      assert.match(hash!, /^[0-9a-f]{12}$/);
+      assert.match(keyId!, /^[0-9a-f]{16}$/);
+      assert.match(sealedAt!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    }
+    const keyIds = new Set(demo.segments.map((cells) => cells[4]));
+    assert.equal(keyIds.size, 1, 'one signing key sealed the demo');
+    assert.ok(demo.latest.endsWith(`key ${[...keyIds][0]}`), demo.latest);
+    assert.match(
+      demo.latest,
+      /^local#\d+, sealed \S+ \S+ UTC, rows up to .* hash [0-9a-f]{12}, key [0-9a-f]{16}$/,
+    );
+
+    await page.open(`${consoleUrl}/#/audit?range=24h&tenant=${encodeURIComponent(demoTenant)}`);
+    const recent = await page.evaluate<{ verdict: string | null; text: string }>(
+      `({ verdict: document.querySelector('.verdict')?.dataset.verdict ?? null, text: document.getElementById('view').innerText })`,
+    );
+    assert.equal(recent.verdict, 'tampered', 'the demo’s rows are of the last 24 hours');
+    assert.match(recent.text, /Verification \(last 24 hours\)/);
+    assert.equal(recent.text.match(/^Tenant /gm)?.length, 1, 'only the tenant asked for');
+
+    await page.open(`${consoleUrl}/#/audit?tenant=nobody`);
+    const elsewhere = await page.evaluate<{ verdict: string | null; text: string }>(
+      `({ verdict: document.querySelector('.verdict')?.dataset.verdict ?? null, text: document.getElementById('view').innerText })`,
+    );
+    assert.equal(elsewhere.verdict, 'intact', 'a tenant with nothing stored has nothing tampered');
+    assert.match(elsewhere.text, /Nothing sealed yet/);
+  });
+
   it('renders markup from tool content, names and alerts as text, in every view it reaches', async () => {
     const routes = [
       '#/sessions',
@@ -250,6 +322,7 @@ describe('console in headless chromium on the demo store, served by mcptap local
       `#/alerts/hostile-fp`,
       '#/servers',
       '#/destinations',
+      '#/audit',
     ];
     for (const route of routes) {
       await page.open(`${consoleUrl}/${route}`);
@@ -258,7 +331,7 @@ describe('console in headless chromium on the demo store, served by mcptap local
       assert.equal(seen.scripts, 1, `${route}: only the console's own script`);
       assert.equal(seen.images, 0, `${route}: an <img> was created`);
       assert.equal(seen.svgs, 0, `${route}: an <svg> was created`);
-      if (route !== '#/servers' && route !== '#/destinations') {
+      if (route !== '#/servers' && route !== '#/destinations' && route !== '#/audit') {
         assert.ok(seen.text.includes('onerror='), `${route}: the markup is shown as text`);
       }
     }

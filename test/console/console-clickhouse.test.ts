@@ -46,6 +46,8 @@ describe('mcptap console on ClickHouse 18.16 as the read-only user', () => {
         MCPTAP_CLICKHOUSE_DATABASE: database,
         MCPTAP_CLICKHOUSE_READER_USER: endpoints.clickhouseReader.username,
         MCPTAP_CLICKHOUSE_READER_PASSWORD: endpoints.clickhouseReader.password,
+        MCPTAP_AUDIT_PUBLIC_KEY_FILE: '',
+        MCPTAP_AUDIT_SIGNING_KEY_FILE: '',
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -165,6 +167,19 @@ describe('mcptap console on ClickHouse 18.16 as the read-only user', () => {
       [scenario.session],
     );
     assert.ok(sessions[0]!.rules.includes('ssrf_target'));
+  });
+
+  it('shows the audit view: nothing sealed here, and without an audit public key it says it cannot verify and why', async () => {
+    const log = await get<{ tenants: unknown[] }>(`audit?tenant=${tenant}`);
+    assert.deepEqual(log.tenants, []);
+    const verification = await get<{ report: unknown; cannot_verify: string }>(
+      `audit/verify?tenant=${tenant}`,
+    );
+    assert.equal(verification.report, null);
+    assert.match(
+      verification.cannot_verify,
+      /no audit public key is configured: set MCPTAP_AUDIT_PUBLIC_KEY_FILE/,
+    );
   });
 
   it('refuses to write: only GET', async () => {

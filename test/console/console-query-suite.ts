@@ -1,7 +1,22 @@
 // The queries the console and `mcptap sessions` add to storage, on the dashboards' scenario: run on
 // both stores (ClickHouse 18.16 as the read-only user, embedded chdb 26.7) by the two test files.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import {
+  auditSettingsFromEnv,
+  generateSigningKeyFile,
+  openAuditSealer,
+  publicKeyPath,
+  sealedMember,
+  serverVerifySources,
+  type SealedMember,
+} from '../../audit/index.js';
+import type { AuditVerification, TenantLog } from '../../console/audit-log.js';
+import { deleteRow, editRow } from '../../demo/tamper.js';
+import { silentLogger } from '../../platform/index.js';
 import { maskSecrets } from '../../secrets/index.js';
 import {
   alertRecords,
@@ -18,6 +33,7 @@ import {
   type Store,
 } from '../../storage/index.js';
 import { answerApi } from '../../console/console-api.js';
+import type { McpEvent } from '../../model/index.js';
 import { dashboardScenario } from '../dashboards/scenario.js';
 import { uniqueName } from '../support/infra.js';
 
@@ -210,6 +226,149 @@ export function describeConsoleQueries(label: string, open: () => Promise<QueryT
       assert.deepEqual(rows.find((r) => r.dest_host === 'collect.evil.example')?.sessions, [
         scenario.session,
       ]);
+    });
+
+    it('shows the audit log per tenant and verifies it: intact when sealed, then the edited and deleted rows named', async () => {
+      const auditTenant = uniqueName('audit_tenant');
+      const records = dashboardScenario(auditTenant, `${auditTenant}_other`, startMs).records.filter(
+        (r) => r.tenant === auditTenant,
+      );
+      const dir = await mkdtemp(join(tmpdir(), 'mcptap-console-audit-'));
+      try {
+        const keyFile = join(dir, 'signing.key');
+        const checkpointFile = join(dir, 'checkpoints.jsonl');
+        const key = generateSigningKeyFile(keyFile);
+        const sealer = await openAuditSealer(
+          target.store,
+          {
+            signingKeyFile: keyFile,
+            createKey: false,
+            checkpointFile,
+            writer: 'sink',
+            segmentRecords: 8,
+            segmentSeconds: 3600,
+          },
+          silentLogger,
+        );
+        const writer = new StoreWriter(target.store, { mask: maskSecrets });
+        const members: SealedMember[] = [];
+        for (const [table, rows] of writer.rows(records, (t, row) => members.push(sealedMember(t, row)))) {
+          await writer.insert(table, rows);
+        }
+        sealer.rowsStored(members);
+        await sealer.close();
+
+        const log = await answerApi(target.reader, 'audit', { tenant: auditTenant });
+        assert.equal(log.status, 200);
+        const [tenantLog, ...others] = (log.body as { tenants: TenantLog[] }).tenants;
+        assert.equal(others.length, 0, 'only the tenant asked for');
+        assert.equal(tenantLog?.tenant, auditTenant);
+        assert.equal(tenantLog.rows, records.length);
+        assert.equal(tenantLog.segments, Math.ceil(records.length / 8));
+        assert.deepEqual(tenantLog.writers, ['sink']);
+        assert.equal(tenantLog.latest.key_id, key.keyId);
+        assert.match(tenantLog.latest.hash, /^[0-9a-f]{64}$/);
+        assert.equal(tenantLog.latest.seq, tenantLog.segments - 1);
+        assert.equal(tenantLog.first_time_ms, Math.min(...members.map((m) => m.timeMs)));
+        assert.ok(!('members' in tenantLog.latest), 'the listing leaves the members out');
+        const few = await answerApi(target.reader, 'audit', { tenant: auditTenant, limit: '2' });
+        assert.equal((few.body as { tenants: TenantLog[] }).tenants[0]!.recent.length, 2);
+
+        const audit = () =>
+          serverVerifySources(
+            auditSettingsFromEnv({
+              MCPTAP_AUDIT_PUBLIC_KEY_FILE: publicKeyPath(keyFile),
+              MCPTAP_AUDIT_CHECKPOINT_FILE: checkpointFile,
+            }),
+            null,
+          );
+        const verify = async () => {
+          const answer = await answerApi(target.reader, 'audit/verify', { tenant: auditTenant }, { audit });
+          assert.equal(answer.status, 200);
+          return answer.body as AuditVerification;
+        };
+        const intact = await verify();
+        assert.equal(intact.report?.ok, true, JSON.stringify(intact.report?.findings));
+        assert.equal(intact.report.sealedRows, records.length);
+        assert.deepEqual(intact.copies, [`file ${checkpointFile}`]);
+        assert.match(intact.next_steps.join(' '), /nothing to do/);
+
+        const noCopy = (
+          await answerApi(
+            target.reader,
+            'audit/verify',
+            { tenant: auditTenant },
+            {
+              audit: () =>
+                serverVerifySources(
+                  auditSettingsFromEnv({
+                    MCPTAP_AUDIT_PUBLIC_KEY_FILE: publicKeyPath(keyFile),
+                    MCPTAP_AUDIT_CHECKPOINT_FILE: join(dir, 'elsewhere.jsonl'),
+                  }),
+                  null,
+                ),
+            },
+          )
+        ).body as AuditVerification;
+        assert.equal(noCopy.report, null);
+        assert.match(
+          noCopy.cannot_verify ?? '',
+          /the checkpoints' copies could not be read: .*elsewhere\.jsonl/,
+        );
+        assert.deepEqual(noCopy.copies, [`file ${join(dir, 'elsewhere.jsonl')}`]);
+
+        const unconfigured = await answerApi(target.reader, 'audit/verify', { tenant: auditTenant });
+        const none = unconfigured.body as AuditVerification;
+        assert.equal(none.report, null);
+        assert.match(none.cannot_verify ?? '', /MCPTAP_AUDIT_PUBLIC_KEY_FILE/);
+
+        const calls = records.filter(
+          (r): r is McpEvent & { kind: 'tool_call' } => 'kind' in r && r.kind === 'tool_call',
+        );
+        const [edited, deleted] = [calls[1]!, calls[3]!];
+        await editRow(target.store, 'tool_calls', edited.event_id, 'tool', 'quietly_renamed');
+        await deleteRow(target.store, 'tool_calls', deleted.event_id);
+        const tampered = await verify();
+        assert.equal(tampered.report?.ok, false);
+        const byKind = (kind: string) => tampered.findings.filter((f) => f.kind === kind);
+        assert.deepEqual(
+          byKind('edited_row').map((f) => f.member),
+          [`tool_calls/${edited.event_id}`],
+        );
+        assert.deepEqual(
+          byKind('deleted_row').map((f) => f.member),
+          [`tool_calls/${deleted.event_id}`],
+        );
+        assert.equal(tampered.findings.length, 2, JSON.stringify(tampered.findings));
+        for (const [finding, row] of [
+          [byKind('edited_row')[0]!, edited],
+          [byKind('deleted_row')[0]!, deleted],
+        ] as const) {
+          const rowMs = Date.parse(row.time);
+          assert.ok(
+            finding.first_time_ms! <= rowMs && rowMs <= finding.last_time_ms!,
+            `the finding's sealed range holds the row: ${JSON.stringify(finding)}`,
+          );
+          assert.match(finding.segment ?? '', new RegExp(`^${auditTenant}/sink#\\d+$`));
+        }
+        assert.match(tampered.next_steps.join(' '), /query_log/);
+        const later = await answerApi(
+          target.reader,
+          'audit/verify',
+          { tenant: auditTenant, from: String(Date.now() + 3600_000) },
+          { audit },
+        );
+        const laterReport = (later.body as AuditVerification).report;
+        assert.equal(laterReport?.ok, true, 'rows sealed before the range asked for are not judged');
+        assert.equal(laterReport.sealedRows, 0);
+        await assert.rejects(
+          answerApi(target.reader, 'audit/verify', { from: 'yesterday' }, { audit }),
+          /from 'yesterday' is not a time in ms since the epoch/,
+        );
+        assert.equal((await answerApi(target.reader, 'audit/nothing', {})).status, 404);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   });
 }
