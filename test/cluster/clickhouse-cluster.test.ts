@@ -3,9 +3,6 @@
 // replicas, the sink's writer goes through the Distributed tables, rows written on one replica are
 // read on the other, and the read-only user still reads.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Alert, McpEvent } from '../../model/index.js';
@@ -27,26 +24,15 @@ import {
   waitFor,
   type InfraEndpoints,
 } from '../support/infra.js';
+import { mcptap } from '../local/support.js';
 
-const MCPTAP = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'mcptap.js');
 const TABLES = [...STORE_TABLES, 'audit_segments', 'schema_migrations'];
 
 function runMigrate(
   env: Record<string, string>,
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MCPTAP, 'migrate', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return mcptap(['migrate', ...args], { ...(process.env as Record<string, string>), ...env });
 }
 
 async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
