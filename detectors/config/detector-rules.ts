@@ -193,6 +193,10 @@ export const DetectorRulesSchema = z
       delete_tokens: Words,
       write_tokens: Words,
       destination_keys: Words,
+      user_pointers: Regexes,
+      user_verbs: Words,
+      user_adopts: Regexes,
+      changed_destination: Regexes,
     }),
     exfil_chain: z.strictObject({ ...enabled, severity: Severity, window_ms: Ms }),
     chain_length: z.strictObject({ ...enabled, max_calls: z.number().int().min(1), severity: Severity }),
@@ -277,6 +281,10 @@ export interface DetectorRules extends DetectorRulesFile {
     writeDescription: RegExp;
     readDescription: RegExp;
     personRequest: RegExp;
+    /** `result_steered.user_pointers`, `user_adopts`, `changed_destination`: case-insensitive, not global. */
+    userPointer: RegExp;
+    userAdopts: RegExp;
+    changedDestination: RegExp;
     /** Each lexicon as one pattern of whole words (`\b(?:a|b)\b`, case-insensitive, not global). */
     sentence: Record<SentenceLexicon, RegExp>;
     allow: AllowEntry[];
@@ -358,6 +366,9 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       writeDescription: alternation(file.capabilities.write_description, 'i'),
       readDescription: alternation(file.capabilities.read_description, 'i'),
       personRequest: personRequestPattern(file.injected_result),
+      userPointer: alternation(file.result_steered.user_pointers, 'i'),
+      userAdopts: alternation(file.result_steered.user_adopts, 'i'),
+      changedDestination: alternation(file.result_steered.changed_destination, 'i'),
       sentence: Object.fromEntries(
         SENTENCE_LEXICONS.map((name) => [name, wholeWords(file.text_shapes.sentence_functions[name])]),
       ) as Record<SentenceLexicon, RegExp>,

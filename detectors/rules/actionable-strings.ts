@@ -1,11 +1,12 @@
 /**
- * Strings in text that a call could act on — where it sends, pays or posts (e-mail addresses,
- * URLs, hosts and IPs, account/card/IBAN/phone numbers, wallets, chat channels and @handles) and files it touches — each
+ * Strings in text that a call could act on — where it sends, pays, posts or ships (e-mail
+ * addresses, URLs, hosts and IPs, account/card/IBAN/phone numbers, wallets, chat channels, @handles
+ * and street addresses) and files it touches — each
  * normalised so that the same value written two ways compares equal: lower case, numbers as their
  * digits, URLs without scheme, `www.` or trailing punctuation.
  */
 export type ActionableKind =
-  'email' | 'url' | 'host' | 'ip' | 'number' | 'iban' | 'wallet' | 'channel' | 'handle' | 'path';
+  'email' | 'url' | 'host' | 'ip' | 'number' | 'iban' | 'wallet' | 'channel' | 'handle' | 'address' | 'path';
 
 export interface ActionableString {
   kind: ActionableKind;
@@ -33,12 +34,59 @@ const WALLET = /\b(?:bc1[a-z0-9]{25,60}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[a-fA-
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const CHANNEL = /(?<![\w&#/])#[a-z][\w.-]{1,79}/gi;
 const PATH = /\/[\w.@-]+(?:\/[\w.@-]+)*/g;
+// A street and house number, where parcels and letters go: "14 Harbour Road", "Lindenstr. 4",
+// "3 rue Cler".
+const STREET_TYPE =
+  '(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Way|Drive|Dr|Boulevard|Blvd|Place|Pl|Court|Ct|Square|Sq|Terrace|Close|Crescent|Gardens|Row|Parkway|Highway)';
+// Case matters: street names are capitalised, which keeps "3 more days" from being one.
+const POSTAL_ADDRESS = new RegExp(
+  [
+    `\\b\\d{1,5}[a-z]?,? (?:[A-Z][a-z'-]+ ){1,3}${STREET_TYPE}\\b`,
+    `\\b[A-ZÄÖÜ][a-zäöüß-]+(?:straße|strasse|str\\.|weg|gasse|platz|allee|damm) \\d{1,4}[a-z]?\\b`,
+    `\\b\\d{1,4},? (?:[Rr]ue|[Aa]venue|[Bb]oulevard|[Cc]hemin|[Cc]alle|[Vv]ia|[Vv]iale|[Pp]iazza|[Rr]ua) (?:[A-ZÀ-Ý][a-zà-ÿ'-]+ ?){1,4}`,
+  ].join('|'),
+  'g',
+);
 const WORD_OR_DOT = /[\w.]/;
 const NUMBER_BEFORE = /[\w.+-]/;
 const NUMBER_AFTER = /[\w-]/;
 const PATH_BEFORE = /[\w:/]/;
 const TRAILING = /[.,;:!?'"*_~/]+$/;
 const MIN_DIGITS = 7;
+
+const DIGIT_WORDS: Record<string, string> = {
+  zero: '0',
+  oh: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+};
+const DIGIT_WORD = '(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)';
+// A number read out digit by digit ("plus four four seven seven zero …"): a phone or account number
+// written so that a digit pattern misses it.
+const SPELLED_NUMBER = new RegExp(
+  `\\b(?:plus[\\s,-]+)?(?:(?:double|triple)[\\s-]+)?${DIGIT_WORD}(?:[\\s,-]+(?:(?:double|triple)[\\s-]+)?${DIGIT_WORD}){6,}\\b`,
+  'gi',
+);
+
+function spelledDigits(written: string): string {
+  let digits = '';
+  let repeat = 1;
+  for (const word of written.toLowerCase().split(/[\s,-]+/)) {
+    if (word === 'double' || word === 'triple') repeat = word === 'double' ? 2 : 3;
+    else if (word in DIGIT_WORDS) {
+      digits += DIGIT_WORDS[word]!.repeat(repeat);
+      repeat = 1;
+    }
+  }
+  return digits;
+}
 
 function add(
   out: ActionableString[],
@@ -133,6 +181,14 @@ export function findActionableStrings(text: string, max = 64): ActionableString[
     const digits = written.replace(/\D/g, '');
     if (digits.length >= MIN_DIGITS && digits.length <= 34) add(out, seen, 'number', digits, written, max);
   }
+  for (const m of text.matchAll(SPELLED_NUMBER)) {
+    const digits = spelledDigits(m[0]);
+    if (digits.length >= MIN_DIGITS && digits.length <= 34) add(out, seen, 'number', digits, m[0], max);
+  }
+  for (const m of text.matchAll(POSTAL_ADDRESS)) {
+    const written = m[0].trim();
+    add(out, seen, 'address', written.toLowerCase().replace(/[.,]/g, '').replace(/\s+/g, ' '), written, max);
+  }
   for (const m of text.matchAll(IBAN)) add(out, seen, 'iban', m[0].replace(/ /g, ''), m[0], max);
   for (const m of text.matchAll(CHANNEL))
     add(out, seen, 'channel', m[0].toLowerCase().replace(TRAILING, ''), m[0], max);
@@ -147,6 +203,26 @@ export function findActionableStrings(text: string, max = 64): ActionableString[
   }
   return out;
 }
+
+/**
+ * What provenance compares for one value: its actionable strings, plus the host of each URL (a
+ * result may name a bare domain that a call then reaches as a URL) and, under a key that names a
+ * channel, a bare channel name (`ops-alerts` is `#ops-alerts`).
+ */
+export function provenanceCandidates(value: string, key: string, max = 64): ActionableString[] {
+  const found = findActionableStrings(value, max);
+  const out = [...found];
+  for (const string of found) {
+    if (string.kind !== 'url') continue;
+    const host = string.norm.slice('url:'.length).split(/[/?#]/, 1)[0]!.replace(/:\d+$/, '');
+    if (DOMAIN.test(host)) out.push({ kind: 'host', norm: `host:${host}`, written: string.written });
+  }
+  const bare = value.trim();
+  if (/channel/i.test(key) && BARE_CHANNEL.test(bare))
+    out.push({ kind: 'channel', norm: `channel:#${bare.toLowerCase()}`, written: bare });
+  return out;
+}
+const BARE_CHANNEL = /^[a-z][\w.-]{1,79}$/i;
 
 /** Kinds that say where a call goes (as opposed to what it carries). */
 export function isDestinationKind(kind: ActionableKind): boolean {

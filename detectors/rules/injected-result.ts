@@ -4,6 +4,7 @@ import type { DetectorRules, TextShape } from '../config/detector-rules.js';
 import { defineDetector, type DetectorContext, type Finding } from '../engine/detector.js';
 import { excerptAround, findTextShapes } from '../lint/text-shapes.js';
 import { callCapabilities, callSink, sensitiveRead } from './call-signals.js';
+import { pointedSinks } from './user-request.js';
 
 const State = z.object({
   injected: z
@@ -15,6 +16,8 @@ const State = z.object({
       shapes: z.string(),
     })
     .nullable(),
+  /** Sink kinds the current user turn aimed at data its results return (`user-request.ts`). */
+  asks: z.array(z.string()).optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -93,7 +96,10 @@ export const injectedResultDetector = defineDetector<State>({
     const cfg = rules.injected_result;
     if (!cfg.enabled) return [];
     if (event.kind === 'turn') {
-      if (event.phase === 'start') state.injected = null;
+      if (event.phase === 'start') {
+        state.injected = null;
+        state.asks = pointedSinks(event.text.text, rules);
+      }
       return [];
     }
     const out: Finding[] = [];
@@ -108,7 +114,12 @@ export const injectedResultDetector = defineDetector<State>({
         const caps = callCapabilities(event, ctx);
         const read = sensitiveRead(event, ctx);
         const sink = callSink(event, ctx);
-        if (read !== null) why = read;
+        // A plea in a README or checklist that the user asked to follow, followed by the kind of
+        // action the user asked for, is the user's request carried out; other shapes still count.
+        const asked =
+          injected.shapes === 'person_request' && sink !== null && (state.asks ?? []).includes(sink);
+        if (asked) why = null;
+        else if (read !== null) why = read;
         else if (caps.exec || caps.write || caps.network) {
           why = `a ${[caps.exec && 'exec', caps.write && 'write', caps.network && 'network'].filter(Boolean).join('/')} call`;
         } else if (sink !== null) why = `a ${sink} call`;

@@ -4,9 +4,15 @@ import type { ContentReadEvent, McpEvent, Severity, ToolCallEvent } from '../../
 import type { DetectorRules } from '../config/detector-rules.js';
 import { defineDetector, type DetectorContext, type Finding } from '../engine/detector.js';
 import { nameTokens } from '../lint/tool-capabilities.js';
-import { findActionableStrings, isDestinationKind, type ActionableString } from './actionable-strings.js';
+import {
+  findActionableStrings,
+  isDestinationKind,
+  provenanceCandidates,
+  type ActionableString,
+} from './actionable-strings.js';
 import { callSink, type SinkKind } from './call-signals.js';
 import { resultInjection } from './injected-result.js';
+import { pointedSinks } from './user-request.js';
 
 /** A string that entered the model's context from a tool result or resource. */
 const Origin = z.object({
@@ -17,6 +23,8 @@ const Origin = z.object({
   s: z.string(),
   ms: z.number(),
   inj: z.boolean(),
+  /** The content said its destination changed ("our new bank account is …"). */
+  chg: z.boolean().optional(),
 });
 type Origin = z.infer<typeof Origin>;
 
@@ -25,6 +33,8 @@ const State = z.object({
   user: z.array(z.string()),
   /** Strings from results, oldest first. */
   seen: z.array(Origin),
+  /** When the current user turn began, and the sink kinds it aimed at data its results return. */
+  turn: z.object({ ms: z.number(), asks: z.array(z.string()) }).optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -63,9 +73,17 @@ function rememberOrigins(
   ms: number,
   inj: boolean,
   max: number,
+  chg = false,
 ): void {
   for (const string of found)
-    state.seen.push({ n: stringDigest(string.norm), e: eventId, s: source, ms, inj });
+    state.seen.push({
+      n: stringDigest(string.norm),
+      e: eventId,
+      s: source,
+      ms,
+      inj,
+      ...(chg ? { chg } : {}),
+    });
   if (state.seen.length > max) state.seen.splice(0, state.seen.length - max);
 }
 
@@ -108,11 +126,14 @@ function findSteering(
   let best: Match | null = null;
   for (const [key, value] of pairs) {
     const keyNamesDestination = nameTokens(key).some((t) => cfg.destination_keys.includes(t));
-    for (const string of findActionableStrings(value, PER_EVENT)) {
+    for (const string of provenanceCandidates(value, key, PER_EVENT)) {
       const digest = stringDigest(string.norm);
       if (state.user.includes(digest)) continue;
       const origin = latestOrigin(state, digest, ctx.ms, cfg.window_ms);
-      if (origin === null) continue;
+      if (origin === null || pointedByUser(origin, sink, state)) continue;
+      // Orders and customer records hand street addresses to tools all day: only an
+      // injection-shaped source makes one suspect.
+      if (string.kind === 'address' && !origin.inj) continue;
       // Numbers are destinations only under a key that says so: elsewhere they are ids and amounts.
       const wholeValue = string.kind !== 'number' && value.trim() === string.written;
       const destination = isDestinationKind(string.kind) && (keyNamesDestination || wholeValue);
@@ -124,6 +145,21 @@ function findSteering(
     }
   }
   return best;
+}
+
+/**
+ * The user's turn aimed this kind of action at data, and the origin is a result of that turn which
+ * neither looked injected nor announced a changed destination: the user chose it.
+ */
+function pointedByUser(origin: Origin, sink: SinkKind, state: State): boolean {
+  const turn = state.turn;
+  return (
+    turn !== undefined &&
+    origin.ms >= turn.ms &&
+    !origin.inj &&
+    origin.chg !== true &&
+    turn.asks.includes(sink)
+  );
 }
 
 function latestOrigin(state: State, norm: string, ms: number, windowMs: number): Origin | null {
@@ -157,12 +193,14 @@ export const resultSteeredDetector = defineDetector<State>({
     const cfg = ctx.rules.result_steered;
     if (!cfg.enabled) return [];
     if (event.kind === 'turn') {
-      if (event.phase === 'start')
+      if (event.phase === 'start') {
         remember(
           state.user,
-          findActionableStrings(event.text.text, cfg.max_strings).map((s) => stringDigest(s.norm)),
+          provenanceCandidates(event.text.text, '', cfg.max_strings).map((s) => stringDigest(s.norm)),
           cfg.max_strings,
         );
+        state.turn = { ms: ctx.ms, asks: pointedSinks(event.text.text, ctx.rules) };
+      }
       return [];
     }
     if (event.kind === 'catalog') {
@@ -207,11 +245,13 @@ export const resultSteeredDetector = defineDetector<State>({
         });
       }
     }
-    const found = findActionableStrings(contentText(event), PER_EVENT);
+    const text = contentText(event);
+    const found = findActionableStrings(text, PER_EVENT);
     if (found.length > 0) {
       const source = `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`;
       const inj = resultInjection(event, ctx) !== null;
-      rememberOrigins(state, found, event.event_id, source, ctx.ms, inj, cfg.max_strings);
+      const chg = ctx.rules.compiled.changedDestination.test(text);
+      rememberOrigins(state, found, event.event_id, source, ctx.ms, inj, cfg.max_strings, chg);
     }
     return out;
   },
