@@ -27,6 +27,12 @@ export function pointedSinks(text: string, rules: DetectorRules): SinkKind[] {
     if (verb === undefined || TO_THE_USER.has(words[at + 1] ?? '')) continue;
     for (const [kind, list] of verbs) if (list.includes(verb)) kinds.add(kind);
   }
+  // Inviting, sharing and messaging reach people through send and write tools alike
+  // (`create_event` with attendees, `share_document`): either asked covers both.
+  if (kinds.has('send') || kinds.has('write')) {
+    kinds.add('send');
+    kinds.add('write');
+  }
   return [...kinds];
 }
 
