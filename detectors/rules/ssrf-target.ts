@@ -1,5 +1,7 @@
 import type { McpEvent } from '../../model/index.js';
+import type { DetectorRules } from '../config/detector-rules.js';
 import { defineDetector } from '../engine/detector.js';
+import { nameTokens } from '../lint/tool-capabilities.js';
 import { classifySsrf } from './ssrf-classify.js';
 
 const DESCRIPTION = {
@@ -21,6 +23,19 @@ function lastKey(location: string): string | null {
 }
 
 /**
+ * An argument that holds prose: its name (`content`) or a word of it (`page_content`, `bodyHtml`)
+ * is a `free_text_keys` entry, and no word of it names a destination (`content_url`).
+ */
+function isProseKey(key: string, rules: DetectorRules): boolean {
+  if (rules.ssrf.free_text_keys.includes(key.toLowerCase())) return true;
+  const tokens = nameTokens(key);
+  return (
+    tokens.some((t) => rules.ssrf.free_text_keys.includes(t)) &&
+    !tokens.some((t) => rules.result_steered.destination_keys.includes(t))
+  );
+}
+
+/**
  * T04 confused deputy / SSRF: a destination in tool arguments (egress events the extractor found
  * there, IPs normalised from decimal/octal/hex forms; not in prose arguments such as `content`) that points inside: metadata, loopback,
  * private, link-local, CGNAT, internal names, or odd schemes (file:, gopher:, dict: …).
@@ -36,7 +51,7 @@ export const ssrfTargetDetector = defineDetector<null>({
     if (event.kind !== 'egress' || !rules.ssrf.enabled || event.channel !== 'tool_argument') return [];
     // A URL in prose being written or uploaded is content, not where the call goes.
     const key = lastKey(event.location);
-    if (key !== null && rules.ssrf.free_text_keys.includes(key.toLowerCase())) return [];
+    if (key !== null && isProseKey(key, rules)) return [];
     const verdict = classifySsrf(event.dest_scheme, event.dest_host, rules);
     if (verdict === null) return [];
     const severity = verdict.category === 'metadata' ? rules.ssrf.metadata_severity : rules.ssrf.severity;

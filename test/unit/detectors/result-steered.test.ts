@@ -166,6 +166,13 @@ test('ssrf_target: a URL inside prose being uploaded is not a destination; a url
     location: '$.content',
   };
   assert.deepEqual(rulesOf(run([parseEvent(inContent)])), []);
+  const at = (location: string) => ({
+    ...egress('http://10.0.0.5/wiki', '10.0.0.5', { scheme: 'http' }),
+    location,
+  });
+  assert.deepEqual(rulesOf(run([parseEvent(at('$.page_content'))])), []);
+  assert.deepEqual(rulesOf(run([parseEvent(at('$.bodyHtml'))])), []);
+  assert.deepEqual(rulesOf(run([parseEvent(at('$.content_url'))])), ['ssrf_target']);
   assert.deepEqual(rulesOf(run([egress('http://10.0.0.5/wiki', '10.0.0.5', { scheme: 'http' })])), [
     'ssrf_target',
   ]);
