@@ -15,13 +15,15 @@ import { defaultRules, lintCatalog, replayTranscript } from '../../detectors/ind
 const CORPUS = join(import.meta.dirname, '..', 'corpus');
 const labels = JSON.parse(readFileSync(join(CORPUS, 'labels.json'), 'utf8')) as Record<
   string,
-  { threat: string; expect: string[] }
+  // `open`: a known miss or false positive, with why; reported as a todo (the eval counts it as usual).
+  { threat: string; expect: string[]; open?: string }
 >;
 const rules = defaultRules();
 const recall = new Map<string, { cases: number; detected: number }>();
 
 for (const [file, label] of Object.entries(labels)) {
-  test(`${file}: ${label.expect.length > 0 ? `raises ${label.expect.join(', ')}` : 'raises nothing at medium or above'}`, () => {
+  const name = `${file}: ${label.expect.length > 0 ? `raises ${label.expect.join(', ')}` : 'raises nothing at medium or above'}`;
+  test(name, { todo: label.open }, () => {
     const result = replayTranscript(readFileSync(join(CORPUS, file), 'utf8'), {
       rules,
       tenant: 'corpus',
