@@ -194,6 +194,7 @@ export const DetectorRulesSchema = z
       write_tokens: Words,
       destination_keys: Words,
       user_pointers: Regexes,
+      user_locates_destination: Regexes,
       user_verbs: Words,
       user_adopts: Regexes,
       changed_destination: Regexes,
@@ -281,8 +282,9 @@ export interface DetectorRules extends DetectorRulesFile {
     writeDescription: RegExp;
     readDescription: RegExp;
     personRequest: RegExp;
-    /** `result_steered.user_pointers`, `user_adopts`, `changed_destination`: case-insensitive, not global. */
+    /** `result_steered.user_pointers`, `user_locates_destination`, `user_adopts`, `changed_destination`: case-insensitive, not global. */
     userPointer: RegExp;
+    userLocatesDestination: RegExp;
     userAdopts: RegExp;
     changedDestination: RegExp;
     /** Each lexicon as one pattern of whole words (`\b(?:a|b)\b`, case-insensitive, not global). */
@@ -367,6 +369,7 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       readDescription: alternation(file.capabilities.read_description, 'i'),
       personRequest: personRequestPattern(file.injected_result),
       userPointer: alternation(file.result_steered.user_pointers, 'i'),
+      userLocatesDestination: alternation(file.result_steered.user_locates_destination, 'i'),
       userAdopts: alternation(file.result_steered.user_adopts, 'i'),
       changedDestination: alternation(file.result_steered.changed_destination, 'i'),
       sentence: Object.fromEntries(

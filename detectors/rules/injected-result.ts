@@ -41,6 +41,39 @@ export function resultInjection(
   return ctx.facts.injection;
 }
 
+/**
+ * The sentences of `text` that hold a request addressed to its reader (`person_request`): where a
+ * plea's own destination is, as opposed to a record's other fields (the customer's phone beside
+ * "please send a replacement").
+ */
+export function requestSentences(text: string, rules: DetectorRules): string[] {
+  const request = rules.compiled.personRequest;
+  const out: string[] = [];
+  request.lastIndex = 0;
+  for (let m = request.exec(text); m !== null && out.length < MAX_REQUESTS; m = request.exec(text)) {
+    if (m[0] === '') request.lastIndex++;
+    let start = m.index;
+    while (start > 0 && !endsSentence(text, start - 1)) start--;
+    let end = m.index + m[0].length;
+    while (end < text.length && !endsSentence(text, end)) end++;
+    const sentence = text.slice(start, end);
+    if (out.at(-1) !== sentence) out.push(sentence);
+  }
+  request.lastIndex = 0;
+  return out;
+}
+const MAX_REQUESTS = 16;
+
+/**
+ * Whether the character at `i` ends a sentence: a full stop, question or exclamation mark before
+ * a space or the end (not the dots of an address), a line break, or a quote (a field of a record).
+ */
+function endsSentence(text: string, i: number): boolean {
+  const c = text[i];
+  if (c === '\n' || c === '"') return true;
+  return (c === '.' || c === '!' || c === '?') && (i + 1 === text.length || /\s/.test(text[i + 1]!));
+}
+
 const shapeSets = new WeakMap<DetectorRules, ReadonlySet<TextShape>>();
 
 function judgeInjection(text: string, rules: DetectorRules): Injection | null {

@@ -11,7 +11,7 @@ import {
   type ActionableString,
 } from './actionable-strings.js';
 import { callSink, type SinkKind } from './call-signals.js';
-import { resultInjection } from './injected-result.js';
+import { requestSentences, resultInjection } from './injected-result.js';
 import { pointedSinks } from './user-request.js';
 
 /** A string that entered the model's context from a tool result or resource. */
@@ -71,7 +71,7 @@ function rememberOrigins(
   eventId: string,
   source: string,
   ms: number,
-  inj: boolean,
+  inj: (string: ActionableString) => boolean,
   max: number,
   chg = false,
 ): void {
@@ -81,7 +81,7 @@ function rememberOrigins(
       e: eventId,
       s: source,
       ms,
-      inj,
+      inj: inj(string),
       ...(chg ? { chg } : {}),
     });
   if (state.seen.length > max) state.seen.splice(0, state.seen.length - max);
@@ -145,6 +145,23 @@ function findSteering(
     }
   }
   return best;
+}
+
+/**
+ * Which strings of a result came with injection: all of them when it has text shapes aimed at the
+ * model; when its only shape is a request to its reader, those in the request's sentences — a
+ * ticket's "please send a replacement" does not make the customer's phone beside it the attacker's.
+ */
+function injectedStrings(
+  event: ToolCallEvent | ContentReadEvent,
+  text: string,
+  ctx: DetectorContext,
+): (string: ActionableString) => boolean {
+  const injection = resultInjection(event, ctx);
+  if (injection === null) return () => false;
+  if (injection.shapes !== 'person_request') return () => true;
+  const requests = requestSentences(text, ctx.rules);
+  return (string) => requests.some((sentence) => sentence.includes(string.written));
 }
 
 /**
@@ -213,7 +230,7 @@ export const resultSteeredDetector = defineDetector<State>({
         event.event_id,
         `${event.server_name} catalog`,
         ctx.ms,
-        false,
+        () => false,
         cfg.max_strings,
       );
       return [];
@@ -249,8 +266,8 @@ export const resultSteeredDetector = defineDetector<State>({
     const found = findActionableStrings(text, PER_EVENT);
     if (found.length > 0) {
       const source = `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`;
-      const inj = resultInjection(event, ctx) !== null;
       const chg = ctx.rules.compiled.changedDestination.test(text);
+      const inj = injectedStrings(event, text, ctx);
       rememberOrigins(state, found, event.event_id, source, ctx.ms, inj, cfg.max_strings, chg);
     }
     return out;

@@ -5,8 +5,9 @@ import type { SinkKind } from './call-signals.js';
  * The sink kinds a user's turn aims at data that the turn's results return: "reply to the sender of
  * the last email" (send), "pay the invoice in my inbox" (pay). A verb of a kind and a pointer to data
  * (`result_steered.user_pointers`) must share a clause, the verb opening it, so that "pay my bill, the amount is in the
- * statement" points the amount, not the payee, at the statement. Asking to follow a result's steps
- * (`user_adopts`) aims every kind at it.
+ * statement" points the amount, not the payee, at the statement; a turn that says where the
+ * destination is ("her email is in the booking form", `user_locates_destination`) points the verbs
+ * of all its clauses. Asking to follow a result's steps (`user_adopts`) aims every kind at it.
  */
 export function pointedSinks(text: string, rules: DetectorRules): SinkKind[] {
   const cfg = rules.result_steered;
@@ -18,8 +19,9 @@ export function pointedSinks(text: string, rules: DetectorRules): SinkKind[] {
   ];
   if (rules.compiled.userAdopts.test(text)) return ['exec', ...verbs.map(([kind]) => kind)];
   const kinds = new Set<SinkKind>();
+  const located = rules.compiled.userLocatesDestination.test(text);
   for (const clause of text.split(CLAUSE)) {
-    if (!rules.compiled.userPointer.test(clause)) continue;
+    if (!located && !rules.compiled.userPointer.test(clause)) continue;
     const words = clause.toLowerCase().match(WORD) ?? [];
     const at = words.findIndex((w) => !POLITE.has(w));
     const verb = words[at];

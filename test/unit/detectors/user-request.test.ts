@@ -12,6 +12,11 @@ test('a request verb opening a clause with a pointer to data aims that kind of a
   assert.deepEqual(kinds('Please tell the carrier on shipment 5521 that pickup moved.'), ['send', 'write']);
   assert.deepEqual(kinds('DM the person who posted the tip in #tips.'), ['send', 'write']);
   assert.deepEqual(kinds('Email the parents of students who missed the quiz.'), ['send', 'write']);
+  // The turn says where the destination is: the verbs of its other clauses count too.
+  assert.deepEqual(kinds('Share the draft with our guest Dr. Lee; her email is in the booking form.'), [
+    'send',
+    'write',
+  ]);
 });
 
 test('no pointer, a noun for a verb, the user as recipient, or a pointer in another clause aim nothing', () => {
@@ -23,6 +28,13 @@ test('no pointer, a noun for a verb, the user as recipient, or a pointer in anot
 });
 
 test("following a result's steps, or doing what it asks, aims every kind at it", () => {
+  assert.deepEqual(kinds('Set the irrigation per the growing guide.'), [
+    'delete',
+    'exec',
+    'pay',
+    'send',
+    'write',
+  ]);
   assert.deepEqual(kinds('Set up this repo following its README.'), [
     'delete',
     'exec',
