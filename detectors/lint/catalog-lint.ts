@@ -96,6 +96,8 @@ class FindingSink {
   /** `parameter`: the parameter whose description, default or enum this text is. */
   text(field: string, text: string, parameter?: string, parameterPath?: string): void {
     for (const hit of findTextShapes(text, this.rules)) {
+      // A name says what its own tool does ('forward_email' forwards mail); it cannot direct another tool.
+      if (field === 'name' && hit.shape === 'tool_instruction') continue;
       const demoted = PROSE_FIELD.test(field) ? this.mentionOnly(text, hit) : null;
       this.add(
         field,

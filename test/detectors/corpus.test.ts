@@ -1,5 +1,5 @@
-// The labelled corpus: every attack transcript raises its expected rules, benign transcripts raise
-// nothing at medium or above, and the live tools/list catalogs of real MCP servers from npm (spawned
+// The labelled corpus: every tune-split attack transcript raises its expected rules, tune benign
+// transcripts raise nothing at medium or above, the holdout split is held to floors in aggregate, and the live tools/list catalogs of real MCP servers from npm (spawned
 // over stdio with the MCP SDK client) lint clean at medium and above.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,44 +11,69 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { isAtLeast } from '../../model/index.js';
 import { defaultRules, lintCatalog, replayTranscript } from '../../detectors/index.js';
+import { evalSplit } from '../../bench/eval-split.js';
 
 const CORPUS = join(import.meta.dirname, '..', 'corpus');
 const labels = JSON.parse(readFileSync(join(CORPUS, 'labels.json'), 'utf8')) as Record<
   string,
-  // `open`: a known miss or false positive, with why; reported as a todo (the eval counts it as usual).
-  { threat: string; expect: string[]; open?: string }
+  { threat: string; expect: string[] }
 >;
 const rules = defaultRules();
 const recall = new Map<string, { cases: number; detected: number }>();
 
-for (const [file, label] of Object.entries(labels)) {
-  const name = `${file}: ${label.expect.length > 0 ? `raises ${label.expect.join(', ')}` : 'raises nothing at medium or above'}`;
-  test(name, { todo: label.open }, () => {
-    const result = replayTranscript(readFileSync(join(CORPUS, file), 'utf8'), {
-      rules,
-      tenant: 'corpus',
-      hostId: 'h',
-    });
-    assert.deepEqual(result.errors, []);
-    const fired = new Set(result.alerts.map((a) => a.rule));
+/** What a transcript raises against its label: the expected rules that did not fire, or the loud alerts of a benign one. */
+function replayCase(file: string, expect: readonly string[]): { wrong: string[]; fired: string[] } {
+  const result = replayTranscript(readFileSync(join(CORPUS, file), 'utf8'), {
+    rules,
+    tenant: 'corpus',
+    hostId: 'h',
+  });
+  assert.deepEqual(result.errors, []);
+  const fired = [...new Set(result.alerts.map((a) => a.rule))];
+  const wrong =
+    expect.length === 0
+      ? result.alerts.filter((a) => isAtLeast(a.severity, 'medium')).map((a) => `${a.rule}: ${a.summary}`)
+      : expect.filter((rule) => !fired.includes(rule));
+  return { wrong, fired };
+}
+
+const entries = Object.entries(labels);
+for (const [file, label] of entries.filter(([file]) => evalSplit(file) === 'tune')) {
+  test(`${file}: ${label.expect.length > 0 ? `raises ${label.expect.join(', ')}` : 'raises nothing at medium or above'}`, () => {
+    const { wrong, fired } = replayCase(file, label.expect);
     const stat = recall.get(label.threat) ?? { cases: 0, detected: 0 };
     stat.cases++;
-    if (label.expect.length === 0) {
-      const loud = result.alerts.filter((a) => isAtLeast(a.severity, 'medium'));
-      assert.deepEqual(
-        loud.map((a) => `${a.rule}: ${a.summary}`),
-        [],
-      );
-      stat.detected++;
-    } else {
-      const missing = label.expect.filter((rule) => !fired.has(rule));
-      if (missing.length === 0) stat.detected++;
-      recall.set(label.threat, stat);
-      assert.deepEqual(missing, [], `fired: ${[...fired].join(', ')}`);
-    }
+    if (wrong.length === 0) stat.detected++;
     recall.set(label.threat, stat);
+    assert.deepEqual(wrong, [], label.expect.length > 0 ? `fired: ${fired.join(', ')}` : undefined);
   });
 }
+
+// The holdout split (bench/eval-split.ts; never read to write rules) is held in aggregate, its cases
+// unnamed, to the floors the detectors reach on it today (2026-12-06: FLOOR_NOTE), so a change that
+// loses ground fails. The issue's targets (recall 85 %, false positives 5 %) are not met yet;
+// bench/RESULTS.md reports the gap.
+const holdout = entries.filter(([file]) => evalSplit(file) === 'holdout');
+const holdoutAttacks = holdout.filter(([, label]) => label.expect.length > 0);
+const holdoutBenign = holdout.filter(([, label]) => label.expect.length === 0);
+const wrongShare = (group: typeof holdout) =>
+  group.filter(([file, label]) => replayCase(file, label.expect).wrong.length > 0).length / group.length;
+
+test('holdout attack sessions: recall at least 80 % (target 85 %)', () => {
+  const recallShare = 1 - wrongShare(holdoutAttacks);
+  console.log(
+    `# holdout attack sessions: ${Math.round(recallShare * holdoutAttacks.length)}/${holdoutAttacks.length} detected`,
+  );
+  assert.ok(recallShare >= 0.8, `${recallShare} of ${holdoutAttacks.length}`);
+});
+
+test('holdout benign sessions: at most 25 % raise an alert at medium or above (target 5 %)', () => {
+  const falsePositives = wrongShare(holdoutBenign);
+  console.log(
+    `# holdout benign sessions: ${Math.round(falsePositives * holdoutBenign.length)}/${holdoutBenign.length} alerted`,
+  );
+  assert.ok(falsePositives <= 0.25, `${falsePositives} of ${holdoutBenign.length}`);
+});
 
 const require = createRequire(import.meta.url);
 const workDir = mkdtempSync(join(tmpdir(), 'mcptap-corpus-'));
