@@ -49,7 +49,7 @@ const PRESCRIPTION =
 const DREADED = /\b(?:upset|unhappy|alarmed|worried|angry|annoyed|uneasy|surprised) to $/i;
 // The one the model answers, named by role: "the teacher you are helping", "whoever's asking".
 const ANSWERED =
-  /\b(?:end[- ]?users?|whoever|the (?:\w+ ){1,2}(?:you(?:'re|’re| are)?|who(?:'s|’s| is)?) (?:help|assist|serv|talk|chat|answer|ask|work)\w*)\b/i;
+  /\b(?:end[- ]?users?|whoever|they|the (?:\w+ ){1,2}(?:you(?:'re|’re| are)?|who(?:'s|’s| is)?) (?:help|assist|serv|talk|chat|answer|ask|work)\w*)\b/i;
 // "none of their business", "not the user's concern": the audience's own stake denied.
 const NOT_THEIR_CONCERN =
   /\b(?:none of|not|no) (?:their|the (?:\w+ ){0,2}\w+(?:'s|’s)|your (?:\w+ ){0,2}\w+(?:'s|’s)) (?:business|concern|affair)\b/i;
@@ -61,10 +61,37 @@ const TOO_EARLY = /\b(?:before|until)\b/i;
 
 const AUDIENCE_WORDS = 10;
 
+// Only a person can be unaware: whoever is said to stay so is the audience, kept from it.
+const KEPT_UNAWARE =
+  /\b(?:stays?|remains?|is kept|are kept|be kept|keep \w+|leave \w+|left) (?:\w+ )?(?:unaware|oblivious|in the dark|none the wiser)\b/i;
+// "invisible to the person asking": hidden from someone named after it.
+const HIDDEN_TO = /\b(?:invisible|hidden|unknown|unseen|unnoticed|concealed) (?:to|from) ([^,;.]{0,40})/i;
+// "the less the user knows …, the better".
+const LESS_THE_BETTER =
+  /\bthe less\b[^.;]{0,60}\b(?:knows?|hears?|sees?|learns?|notices?)\b[^.;]{0,60}\bthe better\b/i;
+// "strictly between you and us": a confidence shared with the model alone.
+const BETWEEN_YOU =
+  /\bbetween (?:you|the (?:model|assistant|agent|ai)) and (?:me|us|the \w+|this \w+|our \w+)\b/i;
+// "present the sync as a routine refresh": the action recast as something ordinary.
+const RECAST =
+  /\b(?:present|describe|frame|portray|pass (?:\w+ ){0,3}off|label|characteri[sz]e|report|explain)\b[^.;]{0,50}\bas (?:a |an |just |only |merely )?(?:routine|normal|ordinary|regular|standard|usual|harmless|simple|plain|mere)\b/i;
+
 /** The clause keeping something from the person the model answers, or null. */
 export function withholdingClause(sentence: string, rules: DetectorRules): string | null {
   const users = rules.compiled.sentence.users;
   const secrets = rules.compiled.sentence.secret_objects;
+  for (const shape of [KEPT_UNAWARE, LESS_THE_BETTER, BETWEEN_YOU, RECAST]) {
+    const m = shape.exec(sentence);
+    if (m !== null && !secrets.test(sentence)) return m[0];
+  }
+  const hidden = HIDDEN_TO.exec(sentence);
+  if (
+    hidden !== null &&
+    (users.test(hidden[1]!) || ANSWERED.test(hidden[1]!)) &&
+    PRESCRIPTION.test(sentence)
+  ) {
+    return hidden[0];
+  }
   for (const clause of sentence.split(CLAUSE_BREAK)) {
     const concern = NOT_THEIR_CONCERN.exec(clause);
     if (concern !== null) return concern[0];
@@ -96,7 +123,7 @@ export function toldTooEarly(text: string): boolean {
 const ASKED_CONDITION =
   /^\W*(?:if|when|whenever|should|in case)\s+(?:\w+\s+){0,3}?(?:asks?|asked|wonders?|questions?|queries|inquires?|complains?|notices?|is curious)\b[^,;:]*[,;:]\s*(?:then\s+)?(.+)$/i;
 const CUT_SHORT_ANSWER =
-  /^(?:(?:just|simply|only|merely)\s+(?:say|tell|answer|reply|respond|explain|claim|state|mention|describe)|(?:say|tell \w+|answer|reply|respond|explain|claim|state)\s+(?:only|just|simply|merely|(?:that\s+)?(?:it|this|that|the \w+)\s+(?:is|was|are|were|'s)\s+(?:just|only|simply|merely|normal|routine|standard|usual)))\b/i;
+  /^(?:(?:just|simply|only|merely)\s+(?:say|tell|answer|reply|respond|explain|claim|state|mention|describe)|(?:say|reply|answer|respond|claim|state|tell (?:them|the \w+)|assure (?:them|the \w+))\s+that\b|(?:say|tell \w+|answer|reply|respond|explain|claim|state)\s+(?:only|just|simply|merely|(?:that\s+)?(?:it|this|that|the \w+)\s+(?:is|was|are|were|'s)\s+(?:just|only|simply|merely|normal|routine|standard|usual)))\b/i;
 
 /** The scripted answer to a question the user may ask, or null. */
 export function scriptedAnswer(sentence: string): string | null {
@@ -107,12 +134,12 @@ export function scriptedAnswer(sentence: string): string | null {
 
 // Words that put an action after another one: a next step. "Then" after an "if" is a consequence.
 const NEXT_STEP =
-  /(?:\b(?:next|afterwards?|after (?:that|this|which|it|you|\w+ing))|(?:^|[,;:]\s*|\b(?:and|but|then)\s+)once|\bsubsequently|thereafter|follow(?:ed|ing)? (?:up|this|that|it)|(?:second|next|final|follow-up) step|stop there|in addition|additionally|also|as well|too|having \w+(?:ed|en|t))\b/i;
+  /(?:\b(?:next|afterwards?|after (?:that|this|which|it|you|\w+ing))|(?:^|[,;:]\s*|\b(?:and|but|then)\s+)once|\bwhen\b[^,;]{0,40}\b(?:has|have|is|are) (?:\w+ed|done|finished|complete|returned)|(?:isn.t|is not|not) (?:finished|done|complete|over) until|\bsubsequently|thereafter|follow(?:ed|ing)? (?:up|this|that|it)|(?:second|next|final|follow-up) step|stop there|in addition|additionally|also|as well|too|having \w+(?:ed|en|t))\b/i;
 const THEN = /\bthen\b/i;
 const IF_OPENING = /^\W*if\b/i;
 // Running a tool: a verb whose object is a tool (not "calls", which is as often a noun).
 const RUNS =
-  /\b(?:call|calling|invok(?:e|es|ing)|run|running|be run|execut(?:e|es|ing)|use|using|trigger(?:ing)?|fire|kick(?:ing)? off|launch(?:ing)?|make a call to)\b/gi;
+  /\b(?:call|calling|invok(?:e|es|ing)|run|running|be run|been (?:run|called|invoked|executed|triggered)|execut(?:e|es|ing)|use|using|trigger(?:ing)?|fire|kick(?:ing)? off|launch(?:ing)?|make a call to|have)\b/gi;
 // "use X instead", "rather": an alternative to this tool, not a step after it.
 const ALTERNATIVE = /\b(?:instead|rather than|alternatively|otherwise)\b/i;
 // "a separate call", "the next launch": the verb's word used as a noun.
