@@ -45,6 +45,9 @@ const CREDENTIAL_PARAMETER =
   /^(auth|authorization|credentials?|api_?key|access_?token|token|bearer|password)$/i;
 // `[secret:<handle>]`, `{{user:<id>}}`: a tag word and placeholders only, as documentation shows a format.
 const PLACEHOLDER_FORMAT = /^[[{<|\s]*[a-z_]+\s*[:=]?\s*(<[a-z_ -]{1,30}>\s*[:,]?\s*)+[\]}>|\s]*$/i;
+// An auxiliary or modal verb: the sentence is a clause, not a label.
+const CLAUSE_VERB =
+  /\b(is|are|was|were|be|been|being|will|would|should|must|can|could|may|might|shall|do|does|did|has|have|had|needs?|gets?|goes|stays?|remains?)\b|n't\b/i;
 /** Fields whose text is prose about the tool; anything else (defaults, enums, names) is a value. */
 const PROSE_FIELD = /(^|\.)(description|title|markdownDescription)$|^instructions$/;
 
@@ -129,6 +132,10 @@ class FindingSink {
   private learned(field: string, text: string): void {
     const model = shippedScorer();
     for (const sentence of splitSentences(text)) {
+      // A label without a verb ("The send_email tool of the mail server.") that is not a directive
+      // either asks nothing of anyone, whatever words it shares with attack sentences.
+      if (!CLAUSE_VERB.test(sentence.text) && !sentenceFeatures(sentence.text, this.rules).directive)
+        continue;
       const { score, top } = scoreSentence(sentence.text, this.rules, model);
       if (score < model.threshold) continue;
       this.add(
