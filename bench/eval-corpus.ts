@@ -28,6 +28,8 @@ export interface CatalogCase {
   attack: boolean;
   /** Threat class of an attack, `benign` otherwise. */
   technique: string;
+  /** The batch the case was written in (`fresh-6`), when its label names one. */
+  batch?: string;
   tools: unknown[];
   instructions: string;
 }
@@ -41,7 +43,7 @@ export interface Table {
 }
 
 interface Labels {
-  [path: string]: { technique?: string };
+  [path: string]: { technique?: string; batch?: string };
 }
 
 function readJson(path: string): unknown {
@@ -72,6 +74,7 @@ function labelledCorpus(corpus: string, root: string): CatalogCase[] {
         attack: kind === 'attack',
         technique:
           kind === 'attack' ? (labels[path]?.technique ?? labels[file]?.technique ?? 'unlabelled') : 'benign',
+        ...(labels[path]?.batch === undefined ? {} : { batch: labels[path].batch }),
         tools: toolsOf(value) ?? [],
         instructions: instructionsOf(value),
       });
@@ -155,6 +158,7 @@ export async function evaluateCatalogs(
     bump(`${c.corpus}|${kind}|${c.split}`, flagged);
     bump(`all|${kind}|${c.split}`, flagged);
     if (c.attack) bump(`${c.corpus}|${c.technique}|${c.split}`, flagged);
+    if (c.batch !== undefined) bump(`${c.corpus}|batch ${c.batch} ${kind}|${c.split}`, flagged);
     if (c.split === 'tune') onCase?.(c, findings);
   }
   const micros = Number(process.hrtime.bigint() - started) / 1000;
@@ -183,6 +187,19 @@ export async function evaluateCatalogs(
         `  recall: ${technique}`,
         cell(tallies.get(`${corpus}|${technique}|tune`)),
         cell(tallies.get(`${corpus}|${technique}|holdout`)),
+      ]);
+    }
+  }
+  // A batch written after the rules it is measured on: how the rules carry to wording they never saw.
+  for (const key of [...new Set(cases.map((c) => (c.batch === undefined ? '' : `${c.corpus}|${c.batch}`)))]) {
+    if (key === '') continue;
+    const [corpus, batch] = key.split('|') as [string, string];
+    for (const kind of ['attack', 'benign']) {
+      rows.push([
+        corpus,
+        `  batch ${batch}: ${kind === 'attack' ? 'recall' : 'false positives'}`,
+        cell(tallies.get(`${corpus}|batch ${batch} ${kind}|tune`)),
+        cell(tallies.get(`${corpus}|batch ${batch} ${kind}|holdout`)),
       ]);
     }
   }

@@ -13,6 +13,7 @@ import {
 import { lookalike, lureName } from './lookalike-names.js';
 import { nameTokens, parameterNames, toolCapabilities } from './tool-capabilities.js';
 import { scoreSentence, shippedScorer } from './learned-scorer.js';
+import { toldTooEarly } from './clause-roles.js';
 
 /**
  * Catalog lint (T01): every text a server puts in front of the model through its tool list —
@@ -44,6 +45,9 @@ const CREDENTIAL_PARAMETER =
   /^(auth|authorization|credentials?|api_?key|access_?token|token|bearer|password)$/i;
 // `[secret:<handle>]`, `{{user:<id>}}`: a tag word and placeholders only, as documentation shows a format.
 const PLACEHOLDER_FORMAT = /^[[{<|\s]*[a-z_]+\s*[:=]?\s*(<[a-z_ -]{1,30}>\s*[:,]?\s*)+[\]}>|\s]*$/i;
+// An auxiliary or modal verb: the sentence is a clause, not a label.
+const CLAUSE_VERB =
+  /\b(is|are|was|were|be|been|being|will|would|should|must|can|could|may|might|shall|do|does|did|has|have|had|needs?|gets?|goes|stays?|remains?)\b|n't\b/i;
 /** Fields whose text is prose about the tool; anything else (defaults, enums, names) is a value. */
 const PROSE_FIELD = /(^|\.)(description|title|markdownDescription)$|^instructions$/;
 
@@ -73,7 +77,13 @@ class FindingSink {
     private readonly tool: string,
     private readonly server: ServerVocabulary,
     private readonly takesCredential = false,
+    private readonly parameters: readonly string[] = [],
+    private readonly description = '',
   ) {}
+  /** Whether the tool's description names `text`. */
+  states(text: string): boolean {
+    return this.description.includes(text);
+  }
   add(field: string, rule: LintRule, excerpt: string, why?: string, severity?: Severity): void {
     const key = `${field}\u0000${rule}`;
     if (this.seen.has(key)) return;
@@ -111,6 +121,7 @@ class FindingSink {
       ownName: this.tool,
       server: this.server,
       takesCredential: this.takesCredential,
+      parameters: this.parameters,
       ...(parameter === undefined ? {} : { parameter }),
       ...(parameterPath === undefined ? {} : { parameterPath }),
     };
@@ -123,6 +134,10 @@ class FindingSink {
   private learned(field: string, text: string): void {
     const model = shippedScorer();
     for (const sentence of splitSentences(text)) {
+      // A label without a verb ("The send_email tool of the mail server.") that is not a directive
+      // either asks nothing of anyone, whatever words it shares with attack sentences.
+      if (!CLAUSE_VERB.test(sentence.text) && !sentenceFeatures(sentence.text, this.rules).directive)
+        continue;
       const { score, top } = scoreSentence(sentence.text, this.rules, model);
       if (score < model.threshold) continue;
       this.add(
@@ -145,6 +160,9 @@ class FindingSink {
       const takes = TAKE_VERB.exec(sentence.text);
       if (features.addressed !== null || (features.directive && takes !== null)) return null;
       return 'the path is named by a sentence about what the tool itself does, not an order to read or hand it over';
+    }
+    if (hit.shape === 'secrecy' && toldTooEarly(sentence.text.slice(hit.end - sentence.start))) {
+      return 'a rule against telling the user too early (before …), not keeping it from them';
     }
     if (hit.shape === 'pseudo_tag' && BRACKET_LABEL.test(text.slice(hit.start, hit.end))) {
       return 'a bracketed label heading the text, not a fake role or a hidden block';
@@ -251,14 +269,23 @@ function lintSchema(
       // A JSON pointer or schema URI: an address inside the schema, not text for the model.
       continue;
     } else if (known.has(key)) {
-      if (key === 'default' && parameter !== undefined && typeof value === 'string') {
-        const destination = defaultDestination(parameter, value, rules);
-        if (destination !== null) {
+      if (key === 'default' && parameter !== undefined) {
+        const description = typeof schema.description === 'string' ? schema.description : '';
+        const values = (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string');
+        const destination = values
+          .map((v) => defaultDestination(parameter, v, rules, description))
+          .find((d) => d !== null);
+        if (destination !== undefined) {
+          // "the channel you pick (defaults to #welcome)": a default the description states is not hidden.
+          const stated = sink.states(destination) || description.includes(destination);
           sink.add(
             field,
             'embedded_destination',
             `parameter '${parameter}' defaults to '${destination}'`,
-            'a routing parameter whose default sends to a fixed destination the model and user may never see',
+            stated
+              ? 'a routing default that the description states, so the model and the user can see it'
+              : 'a routing parameter whose default sends to a fixed destination the model and user may never see',
+            stated ? 'low' : undefined,
           );
         }
       }
@@ -325,8 +352,10 @@ export function lintTool(
 ): LintFinding[] {
   if (!isObject(tool)) return [];
   const name = typeof tool.name === 'string' ? tool.name : '(unnamed)';
-  const credentialParameter = parameterNames(tool).some((p) => CREDENTIAL_PARAMETER.test(p));
-  const sink = new FindingSink(rules, name, server, credentialParameter);
+  const parameters = parameterNames(tool);
+  const credentialParameter = parameters.some((p) => CREDENTIAL_PARAMETER.test(p));
+  const description = typeof tool.description === 'string' ? tool.description : '';
+  const sink = new FindingSink(rules, name, server, credentialParameter, parameters, description);
   sink.text('name', name.replace(/_/g, ' '));
   for (const [key, value] of Object.entries(tool)) {
     if (key === 'name') continue;

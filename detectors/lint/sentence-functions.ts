@@ -1,5 +1,12 @@
 import type { DetectorRules, SentenceLexicon, SentenceRule } from '../config/detector-rules.js';
 import { nameTokens } from './tool-capabilities.js';
+import {
+  describesOwnWork,
+  nextStepCall,
+  scriptedAnswer,
+  toldTooEarly,
+  withholdingClause,
+} from './clause-roles.js';
 
 /**
  * Catalog text judged by what each sentence does rather than which stock phrases it has: a
@@ -35,6 +42,8 @@ export interface SentenceContext {
   parameter?: string;
   /** The parameter path down to it (`auth.scheme`): a field under a credential parameter is the tool's own. */
   parameterPath?: string;
+  /** The tool's own parameters: `include_resolved` names an option, not another tool. */
+  parameters?: readonly string[];
   /** The tool takes a credential parameter (`auth`, `token`): its own text asking for one means that parameter. */
   takesCredential?: boolean;
 }
@@ -286,6 +295,46 @@ function otherToolMention(rules: DetectorRules, text: string, context: SentenceC
   return null;
 }
 
+/**
+ * Tool names (`send_bulk`, `wipe_history`) that are neither this tool nor one of its server's, nor
+ * one of its parameters or a value's name.
+ */
+function foreignToolNames(text: string, context: SentenceContext): string[] {
+  const names: string[] = [];
+  for (const m of text.matchAll(NAME_RUN)) {
+    const name = m[0];
+    if (!name.includes('_') || name === context.ownName || context.server.tools.has(name)) continue;
+    if (context.parameters?.includes(name) === true || VALUE_NAME.test(name)) continue;
+    names.push(name);
+  }
+  return names;
+}
+
+/** A verb the rules know to act: an imperative of the lexicon, a write or exec name token, another tool's action. */
+function changesState(rules: DetectorRules, word: string): boolean {
+  const whole = (re: RegExp) => re.exec(word)?.[0].length === word.length;
+  const actions = compiled(rules).alternatives;
+  return (
+    whole(rules.compiled.sentence.imperatives) ||
+    rules.capabilities.write_name_tokens.includes(word) ||
+    rules.capabilities.exec_name_tokens.includes(word) ||
+    [...(actions.get('actions') ?? []), ...(actions.get('chained_actions') ?? [])].some((a) => a.test(word))
+  );
+}
+
+// `upload_id`, `source_type`: named like a value, not like a tool.
+const VALUE_NAME =
+  /_(?:id|ids|url|uri|name|names|type|token|key|path|count|size|at|by|date|time|status|mode)$/i;
+
+/** A mention of a tool or server whose words are this server's own (`the Nx MCP server`). */
+function ownMention(mention: string, context: SentenceContext): boolean {
+  const words = nameTokens(mention.toLowerCase());
+  const own = new Set([...context.server.tools].flatMap((name) => nameTokens(name)));
+  return words.some(
+    (w) => context.server.words.has(w) || (w.length >= 2 && own.has(w) && !GENERIC_NAME_WORDS.has(w)),
+  );
+}
+
 /** Inside a `{ … }` sample (a request body shown as an example), not an address to send to. */
 function insideBraces(text: string, index: number): boolean {
   const open = text.lastIndexOf('{', index);
@@ -335,15 +384,26 @@ export function findSentenceFunctions(
         (m, order) =>
           m !== null &&
           !TOOL_BEHAVIOUR_BEFORE.test(body.slice(Math.max(0, m.index - 30), m.index + 12)) &&
+          !toldTooEarly(body.slice(m.index + m[0].length)) &&
           (order !== 1 || KEPT_OUT.test(m[0])) &&
           (order !== 0 || toldTheUser(m.groups?.verb ?? '', m.groups?.between ?? '')),
       )?.[0];
-    const negated = c.negatedTelling.exec(body)?.[0];
+    const negatedTelling = c.negatedTelling.exec(body);
+    const negated =
+      negatedTelling !== null && !toldTooEarly(body.slice(negatedTelling.index + negatedTelling[0].length))
+        ? negatedTelling[0]
+        : undefined;
     const concealWord = concealmentInActiveVoice(rules, body);
+    const withheld = withholdingClause(body, rules);
+    const scripted = scriptedAnswer(body);
     if (concealed !== undefined || negated !== undefined) {
       add('concealment', `keeps the user uninformed ('${(concealed ?? negated ?? '').trim()}')`);
     } else if (concealWord !== null && f.directive) {
       add('concealment', `${directiveWhy(f)} with concealment ('${concealWord}')`);
+    } else if (withheld !== null) {
+      add('concealment', `the person the model answers is not to know, see or hear it ('${withheld}')`);
+    } else if (scripted !== null) {
+      add('concealment', `scripts the answer to a question the user may ask ('${scripted}')`);
     }
 
     const supply = affirmed(rules, 'supply_verbs', body);
@@ -385,7 +445,9 @@ export function findSentenceFunctions(
     const places = destinations(rules, body);
     // Guidance that routes work to the server's own tools is workflow, unless it names a destination.
     if (namesOwnTool(body, context.server) && places.length === 0) continue;
-    const actions = otherActions(rules, 'actions', body, own);
+    // "Sends a welcome DM … and posts an intro": the tool is the subject, the actions are its own.
+    const ownWork = describesOwnWork(body, rules);
+    const actions = ownWork ? [] : otherActions(rules, 'actions', body, own);
     const otherTool = otherToolMention(rules, body, context);
     const override = match(rules, 'user_overrides', body);
     // "A copy is kept in All Mail" describes what the tool stores; "copy it to …" routes.
@@ -415,13 +477,33 @@ export function findSentenceFunctions(
       );
     }
 
-    const chained = otherActions(rules, 'chained_actions', body, own);
+    const chained = ownWork ? [] : otherActions(rules, 'chained_actions', body, own);
     const calls = otherTool !== null ? match(rules, 'call_verbs', body) : null;
     if (!steering && trigger !== null && f.directive && (chained.length > 0 || calls !== null)) {
       steering = true;
       add(
         'action_chain',
         `${directiveWhy(f)}: on ('${trigger}') also ${chained.length > 0 ? quote(chained) : `${calls} ${otherWhy}`}`,
+      );
+    }
+    // "Follow up by calling wipe_history on the browser server": a call of a tool this server does
+    // not have, ordered as the next step, whatever words carry the sequence.
+    const step =
+      steering || ownWork
+        ? null
+        : nextStepCall(
+            body,
+            foreignToolNames(body, context),
+            (m) => ownMention(m, context),
+            (word) => rules.capabilities.read_name_prefixes.includes(word),
+            (word) => changesState(rules, word),
+          );
+    // Addressed to the model: a directive, or a sentence that opens with the step ("Next, have …").
+    if (step !== null && (f.directive || body.trimStart().startsWith(step.step))) {
+      steering = true;
+      add(
+        'action_chain',
+        `orders a call ('${step.run}') of another tool ('${step.tool}') as a next step ('${step.step}')`,
       );
     }
 
@@ -442,7 +524,7 @@ export function findSentenceFunctions(
     }
 
     const sends = routing ?? trigger ?? match(rules, 'chained_actions', body);
-    if (!steering && places.length > 0 && f.directive && sends !== null) {
+    if (!steering && !ownWork && places.length > 0 && f.directive && sends !== null) {
       add(
         'embedded_destination',
         `${directiveWhy(f)} sends to a fixed destination ${quote(places)} ('${sends}')`,
@@ -474,8 +556,20 @@ function concealmentInActiveVoice(rules: DetectorRules, text: string): string | 
   return null;
 }
 
-/** A routing parameter (bcc, payee_account, webhook_url …) whose default is a concrete destination. */
-export function defaultDestination(parameter: string, value: string, rules: DetectorRules): string | null {
-  if (!ROUTING_PARAMETER.test(parameter)) return null;
+// A parameter described as who receives what the tool sends ("Interviewers to invite").
+const RECEIVING_DESCRIPTION =
+  /\b(?:invite[sd]?|receives?|recipients?|notif(?:y|ied)|b?cc(?:'d)?|copied|(?:sent|delivered|forwarded|shared) (?:to|with)|share with)\b/i;
+
+/**
+ * A routing parameter (bcc, payee_account, webhook_url …, or one described as who receives what the
+ * tool sends) whose default is a concrete destination.
+ */
+export function defaultDestination(
+  parameter: string,
+  value: string,
+  rules: DetectorRules,
+  description = '',
+): string | null {
+  if (!ROUTING_PARAMETER.test(parameter) && !RECEIVING_DESCRIPTION.test(description)) return null;
   return destinations(rules, ` ${value}`)[0] ?? null;
 }

@@ -30,16 +30,16 @@ for (const c of cases.filter((c) => c.split === 'tune')) {
   });
 }
 
-// The holdout floors are what the rules reach today on a split they were not tuned on (29/35 attacks,
-// 2/33 own and 5/39 real-server benign catalogs flagged, 2026-12-06), so a change that loses ground
-// fails here. The issue's targets (recall 90 %, false positives 5 %) are not met yet; bench/RESULTS.md
+// The holdout floors are what the rules reach today on a split they were not tuned on (36/43 attacks,
+// 4/41 own and 5/39 real-server benign catalogs flagged, 2026-12-06 21:45 UTC, with the fresh batch
+// fresh-6), so a change that loses ground fails here. The issue's targets (recall 90 %, false positives 5 %) are not met yet; bench/RESULTS.md
 // reports the gap.
 const holdout = cases.filter((c) => c.split === 'holdout');
 const share = (group: typeof cases) => group.filter((c) => flagged(c).length > 0).length / group.length;
 
-test('holdout attacks: recall at least 80 % (target 90 %)', () => {
+test('holdout attacks: recall at least 83 % (target 90 %)', () => {
   const attacks = holdout.filter((c) => c.attack);
-  assert.ok(share(attacks) >= 0.8, `${share(attacks)} of ${attacks.length}`);
+  assert.ok(share(attacks) >= 0.83, `${share(attacks)} of ${attacks.length}`);
 });
 
 test('holdout benign catalogs: our own flagged at most 10 %, real servers at most 15 % (target 5 %)', () => {
