@@ -15,9 +15,9 @@ import {
   type ProducerClient,
   type TopicSettings,
 } from '../platform/index.js';
+import { DEFAULT_CONTENT_CAPS, DEFAULT_MAX_RECORD_BYTES, type ContentCaps } from '../otlp/index.js';
 import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
-import type { ContentCaps } from './normalise-spans.js';
 import type { RateLimit } from './rate-limiter.js';
 import { RECORD_OVERHEAD_BYTES } from './record-batches.js';
 import { errorMessage } from '../model/index.js';
@@ -48,23 +48,23 @@ export const COLLECTOR_ENV = {
   },
   contentCapBytes: {
     name: 'MCPTAP_COLLECTOR_CONTENT_CAP_BYTES',
-    default: '65536',
+    default: String(DEFAULT_CONTENT_CAPS.contentBytes),
     description:
       'cap of a content field (tool arguments and results, text) in UTF-8 bytes; longer content is cut, its size and SHA-256 kept',
   },
   catalogCapBytes: {
     name: 'MCPTAP_COLLECTOR_CATALOG_CAP_BYTES',
-    default: '262144',
+    default: String(DEFAULT_CONTENT_CAPS.catalogBytes),
     description: "cap of a catalog snapshot's items",
   },
   promptCapBytes: {
     name: 'MCPTAP_COLLECTOR_PROMPT_CAP_BYTES',
-    default: '524288',
+    default: String(DEFAULT_CONTENT_CAPS.promptBytes),
     description: "cap of a prompt log's messages",
   },
   maxRecordBytes: {
     name: 'MCPTAP_COLLECTOR_MAX_RECORD_BYTES',
-    default: '786432',
+    default: String(DEFAULT_MAX_RECORD_BYTES),
     description: 'largest Kafka record (one event as JSON); a bigger event is rejected in partialSuccess',
   },
   kafkaRequestBytes: {

@@ -1,4 +1,4 @@
-import type { McpEvent } from '../model/index.js';
+import type { SpanRecord } from '../otlp/index.js';
 
 /**
  * Where the collector puts what it accepted: Kafka in the full stack (kafka-publisher.ts), an
@@ -6,13 +6,8 @@ import type { McpEvent } from '../model/index.js';
  * the collector answers 200 only after that.
  */
 
-/**
- * One record: an event or a span that is not mcptap's, already serialised as JSON (`bytes` is the
- * UTF-8 size of `value`, counted against the record and request byte budgets).
- */
-export type PublishItem =
-  | { type: 'event'; event: McpEvent; value: string; bytes: number }
-  | { type: 'raw_span'; tenant: string; key: string; value: string; bytes: number };
+/** What the collector publishes: the records normalise-spans makes of the accepted spans. */
+export type PublishItem = SpanRecord;
 
 export interface EventPublisher {
   /** What the events go to, for operators' messages: `Kafka`, `the local store`. */

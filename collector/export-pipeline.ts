@@ -2,13 +2,16 @@ import type { Logger } from '../platform/index.js';
 import { maskSecretsInText } from '../secrets/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { ReceiverConfig } from './config.js';
-import type { DecodedSpan } from './decoded-span.js';
 import type { EventPublisher, PublishItem } from './event-publisher.js';
 import { ExportRefusal } from './export-errors.js';
 import type { Admission } from './in-flight-budget.js';
-import { normaliseSpans, type NormaliseOptions } from './normalise-spans.js';
-import { decodeOtlpJson } from './otlp-json-decode.js';
-import { decodeOtlpProtobuf } from './otlp-protobuf-decode.js';
+import {
+  decodeOtlpJson,
+  decodeOtlpProtobuf,
+  normaliseSpans,
+  type DecodedSpan,
+  type NormaliseOptions,
+} from '../otlp/index.js';
 import type { OtlpEncoding, PartialSuccess } from './otlp-response.js';
 import { SpanRateLimiter } from './rate-limiter.js';
 import { errorMessage } from '../model/index.js';

@@ -42,6 +42,8 @@ export {
   type RecordProducer,
   type Refused,
   type RunningBatchConsumer,
+  type OtlpTenancy,
+  type OtlpTopicSettings,
   type TopicSettings,
   type TopicSpec,
   type WriteContext,
