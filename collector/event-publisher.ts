@@ -6,8 +6,12 @@ import type { SpanRecord } from '../otlp/index.js';
  * the collector answers 200 only after that.
  */
 
-/** What the collector publishes: the records normalise-spans makes of the accepted spans. */
-export type PublishItem = SpanRecord;
+/**
+ * What the collector publishes: the records normalise-spans makes of the accepted spans, or (the
+ * fast path, otlp-forward.ts) an OTLP request of one key's spans, for the OTLP topic.
+ */
+export type PublishItem =
+  SpanRecord | { type: 'otlp'; tenant: string; key: string; value: Buffer; bytes: number };
 
 export interface EventPublisher {
   /** What the events go to, for operators' messages: `Kafka`, `the local store`. */

@@ -18,3 +18,9 @@ export {
   type OtlpRecordEvents,
   type OtlpRecordOptions,
 } from './otlp-record.js';
+export {
+  forwardOtlpRequest,
+  type ForwardedRequest,
+  type ForwardOptions,
+  type ForwardRecord,
+} from './otlp-forward.js';

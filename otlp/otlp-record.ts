@@ -1,5 +1,5 @@
-import type { McpEvent } from '../model/index.js';
-import type { Decoded, OtlpTenancy } from '../platform/index.js';
+import { RECORD_HEADERS, type McpEvent } from '../model/index.js';
+import type { ConsumedRecord, Decoded, OtlpTenancy } from '../platform/index.js';
 import type { SecretMasker } from '../secrets/index.js';
 import type { DecodedSpan } from './decoded-span.js';
 import {
@@ -38,7 +38,8 @@ export interface OtlpRecordEvents {
 
 const MAX_REASONS = 3;
 
-function tenantOf(span: DecodedSpan, tenancy: OtlpTenancy): string | null {
+function tenantOf(span: DecodedSpan, tenancy: OtlpTenancy, recordTenant: string | null): string | null {
+  if (recordTenant !== null) return recordTenant;
   if (tenancy.resourceAttribute !== null) {
     const named = span.resource[tenancy.resourceAttribute];
     if (typeof named === 'string' && named !== '') return named;
@@ -46,13 +47,20 @@ function tenantOf(span: DecodedSpan, tenancy: OtlpTenancy): string | null {
   return tenancy.defaultTenant;
 }
 
-/** Throws OtlpDecodeError when the value is not an ExportTraceServiceRequest. */
-export function eventsFromOtlpRecord(value: Buffer, options: OtlpRecordOptions): OtlpRecordEvents {
+/**
+ * Throws OtlpDecodeError when the value is not an ExportTraceServiceRequest. `recordTenant` is the
+ * record header's tenant when the tenancy trusts it (mcptap's collector wrote the record).
+ */
+export function eventsFromOtlpRecord(
+  value: Buffer,
+  options: OtlpRecordOptions,
+  recordTenant: string | null = null,
+): OtlpRecordEvents {
   const spans = decodeOtlpProtobuf(value);
   const out: OtlpRecordEvents = { events: [], spans: spans.length, rejected: 0, reasons: [], notOurs: 0 };
   const byTenant = new Map<string, DecodedSpan[]>();
   for (const span of spans) {
-    const tenant = tenantOf(span, options.tenancy);
+    const tenant = tenantOf(span, options.tenancy, recordTenant);
     if (tenant === null) {
       out.rejected++;
       if (out.reasons.length < MAX_REASONS)
@@ -82,19 +90,28 @@ export function eventsFromOtlpRecord(value: Buffer, options: OtlpRecordOptions):
   return out;
 }
 
+function headerTenant(record: Pick<ConsumedRecord, 'headers'>): string | null {
+  const header = record.headers?.[RECORD_HEADERS.tenant];
+  const value = Array.isArray(header) ? header[0] : header;
+  const tenant = value === undefined ? '' : value.toString();
+  return tenant === '' ? null : tenant;
+}
+
 /**
  * The record's events for a consumer's batch handler, or why it has none worth keeping: a record
  * that does not decode, or none of whose spans is valid, is refused (dead-lettered); one with some
  * valid spans is accepted and its rejected spans are reported by the consumer.
  */
 export function decodeOtlpRecord(
-  value: Buffer | null,
+  record: Pick<ConsumedRecord, 'value' | 'headers'>,
   options: OtlpRecordOptions,
 ): Decoded<OtlpRecordEvents> {
+  const { value } = record;
   if (value === null) return { ok: false, reason: 'empty message (tombstone)' };
   let decoded: OtlpRecordEvents;
   try {
-    decoded = eventsFromOtlpRecord(value, options);
+    const recordTenant = options.tenancy.recordHeader ? headerTenant(record) : null;
+    decoded = eventsFromOtlpRecord(value, options, recordTenant);
   } catch (error) {
     return { ok: false, reason: `not an OTLP ExportTraceServiceRequest: ${errorMessage(error)}` };
   }

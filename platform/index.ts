@@ -42,6 +42,7 @@ export {
   type RecordProducer,
   type Refused,
   type RunningBatchConsumer,
+  type KafkaSettings,
   type OtlpTenancy,
   type OtlpTopicSettings,
   type TopicSettings,

@@ -100,7 +100,7 @@ export class SinkHandler implements BatchHandler<readonly PendingRow[]> {
 
   /** Events masked as the writer masks what it stores. */
   private decodeOtlp(record: ConsumedRecord): Decoded<readonly PendingRow[]> {
-    const decoded = decodeOtlpRecord(record.value, {
+    const decoded = decodeOtlpRecord(record, {
       tenancy: this.otlpInput!.tenancy,
       mask: this.writer.options.mask,
     });

@@ -95,7 +95,7 @@ export class DetectorsWriter implements BatchHandler<readonly McpEvent[]> {
       const decoded = decodeJsonRecord(record.value, parseEvent, 'event');
       return decoded.ok ? { ok: true, value: [decoded.value] } : decoded;
     }
-    const decoded = decodeOtlpRecord(record.value, otlpInput.record);
+    const decoded = decodeOtlpRecord(record, otlpInput.record);
     if (!decoded.ok) return decoded;
     const { events, spans, rejected, reasons } = decoded.value;
     if (rejected > 0)

@@ -1,6 +1,7 @@
 export {
   KAFKA_ENV,
   kafkaSettingsFromEnv,
+  type KafkaSettings,
   type OtlpTenancy,
   type OtlpTopicSettings,
   type TopicSettings,

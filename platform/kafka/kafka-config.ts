@@ -1,4 +1,4 @@
-import { ConfigError, envInt, envList, envString, type EnvVarSpec } from '../env-config.js';
+import { ConfigError, envBool, envInt, envList, envString, type EnvVarSpec } from '../env-config.js';
 import { topicNames, type TopicNames } from '../../model/index.js';
 
 /** Where Kafka is and how the topics mcptap creates are made, from the environment. */
@@ -48,6 +48,12 @@ const KAFKA_ENV_BY_NAME = {
     description:
       'tenant of the spans on MCPTAP_OTLP_TOPIC whose resource has no MCPTAP_OTLP_TENANT_ATTRIBUTE; empty: such spans are rejected',
   },
+  otlpTenantHeader: {
+    name: 'MCPTAP_OTLP_TENANT_HEADER',
+    default: 'false',
+    description:
+      "take the tenant of a record on MCPTAP_OTLP_TOPIC from its mcptap-tenant header, which mcptap's collector sets to the API key's tenant (MCPTAP_COLLECTOR_FORWARD_OTLP); only where nothing else writes the topic",
+  },
   otlpTenantAttribute: {
     name: 'MCPTAP_OTLP_TENANT_ATTRIBUTE',
     default: '',
@@ -73,6 +79,8 @@ export interface TopicSettings {
  * attribute that the collector in front sets.
  */
 export interface OtlpTenancy {
+  /** The record's `mcptap-tenant` header names it (records of mcptap's collector); tried first. */
+  recordHeader: boolean;
   /** Resource attribute holding the tenant; null: none. */
   resourceAttribute: string | null;
   /** Tenant of spans whose resource does not name one; null: they are rejected. */
@@ -96,18 +104,20 @@ export interface KafkaSettings {
 type Env = Readonly<Record<string, string | undefined>>;
 
 function otlpInputFromEnv(env: Env): OtlpTopicSettings | null {
-  const { otlpTopic, otlpTenant, otlpTenantAttribute } = KAFKA_ENV_BY_NAME;
+  const { otlpTopic, otlpTenant, otlpTenantAttribute, otlpTenantHeader } = KAFKA_ENV_BY_NAME;
   const topic = envString(env, otlpTopic);
   if (topic === '') return null;
+  const recordHeader = envBool(env, otlpTenantHeader);
   const resourceAttribute = envString(env, otlpTenantAttribute);
   const defaultTenant = envString(env, otlpTenant);
-  if (resourceAttribute === '' && defaultTenant === '')
+  if (!recordHeader && resourceAttribute === '' && defaultTenant === '')
     throw new ConfigError(
-      `${otlpTopic.name}=${topic} needs a tenant for its spans: set ${otlpTenant.name}, ${otlpTenantAttribute.name} or both`,
+      `${otlpTopic.name}=${topic} needs a tenant for its spans: set ${otlpTenantHeader.name}=true, ${otlpTenant.name} or ${otlpTenantAttribute.name}`,
     );
   return {
     topic,
     tenancy: {
+      recordHeader,
       resourceAttribute: resourceAttribute === '' ? null : resourceAttribute,
       defaultTenant: defaultTenant === '' ? null : defaultTenant,
     },

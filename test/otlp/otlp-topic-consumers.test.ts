@@ -50,7 +50,7 @@ describe('detectors and sink on an otlp_proto topic (Kafka 4.1, ClickHouse 18.16
     fixture = await kafkaFixture('otlp_input');
     otlpInput = {
       topic: `${fixture.prefix}.otlp-spans`,
-      tenancy: { resourceAttribute: TENANT_ATTRIBUTE, defaultTenant },
+      tenancy: { recordHeader: false, resourceAttribute: TENANT_ATTRIBUTE, defaultTenant },
     };
     const metrics = createDetectorsMetrics();
     detectors = new DetectorsRuntime({

@@ -16,7 +16,7 @@ import { sessionWithSecrets } from '../../collector/secret-events.js';
 const { events, fragments } = sessionWithSecrets('s-otlp');
 const ATTRIBUTE = 'mcptap.tenant';
 const options = (tenancy: Partial<OtlpRecordOptions['tenancy']> = {}): OtlpRecordOptions => ({
-  tenancy: { resourceAttribute: ATTRIBUTE, defaultTenant: 'fallback', ...tenancy },
+  tenancy: { recordHeader: false, resourceAttribute: ATTRIBUTE, defaultTenant: 'fallback', ...tenancy },
   mask: maskSecretsInText,
 });
 const body = async (resource: Record<string, string> = {}) =>
@@ -47,7 +47,7 @@ describe('OTLP records (otlp_proto) to events', () => {
   });
 
   it('rejects the spans of a resource without a tenant when there is no default, saying why', async () => {
-    const decoded = decodeOtlpRecord(await body(), options({ defaultTenant: null }));
+    const decoded = decodeOtlpRecord({ value: await body() }, options({ defaultTenant: null }));
     assert.equal(decoded.ok, false);
     assert.match(
       !decoded.ok ? decoded.reason : '',
@@ -56,19 +56,31 @@ describe('OTLP records (otlp_proto) to events', () => {
   });
 
   it('accepts the valid spans of a record and reports the invalid ones', async () => {
-    const decoded = decodeOtlpRecord(withZeroSpanId(await body()), options());
+    const decoded = decodeOtlpRecord({ value: withZeroSpanId(await body()) }, options());
     assert.ok(decoded.ok);
     assert.equal(decoded.value.events.length, events.length - 1);
     assert.equal(decoded.value.rejected, 1);
     assert.match(decoded.value.reasons[0]!, /invalid span id '0{16}'/);
   });
 
+  it("takes the tenant from the record's mcptap-tenant header when told to trust it, over the resource's", async () => {
+    const value = await body({ [ATTRIBUTE]: 'claimed-by-payload' });
+    const headers = { 'mcptap-tenant': Buffer.from('authenticated') };
+    const trusted = decodeOtlpRecord({ value, headers }, options({ recordHeader: true }));
+    assert.ok(trusted.ok && trusted.value.events.every((event) => event.tenant === 'authenticated'));
+    const untrusted = decodeOtlpRecord({ value, headers }, options());
+    assert.ok(untrusted.ok && untrusted.value.events.every((event) => event.tenant === 'claimed-by-payload'));
+  });
+
   it('refuses a value that is not an ExportTraceServiceRequest, and a tombstone', () => {
-    const garbage = decodeOtlpRecord(Buffer.from('{"resourceSpans": []}'), options());
+    const garbage = decodeOtlpRecord({ value: Buffer.from('{"resourceSpans": []}') }, options());
     assert.match(
       !garbage.ok ? garbage.reason : '',
       /^not an OTLP ExportTraceServiceRequest: malformed protobuf/,
     );
-    assert.deepEqual(decodeOtlpRecord(null, options()), { ok: false, reason: 'empty message (tombstone)' });
+    assert.deepEqual(decodeOtlpRecord({ value: null }, options()), {
+      ok: false,
+      reason: 'empty message (tombstone)',
+    });
   });
 });
