@@ -21,7 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hashApiKey } from '../collector/index.js';
 import { topicNames } from '../model/index.js';
+import { decodeOtlpRecord } from '../otlp/index.js';
 import { createKafka, ensureTopics, silentLogger } from '../platform/index.js';
+import { maskSecretsInText } from '../secrets/index.js';
 import { ensureInfra, uniqueName, waitFor } from '../test/support/infra.js';
 import { captureBodies } from './capture-bodies.js';
 import { formatSpread, spread, treeCpuSeconds, treeRssBytes } from './process-stats.js';
@@ -111,6 +113,52 @@ interface Target {
   start(): Promise<ChildProcess>;
   /** Spans in Kafka after the collector stopped. */
   delivered(): Promise<number>;
+  /** A check of what it wrote, printed after its first run. */
+  check?(): Promise<string>;
+}
+
+/**
+ * The anchor's records (the kafka exporter's otlp_proto) through the consumers' decoder
+ * (otlp-record.ts), as the detectors and the sink read them with MCPTAP_OTLP_TOPIC: the first
+ * `records` of the topic, spans in, events out.
+ */
+async function consumersReadAnchor(brokers: string[], topic: string, records = 10): Promise<string> {
+  const kafka = createKafka({ brokers, clientId: 'bench' }, { logger: silentLogger });
+  const consumer = kafka.consumer({ groupId: uniqueName('bench_anchor_reader'), maxWaitTimeInMs: 200 });
+  const options = {
+    tenancy: { recordHeader: false, resourceAttribute: null, defaultTenant: 'bench' },
+    mask: maskSecretsInText,
+  };
+  let read = 0;
+  let spans = 0;
+  let events = 0;
+  let refused = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (read >= records) return;
+          read++;
+          const decoded = decodeOtlpRecord(message, options);
+          if (!decoded.ok) refused++;
+          else {
+            spans += decoded.value.spans;
+            events += decoded.value.events.length;
+          }
+          if (read === records) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return `consumers' decoder on the anchor's first ${read} records: ${spans} spans → ${events} events, ${refused} records refused`;
 }
 
 /** Spans in an otlp_proto topic, counted by the anchor's spancount after the collector stopped. */
@@ -203,6 +251,7 @@ function otelcolTarget(brokers: string[], workDir: string): Target {
       return child;
     },
     delivered: () => otlpTopicSpans(brokers, topic),
+    check: () => consumersReadAnchor(brokers, topic),
   };
 }
 
@@ -304,6 +353,7 @@ async function main(): Promise<void> {
         console.log(
           `  run ${r + 1} ${modeName(rate).padEnd(22)} ${variant.padEnd(18)} ${Math.round(m.spansPerSecond)} spans/s, ${Math.round(m.spansPerCpuSecond)} spans/CPU-s, missing ${m.missing}`,
         );
+        if (r === 0 && rate === 0 && target.check) console.log(`    ${await target.check()}`);
       }
     }
   }
