@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { decodeOtlpProtobuf } from '../collector/otlp-protobuf-decode.js';
+import { decodeOtlpProtobuf } from '../otlp/otlp-protobuf-decode.js';
 import type { McpEvent } from '../model/index.js';
 import { startMcptap } from '../shim/index.js';
 import { emitEvents } from '../test/collector/otel-sdk.js';

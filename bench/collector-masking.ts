@@ -3,9 +3,9 @@
 // shim's real exporter sends (decoded from OTLP protobuf as the collector decodes them). BENCH_RUNS
 // (3) runs per figure, min/median/max µs of CPU (process.cpuUsage) per span.
 //   node --import tsx bench/collector-masking.ts
-import type { DecodedSpan } from '../collector/decoded-span.js';
-import { normaliseSpans, type NormaliseOptions } from '../collector/normalise-spans.js';
-import { decodeOtlpProtobuf } from '../collector/otlp-protobuf-decode.js';
+import type { DecodedSpan } from '../otlp/decoded-span.js';
+import { normaliseSpans, type NormaliseOptions } from '../otlp/normalise-spans.js';
+import { decodeOtlpProtobuf } from '../otlp/otlp-protobuf-decode.js';
 import type { McpEvent } from '../model/index.js';
 import { maskSecretsInText } from '../secrets/index.js';
 import { otlpProtobufBody } from '../test/collector/otel-sdk.js';

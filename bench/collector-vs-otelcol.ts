@@ -10,7 +10,8 @@
 // Environment: OTELCOL_BIN_DIR (/tmp/otelcol-bench/bin), OTLP_REPLAY (/tmp/mcptap-bench/otlp-replay),
 // BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONCURRENCY (8), BENCH_OVERLOAD_SECONDS (60),
 // BENCH_PACED_RATES (10000: comma list of spans/s measured besides flat out; empty for none),
-// BENCH_VARIANTS (comma list of kafkajs:1, platformatic:1, platformatic:auto, otelcol),
+// BENCH_VARIANTS (comma list of kafkajs:1, platformatic:1, platformatic:auto, otelcol; `:forward`
+// after a client and workers runs the fast path, MCPTAP_COLLECTOR_FORWARD_OTLP, e.g. platformatic:1:forward),
 // BENCH_OVERLOAD_VARIANT (platformatic:1). mcptap runs with Node's defaults, as a user runs it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +21,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hashApiKey } from '../collector/index.js';
 import { topicNames } from '../model/index.js';
+import { decodeOtlpRecord } from '../otlp/index.js';
 import { createKafka, ensureTopics, silentLogger } from '../platform/index.js';
+import { maskSecretsInText } from '../secrets/index.js';
 import { ensureInfra, uniqueName, waitFor } from '../test/support/infra.js';
 import { captureBodies } from './capture-bodies.js';
 import { formatSpread, spread, treeCpuSeconds, treeRssBytes } from './process-stats.js';
@@ -110,11 +113,79 @@ interface Target {
   start(): Promise<ChildProcess>;
   /** Spans in Kafka after the collector stopped. */
   delivered(): Promise<number>;
+  /** A check of what it wrote, printed after its first run. */
+  check?(): Promise<string>;
 }
 
-function mcptapTarget(brokers: string[], client: string, workers: string): Target {
+/**
+ * The anchor's records (the kafka exporter's otlp_proto) through the consumers' decoder
+ * (otlp-record.ts), as the detectors and the sink read them with MCPTAP_OTLP_TOPIC: the first
+ * `records` of the topic, spans in, events out.
+ */
+async function consumersReadAnchor(brokers: string[], topic: string, records = 10): Promise<string> {
+  const kafka = createKafka({ brokers, clientId: 'bench' }, { logger: silentLogger });
+  const consumer = kafka.consumer({ groupId: uniqueName('bench_anchor_reader'), maxWaitTimeInMs: 200 });
+  const options = {
+    tenancy: { recordHeader: false, resourceAttribute: null, defaultTenant: 'bench' },
+    mask: maskSecretsInText,
+  };
+  let read = 0;
+  let spans = 0;
+  let events = 0;
+  let refused = 0;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 30_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (read >= records) return;
+          read++;
+          const decoded = decodeOtlpRecord(message, options);
+          if (!decoded.ok) refused++;
+          else {
+            spans += decoded.value.spans;
+            events += decoded.value.events.length;
+          }
+          if (read === records) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return `consumers' decoder on the anchor's first ${read} records: ${spans} spans → ${events} events, ${refused} records refused`;
+}
+
+/** Spans in an otlp_proto topic, counted by the anchor's spancount after the collector stopped. */
+async function otlpTopicSpans(brokers: string[], topic: string): Promise<number> {
+  const { stdout } = await run(join(OTELCOL_DIR, 'spancount'), [
+    '-brokers',
+    brokers[0]!,
+    '-topic',
+    topic,
+    '-timeout',
+    '60s',
+  ]);
+  const counted = JSON.parse(stdout.trim().split('\n').pop()!) as { spans?: number };
+  return Number(counted.spans ?? NaN);
+}
+
+function mcptapTarget(brokers: string[], client: string, workers: string, forward: boolean): Target {
   const prefix = uniqueName('bench_collector');
   const topics = topicNames(prefix);
+  const otlpTopic = `${prefix}.otlp.v1`;
+  const forwardEnv = forward
+    ? {
+        MCPTAP_COLLECTOR_FORWARD_OTLP: 'true',
+        MCPTAP_OTLP_TOPIC: otlpTopic,
+        MCPTAP_OTLP_TENANT_HEADER: 'true',
+      }
+    : {};
   return {
     async start() {
       const child = spawn(
@@ -133,6 +204,7 @@ function mcptapTarget(brokers: string[], client: string, workers: string): Targe
             MCPTAP_COLLECTOR_WORKERS: workers,
             MCPTAP_LOG_LEVEL: 'warn',
             KAFKAJS_NO_PARTITIONER_WARNING: '1',
+            ...forwardEnv,
           },
           stdio: ['ignore', 'ignore', 'inherit'],
         },
@@ -143,7 +215,10 @@ function mcptapTarget(brokers: string[], client: string, workers: string): Targe
       });
       return child;
     },
-    delivered: () => topicRecords(brokers, [topics.events, topics.catalog, topics.prompts]),
+    delivered: () =>
+      forward
+        ? otlpTopicSpans(brokers, otlpTopic)
+        : topicRecords(brokers, [topics.events, topics.catalog, topics.prompts]),
   };
 }
 
@@ -175,18 +250,8 @@ function otelcolTarget(brokers: string[], workDir: string): Target {
       );
       return child;
     },
-    async delivered() {
-      const { stdout } = await run(join(OTELCOL_DIR, 'spancount'), [
-        '-brokers',
-        brokers[0]!,
-        '-topic',
-        topic,
-        '-timeout',
-        '60s',
-      ]);
-      const counted = JSON.parse(stdout.trim().split('\n').pop()!) as { spans?: number };
-      return Number(counted.spans ?? NaN);
-    },
+    delivered: () => otlpTopicSpans(brokers, topic),
+    check: () => consumersReadAnchor(brokers, topic),
   };
 }
 
@@ -272,8 +337,8 @@ async function main(): Promise<void> {
       );
       return undefined;
     }
-    const [client, workers] = variant.split(':') as [string, string];
-    return mcptapTarget(kafkaBrokers, client, workers);
+    const [client, workers, mode] = variant.split(':') as [string, string, string | undefined];
+    return mcptapTarget(kafkaBrokers, client, workers, mode === 'forward');
   };
   // Runs interleaved, so that a noisy minute on a shared machine hits every variant alike.
   for (let r = 0; r < RUNS; r++) {
@@ -288,6 +353,7 @@ async function main(): Promise<void> {
         console.log(
           `  run ${r + 1} ${modeName(rate).padEnd(22)} ${variant.padEnd(18)} ${Math.round(m.spansPerSecond)} spans/s, ${Math.round(m.spansPerCpuSecond)} spans/CPU-s, missing ${m.missing}`,
         );
+        if (r === 0 && rate === 0 && target.check) console.log(`    ${await target.check()}`);
       }
     }
   }
@@ -305,7 +371,7 @@ async function main(): Promise<void> {
       const name =
         variant === 'otelcol'
           ? 'OpenTelemetry Collector (anchor)'
-          : `mcptap ${variant.replace(':', ', workers ')}`;
+          : `mcptap ${variant.replace(':', ', workers ').replace(':forward', ', fast path')}`;
       console.log(
         `| ${mode} | ${name} | ${formatSpread(spread(ms.map((m) => m.spansPerSecond)))} | ${formatSpread(cpu)} | ${anchorCpu === undefined ? '–' : `${(cpu.median / anchorCpu).toFixed(2)}×`} | ${Math.max(...ms.map((m) => m.missing))} |`,
       );

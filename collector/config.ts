@@ -11,13 +11,14 @@ import {
   parseListen,
   parseProducerClient,
   type EnvVarSpec,
+  type KafkaSettings,
   type ListenAddress,
   type ProducerClient,
   type TopicSettings,
 } from '../platform/index.js';
+import { DEFAULT_CONTENT_CAPS, DEFAULT_MAX_RECORD_BYTES, type ContentCaps } from '../otlp/index.js';
 import { SECRETS_UNMASKED_ENV } from '../secrets/index.js';
 import { parseApiKeyEntries, type ApiKeyEntry } from './api-keys.js';
-import type { ContentCaps } from './normalise-spans.js';
 import type { RateLimit } from './rate-limiter.js';
 import { RECORD_OVERHEAD_BYTES } from './record-batches.js';
 import { errorMessage } from '../model/index.js';
@@ -48,23 +49,23 @@ export const COLLECTOR_ENV = {
   },
   contentCapBytes: {
     name: 'MCPTAP_COLLECTOR_CONTENT_CAP_BYTES',
-    default: '65536',
+    default: String(DEFAULT_CONTENT_CAPS.contentBytes),
     description:
       'cap of a content field (tool arguments and results, text) in UTF-8 bytes; longer content is cut, its size and SHA-256 kept',
   },
   catalogCapBytes: {
     name: 'MCPTAP_COLLECTOR_CATALOG_CAP_BYTES',
-    default: '262144',
+    default: String(DEFAULT_CONTENT_CAPS.catalogBytes),
     description: "cap of a catalog snapshot's items",
   },
   promptCapBytes: {
     name: 'MCPTAP_COLLECTOR_PROMPT_CAP_BYTES',
-    default: '524288',
+    default: String(DEFAULT_CONTENT_CAPS.promptBytes),
     description: "cap of a prompt log's messages",
   },
   maxRecordBytes: {
     name: 'MCPTAP_COLLECTOR_MAX_RECORD_BYTES',
-    default: '786432',
+    default: String(DEFAULT_MAX_RECORD_BYTES),
     description: 'largest Kafka record (one event as JSON); a bigger event is rejected in partialSuccess',
   },
   kafkaRequestBytes: {
@@ -116,6 +117,12 @@ export const COLLECTOR_ENV = {
     description:
       'spans of other instrumentations go to the raw-spans topic (true) or are counted and dropped (false)',
   },
+  forwardOtlp: {
+    name: 'MCPTAP_COLLECTOR_FORWARD_OTLP',
+    default: 'false',
+    description:
+      'protobuf requests go to MCPTAP_OTLP_TOPIC as OTLP records, keyed by session, without building events (ids checked, secrets masked; the detectors and the sink decode them, with MCPTAP_OTLP_TENANT_HEADER=true); false: events to the events topics',
+  },
   secretsUnmasked: SECRETS_UNMASKED_ENV,
   kafkaClient: {
     name: 'MCPTAP_COLLECTOR_KAFKA_CLIENT',
@@ -153,6 +160,8 @@ export interface ReceiverConfig {
   publishTimeoutMs: number;
   retryAfterSeconds: number;
   forwardRawSpans: boolean;
+  /** Protobuf requests are forwarded as OTLP records (otlp/otlp-forward.ts), not made into events. */
+  forwardOtlp: boolean;
   /** Mask secrets in every record before it leaves the receiver (false: the operator opted in to raw). */
   maskSecrets: boolean;
   shutdownGraceMs: number;
@@ -172,6 +181,8 @@ export interface KafkaPublisherConfig {
   readyTtlMs: number;
   /** Whether the raw-spans topic is needed. */
   rawSpansTopic: boolean;
+  /** The OTLP topic of the fast path; null when requests become events. */
+  otlpTopic: string | null;
 }
 
 /** `mcptap collector`: the receiver, the Kafka publisher behind it, and how many processes run them. */
@@ -257,6 +268,8 @@ export function receiverConfigFromEnv(
     publishTimeoutMs: envInt(env, e.publishTimeoutMs, 100),
     retryAfterSeconds: envInt(env, e.retryAfterSeconds, 1, 3600),
     forwardRawSpans: envBool(env, e.forwardRawSpans),
+    // The Kafka collector's alone (collectorConfigFromEnv): the embedded mode has no OTLP topic.
+    forwardOtlp: false,
     maskSecrets: !envBool(env, e.secretsUnmasked),
     shutdownGraceMs: envInt(env, e.shutdownGraceMs, 0),
   };
@@ -278,10 +291,26 @@ function apiKeysFromEnv(env: Env): ApiKeyEntry[] {
   return apiKeys;
 }
 
+/** The OTLP topic of the fast path, checked against what the consumers need to read it. */
+function forwardedTopic(env: Env, kafka: KafkaSettings, forwardRawSpans: boolean): string | null {
+  const e = COLLECTOR_ENV;
+  if (!envBool(env, e.forwardOtlp)) return null;
+  if (kafka.otlpInput === null || !kafka.otlpInput.tenancy.recordHeader)
+    throw new ConfigError(
+      `${e.forwardOtlp.name}=true needs MCPTAP_OTLP_TOPIC and MCPTAP_OTLP_TENANT_HEADER=true (the consumers take the authenticated tenant from the record header), set alike for the detectors and the sink`,
+    );
+  if (forwardRawSpans)
+    throw new ConfigError(
+      `${e.forwardOtlp.name}=true forwards mcptap's spans only: unset ${e.forwardRawSpans.name}`,
+    );
+  return kafka.otlpInput.topic;
+}
+
 export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig {
   const e = COLLECTOR_ENV;
-  const receiver = receiverConfigFromEnv(env);
   const kafka = kafkaSettingsFromEnv(env);
+  const otlpTopic = forwardedTopic(env, kafka, envBool(env, e.forwardRawSpans));
+  const receiver = { ...receiverConfigFromEnv(env), forwardOtlp: otlpTopic !== null };
   const kafkaRequestBytes = envInt(env, e.kafkaRequestBytes, 1024);
   const { maxMessageBytes } = kafka.topicSettings;
   const { maxRecordBytes } = receiver;
@@ -303,6 +332,7 @@ export function collectorConfigFromEnv(env: Env = process.env): CollectorConfig 
       requestTimeoutMs: receiver.publishTimeoutMs,
       readyTtlMs: envInt(env, e.readyTtlMs, 1000),
       rawSpansTopic: receiver.forwardRawSpans,
+      otlpTopic,
     },
     workers: parseWorkers(envString(env, e.workers)),
   };

@@ -1,4 +1,4 @@
-import type { McpEvent } from '../model/index.js';
+import type { SpanRecord } from '../otlp/index.js';
 
 /**
  * Where the collector puts what it accepted: Kafka in the full stack (kafka-publisher.ts), an
@@ -7,12 +7,11 @@ import type { McpEvent } from '../model/index.js';
  */
 
 /**
- * One record: an event or a span that is not mcptap's, already serialised as JSON (`bytes` is the
- * UTF-8 size of `value`, counted against the record and request byte budgets).
+ * What the collector publishes: the records normalise-spans makes of the accepted spans, or (the
+ * fast path, otlp-forward.ts) an OTLP request of one key's spans, for the OTLP topic.
  */
 export type PublishItem =
-  | { type: 'event'; event: McpEvent; value: string; bytes: number }
-  | { type: 'raw_span'; tenant: string; key: string; value: string; bytes: number };
+  SpanRecord | { type: 'otlp'; tenant: string; key: string; value: Buffer; bytes: number };
 
 export interface EventPublisher {
   /** What the events go to, for operators' messages: `Kafka`, `the local store`. */

@@ -1,4 +1,4 @@
-import { OtlpDecodeError } from './decoded-span.js';
+import { OtlpDecodeError } from '../otlp/index.js';
 import { RPC_CODE } from './otlp-response.js';
 
 /**

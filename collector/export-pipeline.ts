@@ -2,13 +2,18 @@ import type { Logger } from '../platform/index.js';
 import { maskSecretsInText } from '../secrets/index.js';
 import type { CollectorMetrics } from './collector-metrics.js';
 import type { ReceiverConfig } from './config.js';
-import type { DecodedSpan } from './decoded-span.js';
 import type { EventPublisher, PublishItem } from './event-publisher.js';
 import { ExportRefusal } from './export-errors.js';
 import type { Admission } from './in-flight-budget.js';
-import { normaliseSpans, type NormaliseOptions } from './normalise-spans.js';
-import { decodeOtlpJson } from './otlp-json-decode.js';
-import { decodeOtlpProtobuf } from './otlp-protobuf-decode.js';
+import {
+  decodeOtlpJson,
+  decodeOtlpProtobuf,
+  forwardOtlpRequest,
+  normaliseSpans,
+  type ForwardedRequest,
+  type DecodedSpan,
+  type NormaliseOptions,
+} from '../otlp/index.js';
 import type { OtlpEncoding, PartialSuccess } from './otlp-response.js';
 import { SpanRateLimiter } from './rate-limiter.js';
 import { errorMessage } from '../model/index.js';
@@ -105,48 +110,100 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
     }
   }
 
-  /**
-   * Decodes, normalises and queues a body's records. Synchronous, so that nothing decoded outlives
-   * it: what waits for the acknowledgement is the publisher's queued bytes and this small result.
-   */
-  function queue(body: Buffer, encoding: OtlpEncoding, sender: ExportSender, admission: Admission): Queued {
-    const spans = decode(body, encoding, sender.tenant);
-    metrics.spansReceived.inc({}, spans.length);
-
-    const taken = limiter.take(sender.keyId, spans.length);
+  /** Counts the request's spans against the sender's rate limit; refuses it (429) when over. */
+  function takeRate(sender: ExportSender, spans: number): void {
+    metrics.spansReceived.inc({}, spans);
+    const taken = limiter.take(sender.keyId, spans);
     if (!taken.ok) {
-      metrics.spansRejected.inc({ reason: 'rate_limited' }, spans.length);
+      metrics.spansRejected.inc({ reason: 'rate_limited' }, spans);
       throw new ExportRefusal(
         'rate_limited',
         `rate limit of this API key reached (${config.rateLimit.spansPerSecond} spans/s); retry later`,
         taken.retryAfterSeconds,
       );
     }
+  }
 
+  /** What a request is made into before it is published. */
+  interface Prepared {
+    items: PublishItem[];
+    total: number;
+    rejected: number;
+    reasons: string[];
+    notOurs: number;
+  }
+
+  /** Decoded and normalised into events (and raw spans), a slice at a time. */
+  function prepareEvents(body: Buffer, encoding: OtlpEncoding, sender: ExportSender): Prepared {
+    const spans = decode(body, encoding, sender.tenant);
+    takeRate(sender, spans.length);
     // Normalised a slice at a time, each slice's decoded spans dropped as it goes, so that they die
     // young instead of all being alive (and promoted to the old generation, which is what grew the
-    // heap under overload) until the request's last span is done. Published in one call: the
-    // publisher takes a request whole or not at all, so a refused request reaches nobody.
-    const total = spans.length;
-    const items: PublishItem[] = [];
-    const recordsByKind = new Map<string, number>();
-    const reasons: string[] = [];
-    let rejected = 0;
-    let notOurs = 0;
-    let recordBytes = 0;
+    // heap under overload) until the request's last span is done.
+    const prepared: Prepared = { items: [], total: spans.length, rejected: 0, reasons: [], notOurs: 0 };
     while (spans.length > 0) {
       const normalised = normaliseSpans(spans.splice(0, SLICE_SPANS), sender.tenant, normaliseOptions);
       for (const [reason, count] of Object.entries(normalised.rejectedByReason))
         metrics.spansRejected.inc({ reason }, count);
-      rejected += normalised.rejected;
-      notOurs += normalised.notOurs;
-      for (const reason of normalised.reasons) if (reasons.length < MAX_REASONS) reasons.push(reason);
-      for (const item of normalised.items) {
-        items.push(item);
-        recordBytes += item.bytes;
-        const kind = item.type === 'event' ? item.event.kind : 'raw_span';
-        recordsByKind.set(kind, (recordsByKind.get(kind) ?? 0) + 1);
-      }
+      prepared.rejected += normalised.rejected;
+      prepared.notOurs += normalised.notOurs;
+      for (const reason of normalised.reasons)
+        if (prepared.reasons.length < MAX_REASONS) prepared.reasons.push(reason);
+      for (const item of normalised.items) prepared.items.push(item);
+    }
+    return prepared;
+  }
+
+  /** The fast path: OTLP records of the request's mcptap spans, one or more per key. */
+  function prepareForwarded(body: Buffer, sender: ExportSender): Prepared {
+    let forwarded: ForwardedRequest;
+    try {
+      forwarded = forwardOtlpRequest(body, {
+        tenant: sender.tenant,
+        maxRecordBytes: config.maxRecordBytes,
+        mask: normaliseOptions.mask,
+      });
+    } catch (error) {
+      logger.debug('refused a malformed export request', {
+        tenant: sender.tenant,
+        reason: errorMessage(error),
+      });
+      throw error;
+    }
+    takeRate(sender, forwarded.spans);
+    for (const [reason, count] of Object.entries(forwarded.rejectedByReason))
+      metrics.spansRejected.inc({ reason }, count);
+    const { tenant } = sender;
+    return {
+      items: forwarded.records.map(({ key, value }) => ({
+        type: 'otlp',
+        tenant,
+        key,
+        value,
+        bytes: value.length,
+      })),
+      total: forwarded.spans,
+      rejected: forwarded.rejected,
+      reasons: forwarded.reasons,
+      notOurs: forwarded.notOurs,
+    };
+  }
+
+  /**
+   * Decodes, normalises and queues a body's records. Synchronous, so that nothing decoded outlives
+   * it: what waits for the acknowledgement is the publisher's queued bytes and this small result.
+   */
+  function queue(body: Buffer, encoding: OtlpEncoding, sender: ExportSender, admission: Admission): Queued {
+    const { items, total, rejected, reasons, notOurs } =
+      config.forwardOtlp && encoding === 'protobuf'
+        ? prepareForwarded(body, sender)
+        : prepareEvents(body, encoding, sender);
+    const recordsByKind = new Map<string, number>();
+    let recordBytes = 0;
+    for (const item of items) {
+      recordBytes += item.bytes;
+      const kind = item.type === 'event' ? item.event.kind : item.type;
+      recordsByKind.set(kind, (recordsByKind.get(kind) ?? 0) + 1);
     }
     if (notOurs > 0)
       metrics.spansNotOurs.inc({ action: config.forwardRawSpans ? 'forwarded' : 'dropped' }, notOurs);
@@ -162,10 +219,11 @@ export function createExportPipeline(config: ReceiverConfig, deps: ExportPipelin
     if (partial !== undefined && rejected === total) throw new ExportRefusal('invalid', partial.errorMessage);
     if (!admission.reserve(recordBytes))
       throw new ExportRefusal('retriable', 'the collector is at its in-flight memory limit; retry later');
+    // Published in one call: the publisher takes a request whole or not at all, so a refused
+    // request reaches nobody.
     const published = publisher.publish(items);
     admission.holdUntil(published);
-    const records = items.length;
-    return { published, spans: total, records, recordsByKind, partial };
+    return { published, spans: total, records: items.length, recordsByKind, partial };
   }
 
   return {

@@ -18,7 +18,10 @@ export async function startKafkaCollector(
     { logger: logger.child({ part: 'kafka' }), retries: 2 },
   );
   const k = config.kafka;
-  const specs = pipelineTopicSpecs(k.topics, k.topicSettings, { rawSpans: k.rawSpansTopic });
+  const specs = pipelineTopicSpecs(k.topics, k.topicSettings, {
+    rawSpans: k.rawSpansTopic,
+    otlpTopic: k.otlpTopic ?? undefined,
+  });
   let publisher: KafkaEventPublisher;
   try {
     publisher = await KafkaEventPublisher.start(
@@ -33,6 +36,7 @@ export async function startKafkaCollector(
             requestTimeoutMs: k.requestTimeoutMs,
           }),
         topics: k.topics,
+        otlpTopic: k.otlpTopic,
         requestBytes: k.requestBytes,
         requestTimeoutMs: k.requestTimeoutMs,
         readyTtlMs: k.readyTtlMs,

@@ -32,6 +32,8 @@ export interface KafkaPublisherOptions {
   /** A new idempotent producer (platform/kafka/platformatic-producer.ts); called again after a failure. */
   newProducer: () => RecordProducer;
   topics: TopicNames;
+  /** Where OTLP records of the fast path go (MCPTAP_OTLP_TOPIC); null: none are published. */
+  otlpTopic: string | null;
   /** Byte budget of one produce request (sum of values plus per-record overhead). */
   requestBytes: number;
   /** Broker-side timeout of one produce request. */
@@ -152,6 +154,11 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   private record(item: PublishItem): OutgoingRecord {
+    if (item.type === 'otlp') {
+      const topic = this.options.otlpTopic;
+      if (topic === null) throw new Error('an OTLP record without MCPTAP_OTLP_TOPIC');
+      return { topic, key: item.key, value: item.value, headers: this.headers('otlp', item.tenant) };
+    }
     const value = Buffer.from(item.value, 'utf8');
     return item.type === 'event'
       ? {

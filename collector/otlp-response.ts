@@ -1,4 +1,4 @@
-import { ExportTraceServiceResponse, RpcStatus } from './otlp-schema.js';
+import { ExportTraceServiceResponse, RpcStatus } from '../otlp/index.js';
 
 /**
  * OTLP/HTTP response bodies, in the encoding of the request: an ExportTraceServiceResponse on

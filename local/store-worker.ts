@@ -32,7 +32,7 @@ const firstLine = (error: unknown) => errorMessage(error).split('\n')[0]!;
 
 async function serve(): Promise<void> {
   const store = await openEmbeddedStore(data.storeDir, data.database);
-  // Records arrive masked: the receiver masks every event once (collector/normalise-spans.ts),
+  // Records arrive masked: the receiver masks every event once (otlp/normalise-spans.ts),
   // unless the operator opted in to raw secrets, and alerts are made from those events.
   const writer = new StoreWriter(store, { mask: null });
   // Opened at the first write: the main thread migrates (creating audit_segments) while this one starts.

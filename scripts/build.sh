@@ -8,7 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -rf dist
 npx tsc -p tsconfig.build.json
 # package.json: `mcptap scan` reads its version from the parent of its folder.
-for asset in collector/otlp-proto detectors/default-rules.yaml detectors/lint/learned-scorer-weights.json console/static package.json; do
+for asset in otlp/otlp-proto detectors/default-rules.yaml detectors/lint/learned-scorer-weights.json console/static package.json; do
   mkdir -p "dist/$(dirname "$asset")"
   cp -R "$asset" "dist/$asset"
 done

@@ -156,7 +156,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
   if (values.help) {
     console.log(
-      `Usage: mcptap sink\n\nConsumes events, catalogs, prompts and alerts from Kafka and stores them in ClickHouse.\n` +
+      `Usage: mcptap sink\n\nConsumes events, catalogs, prompts and alerts (and MCPTAP_OTLP_TOPIC's OTLP records when set) from Kafka and stores them in ClickHouse.\n` +
         `Migrates the schema first. Stops cleanly on SIGINT/SIGTERM.\n\n${CONFIG_HELP}\n${envReference(KAFKA_ENV)}`,
     );
     return 0;
@@ -168,7 +168,11 @@ export async function sinkMain(argv: string[]): Promise<number> {
   await migrate(store, { retentionDays: settings.retentionDays, reader: settings.reader, logger });
   const kafka = createKafka(kafkaSettings, { logger, retries: 10 });
   const { topics } = kafkaSettings;
-  await ensureTopics(kafka, pipelineTopicSpecs(topics, kafkaSettings.topicSettings));
+  const { otlpInput } = kafkaSettings;
+  await ensureTopics(
+    kafka,
+    pipelineTopicSpecs(topics, kafkaSettings.topicSettings, { otlpTopic: otlpInput?.topic }),
+  );
   const writer = new StoreWriter(store, { mask: settings.maskSecrets ? maskSecretsInText : null });
   if (!settings.maskSecrets) {
     logger.warn(
@@ -193,6 +197,7 @@ export async function sinkMain(argv: string[]): Promise<number> {
     metrics,
     onConsumerStopped: lifetime.fail,
     sealer: sealer ?? undefined,
+    otlpInput,
   });
   const metricsServer = await serveMetrics(settings.metricsListen, {
     registry: metrics.registry,

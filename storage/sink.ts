@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '../model/index.js';
+import { decodeOtlpRecord } from '../otlp/index.js';
 import {
   decodeJsonRecord,
   startBatchConsumer,
@@ -8,11 +9,12 @@ import {
   type ConsumedRecord,
   type Decoded,
   type Logger,
+  type OtlpTopicSettings,
   type Refused,
   type WriteContext,
 } from '../platform/index.js';
 import { valuesRefused } from './insert-errors.js';
-import type { Row } from './row-codec.js';
+import type { Row, StoredRecord } from './row-codec.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-metrics.js';
 import { validateRecord, type RecordSource, type RowSealer, type StoreWriter } from './store-writer.js';
 import type { StoreTable } from './tables.js';
@@ -45,6 +47,8 @@ export interface SinkOptions {
   metrics?: SinkMetrics;
   /** Seals stored rows into the tamper-evident audit log (audit/); none: rows are not sealed. */
   sealer?: RowSealer;
+  /** An OTLP protobuf topic consumed besides the events (the OpenTelemetry Collector's kafka exporter). */
+  otlpInput?: OtlpTopicSettings | null;
 }
 
 export interface RunningSink {
@@ -67,33 +71,68 @@ function firstLine(error: unknown): string {
   return errorMessage(error).split('\n')[0]!.slice(0, 300);
 }
 
-/** Rows into ClickHouse: the sink's part of the batch consumer. */
-export class SinkHandler implements BatchHandler<PendingRow> {
+/**
+ * Rows into ClickHouse: the sink's part of the batch consumer. A record is one row, or as many as
+ * its OTLP request holds events; a row ClickHouse refuses dead-letters the record it came from.
+ */
+export class SinkHandler implements BatchHandler<readonly PendingRow[]> {
   constructor(
     private readonly topics: TopicNames,
     private readonly writer: StoreWriter,
     private readonly metrics: SinkMetrics,
+    private readonly logger: Logger,
     private readonly sealer?: RowSealer,
+    private readonly otlpInput?: OtlpTopicSettings,
   ) {}
 
-  decode(record: ConsumedRecord): Decoded<PendingRow> {
+  decode(record: ConsumedRecord): Decoded<readonly PendingRow[]> {
+    if (this.otlpInput !== undefined && record.topic === this.otlpInput.topic) return this.decodeOtlp(record);
     const source: RecordSource = record.topic === this.topics.alerts ? 'alert' : 'event';
     const decoded = decodeJsonRecord(record.value, (json) => validateRecord(json, source), source);
     if (!decoded.ok) return decoded;
-    const built = this.writer.row(decoded.value);
-    return { ok: true, value: { ...built, sealed: this.sealer?.rowBuilt(built.table, built.row) } };
+    return { ok: true, value: [this.pendingRow(decoded.value)] };
   }
 
-  async write(batch: readonly Accepted<PendingRow>[], context: WriteContext): Promise<Refused[]> {
+  private pendingRow(record: StoredRecord): PendingRow {
+    const built = this.writer.row(record);
+    return { ...built, sealed: this.sealer?.rowBuilt(built.table, built.row) };
+  }
+
+  /** Events masked as the writer masks what it stores. */
+  private decodeOtlp(record: ConsumedRecord): Decoded<readonly PendingRow[]> {
+    const decoded = decodeOtlpRecord(record, {
+      tenancy: this.otlpInput!.tenancy,
+      mask: this.writer.options.mask,
+    });
+    if (!decoded.ok) return decoded;
+    const { events, spans, rejected, reasons } = decoded.value;
+    if (rejected > 0)
+      this.logger.warn('spans of an OTLP record rejected', {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        spans,
+        rejected,
+        reasons,
+      });
+    return { ok: true, value: events.map((event) => this.pendingRow(event)) };
+  }
+
+  async write(batch: readonly Accepted<readonly PendingRow[]>[], context: WriteContext): Promise<Refused[]> {
     const byTable = new Map<StoreTable, Accepted<PendingRow>[]>();
-    for (const pending of batch) {
-      let rows = byTable.get(pending.value.table);
-      if (rows === undefined) byTable.set(pending.value.table, (rows = []));
-      rows.push(pending);
+    for (const { value, record } of batch) {
+      for (const pending of value) {
+        let rows = byTable.get(pending.table);
+        if (rows === undefined) byTable.set(pending.table, (rows = []));
+        rows.push({ value: pending, record });
+      }
     }
-    const refused: Refused[] = [];
-    for (const [table, rows] of byTable) refused.push(...(await this.insert(table, rows, context)));
-    return refused;
+    // An OTLP record's rows may be refused in several tables: it is dead-lettered once.
+    const refused = new Map<ConsumedRecord, Refused>();
+    for (const [table, rows] of byTable)
+      for (const one of await this.insert(table, rows, context))
+        if (!refused.has(one.record)) refused.set(one.record, one);
+    return [...refused.values()];
   }
 
   /** Inserts rows of one table; rows ClickHouse refuses to read are found by halving the insert. */
@@ -143,8 +182,21 @@ export async function startSink(options: SinkOptions): Promise<RunningSink> {
   return startBatchConsumer({
     kafka: options.kafka,
     groupId: options.groupId,
-    topics: [topics.events, topics.catalog, topics.prompts, topics.alerts],
-    handler: new SinkHandler(topics, writer, metrics, options.sealer),
+    topics: [
+      topics.events,
+      topics.catalog,
+      topics.prompts,
+      topics.alerts,
+      ...(options.otlpInput ? [options.otlpInput.topic] : []),
+    ],
+    handler: new SinkHandler(
+      topics,
+      writer,
+      metrics,
+      options.logger,
+      options.sealer,
+      options.otlpInput ?? undefined,
+    ),
     component: 'sink',
     deadLetter: { topic: topics.deadLetter, mask: writer.options.mask },
     logger: options.logger,

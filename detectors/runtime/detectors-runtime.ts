@@ -6,6 +6,7 @@ import {
   pipelineTopicSpecs,
   startBatchConsumer,
   type Logger,
+  type OtlpTopicSettings,
   type RunningBatchConsumer,
   type TopicSettings,
 } from '../../platform/index.js';
@@ -56,6 +57,8 @@ export interface DetectorsRuntimeOptions {
   metrics?: DetectorsMetrics;
   /** Most records the engine takes in one batch. */
   batchRecords?: number;
+  /** An OTLP protobuf topic consumed besides the events (the OpenTelemetry Collector's kafka exporter). */
+  otlpInput?: OtlpTopicSettings | null;
 }
 
 /** Partitions fetched and decoded at once (their batches share writes). */
@@ -123,8 +126,8 @@ export class DetectorsRuntime {
   }
 
   async start(): Promise<void> {
-    const { kafka, topics, topicSettings, logger } = this.options;
-    await ensureTopics(kafka, pipelineTopicSpecs(topics, topicSettings));
+    const { kafka, topics, topicSettings, logger, otlpInput } = this.options;
+    await ensureTopics(kafka, pipelineTopicSpecs(topics, topicSettings, { otlpTopic: otlpInput?.topic }));
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -141,12 +144,17 @@ export class DetectorsRuntime {
       metrics: this.metrics,
       onRaised: (alerts) => this.poster.post(alerts),
       onWritten: this.options.onAlert,
+      // The detectors have no opt-in to raw secrets: events from OTLP records are always masked.
+      otlpInput: otlpInput
+        ? { topic: otlpInput.topic, record: { tenancy: otlpInput.tenancy, mask: maskSecretsInText } }
+        : undefined,
+      logger,
     });
     this.writer = writer;
     this.consumer = await startBatchConsumer({
       kafka,
       groupId: this.options.groupId,
-      topics: [topics.events, topics.catalog],
+      topics: [topics.events, topics.catalog, ...(otlpInput ? [otlpInput.topic] : [])],
       handler: writer,
       component: 'detectors',
       // The detectors have no opt-in to raw secrets: their dead letters are always masked.

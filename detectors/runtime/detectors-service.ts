@@ -76,7 +76,7 @@ export const DETECTORS_ENV: readonly EnvVarSpec[] = [
 
 const USAGE = `Usage: mcptap detectors [--rules FILE]
 
-Consumes the events and catalog topics, runs every detector, produces alerts to the alerts topic and
+Consumes the events and catalog topics (and MCPTAP_OTLP_TOPIC's OTLP records when set), runs every detector, produces alerts to the alerts topic and
 posts them to Alertmanager. Reloads the rule file on SIGHUP and when it changes.
 
 Environment:
@@ -119,6 +119,7 @@ export async function runDetectorsService(argv: string[]): Promise<number> {
     metrics,
     logger,
     topicSettings: settings.topicSettings,
+    otlpInput: settings.otlpInput,
     onConsumerStopped: lifetime.fail,
     tickIntervalMs: envInt(env, DETECTORS_OWN_ENV.tickMs, 100),
     onAlert: (alert) => {

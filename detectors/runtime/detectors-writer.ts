@@ -1,10 +1,12 @@
 import type { Producer, TopicMessages } from 'kafkajs';
 import { parseEvent, type Alert, type McpEvent, type TopicNames } from '../../model/index.js';
+import { decodeOtlpRecord, type OtlpRecordOptions } from '../../otlp/index.js';
 import {
   decodeJsonRecord,
   type BatchHandler,
   type ConsumedRecord,
   type Decoded,
+  type Logger,
 } from '../../platform/index.js';
 import { toOcsfDetectionFinding } from '../alerting/ocsf-finding.js';
 import type { DetectorEngine } from '../engine/detector-engine.js';
@@ -40,6 +42,9 @@ export interface DetectorsWriterOptions {
   onRaised: (alerts: readonly Alert[]) => void;
   /** Each alert once it is written to the alerts topic. */
   onWritten?: (alert: Alert) => void;
+  /** The OTLP protobuf topic consumed besides the events, and how its spans become events. */
+  otlpInput?: { topic: string; record: OtlpRecordOptions };
+  logger: Logger;
 }
 
 interface Waiter {
@@ -47,7 +52,7 @@ interface Waiter {
   reject: (error: unknown) => void;
 }
 
-export class DetectorsWriter implements BatchHandler<McpEvent> {
+export class DetectorsWriter implements BatchHandler<readonly McpEvent[]> {
   /** Alerts raised and not written yet. */
   private alerts: Alert[] = [];
   /** Batches waiting for a write of the state that starts after they were processed. */
@@ -72,15 +77,37 @@ export class DetectorsWriter implements BatchHandler<McpEvent> {
   }
 
   /**
-   * Parses the record and runs the engine over it at once, as it is fetched (in fetch order per
-   * partition): its alerts go to the poster without waiting for any write.
+   * Parses the record (one event, or an OTLP request's events) and runs the engine over it at
+   * once, as it is fetched (in fetch order per partition): its alerts go to the poster without
+   * waiting for any write.
    */
-  decode(record: ConsumedRecord): Decoded<McpEvent> {
-    const decoded = decodeJsonRecord(record.value, parseEvent, 'event');
+  decode(record: ConsumedRecord): Decoded<readonly McpEvent[]> {
+    const decoded = this.events(record);
     if (!decoded.ok) return decoded;
     this.processed.set(record.topic, (this.processed.get(record.topic) ?? 0) + 1);
-    this.raise(this.options.engine.process(decoded.value));
+    for (const event of decoded.value) this.raise(this.options.engine.process(event));
     return decoded;
+  }
+
+  private events(record: ConsumedRecord): Decoded<readonly McpEvent[]> {
+    const { otlpInput, logger } = this.options;
+    if (otlpInput === undefined || record.topic !== otlpInput.topic) {
+      const decoded = decodeJsonRecord(record.value, parseEvent, 'event');
+      return decoded.ok ? { ok: true, value: [decoded.value] } : decoded;
+    }
+    const decoded = decodeOtlpRecord(record, otlpInput.record);
+    if (!decoded.ok) return decoded;
+    const { events, spans, rejected, reasons } = decoded.value;
+    if (rejected > 0)
+      logger.warn('spans of an OTLP record rejected', {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        spans,
+        rejected,
+        reasons,
+      });
+    return { ok: true, value: events };
   }
 
   /** The batch was processed as it was decoded: resolves once its alerts and state are written. */

@@ -384,7 +384,14 @@ export async function startBatchConsumer<T>(options: BatchConsumerOptions<T>): P
         const rows: Accepted<T>[] = [];
         const poison: Refused[] = [];
         for (const message of messages) {
-          const record = { topic, partition, offset: message.offset, key: message.key, value: message.value };
+          const record: ConsumedRecord = {
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: message.headers,
+          };
           const decoded = handler.decode(record);
           if (decoded.ok) rows.push({ value: decoded.value, record });
           else poison.push({ record, reason: decoded.reason, cause: 'invalid_record' });

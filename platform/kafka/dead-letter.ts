@@ -29,6 +29,7 @@ export interface ConsumedRecord {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  headers?: IHeaders;
 }
 
 export interface DeadLetter {

@@ -1,4 +1,11 @@
-export { KAFKA_ENV, kafkaSettingsFromEnv, type TopicSettings } from './kafka-config.js';
+export {
+  KAFKA_ENV,
+  kafkaSettingsFromEnv,
+  type KafkaSettings,
+  type OtlpTenancy,
+  type OtlpTopicSettings,
+  type TopicSettings,
+} from './kafka-config.js';
 export { ensureTopics, pipelineTopicSpecs, type TopicSpec } from './pipeline-topics.js';
 export { createKafka, whenConsumerGivesUp } from './kafkajs-client.js';
 export {

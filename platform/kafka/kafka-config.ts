@@ -1,4 +1,4 @@
-import { envInt, envList, envString, type EnvVarSpec } from '../env-config.js';
+import { ConfigError, envBool, envInt, envList, envString, type EnvVarSpec } from '../env-config.js';
 import { topicNames, type TopicNames } from '../../model/index.js';
 
 /** Where Kafka is and how the topics mcptap creates are made, from the environment. */
@@ -36,6 +36,30 @@ const KAFKA_ENV_BY_NAME = {
     default: '1048576',
     description: 'max.message.bytes of the topics mcptap creates',
   },
+  otlpTopic: {
+    name: 'MCPTAP_OTLP_TOPIC',
+    default: '',
+    description:
+      "topic of OTLP ExportTraceServiceRequest protobuf records that the detectors and the sink consume besides the events (the OpenTelemetry Collector's kafka exporter with encoding otlp_proto; its default topic is otlp_spans); empty: none",
+  },
+  otlpTenant: {
+    name: 'MCPTAP_OTLP_TENANT',
+    default: '',
+    description:
+      'tenant of the spans on MCPTAP_OTLP_TOPIC whose resource has no MCPTAP_OTLP_TENANT_ATTRIBUTE; empty: such spans are rejected',
+  },
+  otlpTenantHeader: {
+    name: 'MCPTAP_OTLP_TENANT_HEADER',
+    default: 'false',
+    description:
+      "take the tenant of a record on MCPTAP_OTLP_TOPIC from its mcptap-tenant header, which mcptap's collector sets to the API key's tenant (MCPTAP_COLLECTOR_FORWARD_OTLP); only where nothing else writes the topic",
+  },
+  otlpTenantAttribute: {
+    name: 'MCPTAP_OTLP_TENANT_ATTRIBUTE',
+    default: '',
+    description:
+      'resource attribute naming the tenant of spans on MCPTAP_OTLP_TOPIC (set by the collector in front, e.g. its resource processor); empty: MCPTAP_OTLP_TENANT for all',
+  },
 } satisfies Record<string, EnvVarSpec>;
 
 export const KAFKA_ENV: readonly EnvVarSpec[] = Object.values(KAFKA_ENV_BY_NAME);
@@ -49,16 +73,58 @@ export interface TopicSettings {
   maxMessageBytes: number;
 }
 
+/**
+ * Where the tenant of a span read from the OTLP topic comes from: records written by another
+ * collector carry no mcptap API key, so the operator names it, for all spans or by a resource
+ * attribute that the collector in front sets.
+ */
+export interface OtlpTenancy {
+  /** The record's `mcptap-tenant` header names it (records of mcptap's collector); tried first. */
+  recordHeader: boolean;
+  /** Resource attribute holding the tenant; null: none. */
+  resourceAttribute: string | null;
+  /** Tenant of spans whose resource does not name one; null: they are rejected. */
+  defaultTenant: string | null;
+}
+
+export interface OtlpTopicSettings {
+  topic: string;
+  tenancy: OtlpTenancy;
+}
+
 export interface KafkaSettings {
   brokers: string[];
   clientId: string;
   topics: TopicNames;
   topicSettings: TopicSettings;
+  /** The OTLP protobuf topic the consumers read besides the events; null: none. */
+  otlpInput: OtlpTopicSettings | null;
 }
 
-export function kafkaSettingsFromEnv(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): KafkaSettings {
+type Env = Readonly<Record<string, string | undefined>>;
+
+function otlpInputFromEnv(env: Env): OtlpTopicSettings | null {
+  const { otlpTopic, otlpTenant, otlpTenantAttribute, otlpTenantHeader } = KAFKA_ENV_BY_NAME;
+  const topic = envString(env, otlpTopic);
+  if (topic === '') return null;
+  const recordHeader = envBool(env, otlpTenantHeader);
+  const resourceAttribute = envString(env, otlpTenantAttribute);
+  const defaultTenant = envString(env, otlpTenant);
+  if (!recordHeader && resourceAttribute === '' && defaultTenant === '')
+    throw new ConfigError(
+      `${otlpTopic.name}=${topic} needs a tenant for its spans: set ${otlpTenantHeader.name}=true, ${otlpTenant.name} or ${otlpTenantAttribute.name}`,
+    );
+  return {
+    topic,
+    tenancy: {
+      recordHeader,
+      resourceAttribute: resourceAttribute === '' ? null : resourceAttribute,
+      defaultTenant: defaultTenant === '' ? null : defaultTenant,
+    },
+  };
+}
+
+export function kafkaSettingsFromEnv(env: Env = process.env): KafkaSettings {
   const { brokers, prefix, clientId, partitions, replication, retentionMs, maxMessageBytes } =
     KAFKA_ENV_BY_NAME;
   return {
@@ -71,5 +137,6 @@ export function kafkaSettingsFromEnv(
       retentionMs: envInt(env, retentionMs, -1),
       maxMessageBytes: envInt(env, maxMessageBytes, 1024),
     },
+    otlpInput: otlpInputFromEnv(env),
   };
 }

@@ -10,7 +10,7 @@ import type { TopicSettings } from './kafka-config.js';
 export function pipelineTopicSpecs(
   topics: TopicNames,
   settings: TopicSettings,
-  options: { rawSpans?: boolean } = {},
+  options: { rawSpans?: boolean; otlpTopic?: string } = {},
 ): TopicSpec[] {
   const { partitions, replicationFactor, retentionMs, maxMessageBytes } = settings;
   const retained = (topic: string, topicPartitions = partitions): TopicSpec => ({
@@ -25,6 +25,7 @@ export function pipelineTopicSpecs(
     retained(topics.catalog),
     retained(topics.prompts),
     ...(options.rawSpans ? [retained(topics.rawSpans)] : []),
+    ...(options.otlpTopic !== undefined ? [retained(options.otlpTopic)] : []),
     retained(topics.alerts),
     retained(topics.alertsOcsf),
     retained(topics.deadLetter, 1),

@@ -24,11 +24,7 @@ import {
   type RunningCollector,
 } from '../../collector/index.js';
 import type protobuf from 'protobufjs';
-import {
-  ExportTraceServiceRequest,
-  ExportTraceServiceResponse,
-  RpcStatus,
-} from '../../collector/otlp-schema.js';
+import { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from '../../otlp/otlp-schema.js';
 import { silentLogger } from '../../platform/index.js';
 import { ensureInfra, uniqueName, waitFor } from '../support/infra.js';
 import { emitEvents, otlpJsonBody, otlpProtobufBody } from './otel-sdk.js';

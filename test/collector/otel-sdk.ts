@@ -2,6 +2,7 @@
 // OTLP bodies serialised by the real exporters' serializers.
 import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -23,10 +24,16 @@ export function emitEvents(tracer: Tracer, events: readonly McpEvent[]): void {
   }
 }
 
-/** The SDK's finished spans for `events`. */
-export async function readableSpans(events: readonly McpEvent[]): Promise<ReadableSpan[]> {
+/** The SDK's finished spans for `events`, with the SDK's default resource and `resource` merged in. */
+export async function readableSpans(
+  events: readonly McpEvent[],
+  resource: Record<string, string> = {},
+): Promise<ReadableSpan[]> {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    resource: resourceFromAttributes(resource),
+  });
   emitEvents(provider.getTracer('mcptap-test'), events);
   await provider.forceFlush();
   const spans = exporter.getFinishedSpans();
@@ -34,8 +41,11 @@ export async function readableSpans(events: readonly McpEvent[]): Promise<Readab
   return spans;
 }
 
-export async function otlpProtobufBody(events: readonly McpEvent[]): Promise<Uint8Array> {
-  const body = ProtobufTraceSerializer.serializeRequest(await readableSpans(events));
+export async function otlpProtobufBody(
+  events: readonly McpEvent[],
+  resource: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const body = ProtobufTraceSerializer.serializeRequest(await readableSpans(events, resource));
   if (body === undefined) throw new Error('ProtobufTraceSerializer produced no body');
   return body;
 }

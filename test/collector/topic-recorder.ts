@@ -9,6 +9,8 @@ export interface RecordedMessage {
   partition: number;
   key: string;
   value: string;
+  /** The value's bytes (OTLP records are protobuf). */
+  bytes: Buffer;
   headers: Record<string, string>;
 }
 
@@ -35,6 +37,7 @@ export async function recordTopics(brokers: string[], topics: string[]): Promise
         partition,
         key: message.key?.toString() ?? '',
         value: message.value?.toString() ?? '',
+        bytes: message.value ?? Buffer.alloc(0),
         headers,
       });
     },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OtlpDecodeError } from '../../../collector/decoded-span.js';
+import { OtlpDecodeError } from '../../../otlp/decoded-span.js';
 import { PublishError } from '../../../collector/event-publisher.js';
 import { ExportRefusal, refusalAnswer } from '../../../collector/export-errors.js';
 

@@ -26,6 +26,7 @@ const config: ReceiverConfig = {
   publishTimeoutMs: 5000,
   retryAfterSeconds: 5,
   forwardRawSpans: false,
+  forwardOtlp: false,
   maskSecrets: true,
   shutdownGraceMs: 0,
 };

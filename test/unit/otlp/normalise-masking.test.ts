@@ -2,9 +2,9 @@
 // detectors need of a secret survives in the mask: the same alerts, with the same fingerprints.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeOtlpProtobuf } from '../../../collector/otlp-protobuf-decode.js';
-import { normaliseSpans, type NormaliseOptions } from '../../../collector/normalise-spans.js';
-import type { DecodedSpan } from '../../../collector/decoded-span.js';
+import { decodeOtlpProtobuf } from '../../../otlp/otlp-protobuf-decode.js';
+import { normaliseSpans, type NormaliseOptions } from '../../../otlp/normalise-spans.js';
+import type { DecodedSpan } from '../../../otlp/decoded-span.js';
 import { createDetectorEngine, defaultRules } from '../../../detectors/index.js';
 import { parseEvent, type Alert, type McpEvent } from '../../../model/index.js';
 import { maskSecretsInText, type MaskContext } from '../../../secrets/index.js';

@@ -19,36 +19,36 @@ import { errorMessage } from '../model/index.js';
  * check it against the reflected decoder on the real exporter's bodies.
  */
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
+export const WIRE_VARINT = 0;
+export const WIRE_FIXED64 = 1;
+export const WIRE_LEN = 2;
 
-type Reader = protobuf.Reader;
+export type Reader = protobuf.Reader;
 
 /**
  * Buffer's own slice decoders, which `toString(encoding, start, end)` reaches after an encoding
  * lookup that costs as much as the decoding of a short attribute key. protobufjs's BufferReader
  * calls them the same way.
  */
-interface SliceDecoders {
+export interface SliceDecoders {
   utf8Slice(start: number, end: number): string;
   hexSlice(start: number, end: number): string;
   base64Slice(start: number, end: number): string;
 }
 
-function fail(reader: Reader, what: string): never {
+export function fail(reader: Reader, what: string): never {
   throw new OtlpDecodeError(`malformed protobuf at byte ${reader.pos}: ${what}`);
 }
 
 /** End offset of the length-delimited field that starts at the reader, checked against `limit`. */
-function lengthEnd(reader: Reader, limit: number): number {
+export function lengthEnd(reader: Reader, limit: number): number {
   const length = reader.uint32();
   const end = reader.pos + length;
   if (end > limit) fail(reader, `field length ${length} runs past the end of its message`);
   return end;
 }
 
-function expectWire(reader: Reader, wire: number, expected: number, field: string): void {
+export function expectWire(reader: Reader, wire: number, expected: number, field: string): void {
   if (wire !== expected) fail(reader, `${field} has wire type ${wire}, expected ${expected}`);
 }
 
@@ -123,7 +123,7 @@ function readInt64(reader: Reader): number {
   return typeof value === 'number' ? value : (value as { toNumber(): number }).toNumber();
 }
 
-function skip(reader: Reader, wire: number, limit: number): void {
+export function skip(reader: Reader, wire: number, limit: number): void {
   reader.skipType(wire);
   if (reader.pos > limit) fail(reader, 'field runs past the end of its message');
 }
@@ -173,7 +173,7 @@ function readAnyValue(reader: Reader, buf: Buffer, end: number, depth: number): 
   return value;
 }
 
-function checkDepth(reader: Reader, depth: number): void {
+export function checkDepth(reader: Reader, depth: number): void {
   if (depth > MAX_ATTRIBUTE_NESTING)
     fail(reader, `attribute values nested deeper than ${MAX_ATTRIBUTE_NESTING}`);
 }

@@ -8,7 +8,6 @@ import {
 } from '../model/index.js';
 import { maskRecord, type SecretMasker } from '../secrets/index.js';
 import type { DecodedSpan } from './decoded-span.js';
-import type { PublishItem } from './event-publisher.js';
 
 /**
  * Turns a request's decoded spans into records: spans without valid trace and span ids are
@@ -27,6 +26,24 @@ export interface ContentCaps {
   promptBytes: number;
 }
 
+/** The collector's default caps, which the consumers of OTLP records apply too. */
+export const DEFAULT_CONTENT_CAPS: ContentCaps = {
+  contentBytes: 65_536,
+  catalogBytes: 262_144,
+  promptBytes: 524_288,
+};
+
+/** Largest record (one event as JSON) by default. */
+export const DEFAULT_MAX_RECORD_BYTES = 786_432;
+
+/**
+ * One record: an event or a span that is not mcptap's, already serialised as JSON (`bytes` is the
+ * UTF-8 size of `value`, counted against the record and request byte budgets).
+ */
+export type SpanRecord =
+  | { type: 'event'; event: McpEvent; value: string; bytes: number }
+  | { type: 'raw_span'; tenant: string; key: string; value: string; bytes: number };
+
 export interface NormaliseOptions {
   caps: ContentCaps;
   /** Largest serialised record; a bigger event is rejected. */
@@ -40,7 +57,7 @@ export interface NormaliseOptions {
 export type RejectReason = 'invalid_ids' | 'invalid_event' | 'record_too_large';
 
 export interface NormalisedSpans {
-  items: PublishItem[];
+  items: SpanRecord[];
   rejected: number;
   rejectedByReason: Partial<Record<RejectReason, number>>;
   /** The first few rejection reasons (no content, no values), for the partial-success message. */

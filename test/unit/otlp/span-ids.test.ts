@@ -2,8 +2,8 @@
 // ids is rejected with the reason, never dropped silently.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DecodedSpan } from '../../../collector/decoded-span.js';
-import { normaliseSpans } from '../../../collector/normalise-spans.js';
+import type { DecodedSpan } from '../../../otlp/decoded-span.js';
+import { normaliseSpans } from '../../../otlp/normalise-spans.js';
 
 const span = (traceId: string, spanId: string): DecodedSpan => ({
   traceId,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeSpanAsEvent, type McpEvent } from '../../../model/index.js';
-import { OtlpDecodeError } from '../../../collector/decoded-span.js';
-import { decodeOtlpJson, nanosToMs } from '../../../collector/otlp-json-decode.js';
-import { decodeOtlpProtobuf } from '../../../collector/otlp-protobuf-decode.js';
-import { ExportTraceServiceRequest } from '../../../collector/otlp-schema.js';
+import { OtlpDecodeError } from '../../../otlp/decoded-span.js';
+import { decodeOtlpJson, nanosToMs } from '../../../otlp/otlp-json-decode.js';
+import { decodeOtlpProtobuf } from '../../../otlp/otlp-protobuf-decode.js';
+import { ExportTraceServiceRequest } from '../../../otlp/otlp-schema.js';
 import { otlpJsonBody, otlpProtobufBody } from '../../collector/otel-sdk.js';
 import { sampleEvents } from '../../collector/sample-events.js';
 
