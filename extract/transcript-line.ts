@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { UserSourceSchema, errorMessage } from '../model/index.js';
+import { UserSourceSchema, errorMessage, isoTime } from '../model/index.js';
 
 /**
  * One line of an MCP session transcript (JSONL, see /work/shared/TRANSCRIPT.md): a JSON-RPC message
  * as it crossed the transport (wire line), or something only the host saw (host line). The proxy
  * writes these, `mcptap replay` reads them, and both feed them to the same SessionExtractor.
+ * In memory a line carries its time as `ms` (epoch milliseconds); the file's RFC 3339 `ts` is read
+ * by parseTranscriptLine and written by formatTranscriptLine, nowhere else.
  */
 
 const Time = z
@@ -32,28 +34,38 @@ const JsonRpcPayload = z.union([
   z.array(z.record(z.string(), z.unknown())),
 ]);
 
-export const WireLineSchema = z.object({
-  ...Common,
-  server: z.string().min(1).max(1024),
-  dir: z.enum(['c2s', 's2c']),
-  msg: JsonRpcPayload,
-});
+/** The file's `ts` becomes the line's `ms`. */
+function withMs<T extends { ts: string }>({ ts, ...rest }: T): Omit<T, 'ts'> & { ms: number } {
+  return { ms: Date.parse(ts), ...rest };
+}
 
-export const HostLineSchema = z.object({
-  ...Common,
-  host: z.enum(['user_turn', 'assistant_output', 'prompt']),
-  text: z.string().optional(),
-  /** `prompt` only: the full context the model saw in the turn. */
-  messages: z.array(z.unknown()).optional(),
-  /** `prompt` only: the tool definitions exposed to the model in the turn. */
-  tools: z.array(z.unknown()).optional(),
-});
+/** Schemas of the lines as written in the file; each parses into the in-memory line (`ms`, no `ts`). */
+export const WireLineSchema = z
+  .object({
+    ...Common,
+    server: z.string().min(1).max(1024),
+    dir: z.enum(['c2s', 's2c']),
+    msg: JsonRpcPayload,
+  })
+  .transform(withMs);
+
+export const HostLineSchema = z
+  .object({
+    ...Common,
+    host: z.enum(['user_turn', 'assistant_output', 'prompt']),
+    text: z.string().optional(),
+    /** `prompt` only: the full context the model saw in the turn. */
+    messages: z.array(z.unknown()).optional(),
+    /** `prompt` only: the tool definitions exposed to the model in the turn. */
+    tools: z.array(z.unknown()).optional(),
+  })
+  .transform(withMs);
 
 export const TranscriptLineSchema = z.union([WireLineSchema, HostLineSchema]);
 
-export type WireLine = z.infer<typeof WireLineSchema>;
-export type HostLine = z.infer<typeof HostLineSchema>;
-export type TranscriptLine = z.infer<typeof TranscriptLineSchema>;
+export type WireLine = z.output<typeof WireLineSchema>;
+export type HostLine = z.output<typeof HostLineSchema>;
+export type TranscriptLine = z.output<typeof TranscriptLineSchema>;
 export type WireDirection = WireLine['dir'];
 
 export function isWireLine(line: TranscriptLine): line is WireLine {
@@ -91,4 +103,9 @@ export function parseTranscriptLine(text: string): TranscriptLine {
     .slice(0, 4)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new TranscriptLineError(`invalid transcript line: ${issues.join('; ')}`);
+}
+
+/** One line of the file (no newline): the line's fields, its time written back as `ts` first. */
+export function formatTranscriptLine({ ms, ...rest }: TranscriptLine): string {
+  return JSON.stringify({ ts: isoTime(ms), ...rest });
 }
