@@ -34,38 +34,32 @@ const JsonRpcPayload = z.union([
   z.array(z.record(z.string(), z.unknown())),
 ]);
 
-/** The file's `ts` becomes the line's `ms`. */
-function withMs<T extends { ts: string }>({ ts, ...rest }: T): Omit<T, 'ts'> & { ms: number } {
-  return { ms: Date.parse(ts), ...rest };
-}
+/** Schemas of the lines as written in the file (with `ts`); parseTranscriptLine makes them lines. */
+export const WireLineSchema = z.object({
+  ...Common,
+  server: z.string().min(1).max(1024),
+  dir: z.enum(['c2s', 's2c']),
+  msg: JsonRpcPayload,
+});
 
-/** Schemas of the lines as written in the file; each parses into the in-memory line (`ms`, no `ts`). */
-export const WireLineSchema = z
-  .object({
-    ...Common,
-    server: z.string().min(1).max(1024),
-    dir: z.enum(['c2s', 's2c']),
-    msg: JsonRpcPayload,
-  })
-  .transform(withMs);
-
-export const HostLineSchema = z
-  .object({
-    ...Common,
-    host: z.enum(['user_turn', 'assistant_output', 'prompt']),
-    text: z.string().optional(),
-    /** `prompt` only: the full context the model saw in the turn. */
-    messages: z.array(z.unknown()).optional(),
-    /** `prompt` only: the tool definitions exposed to the model in the turn. */
-    tools: z.array(z.unknown()).optional(),
-  })
-  .transform(withMs);
+export const HostLineSchema = z.object({
+  ...Common,
+  host: z.enum(['user_turn', 'assistant_output', 'prompt']),
+  text: z.string().optional(),
+  /** `prompt` only: the full context the model saw in the turn. */
+  messages: z.array(z.unknown()).optional(),
+  /** `prompt` only: the tool definitions exposed to the model in the turn. */
+  tools: z.array(z.unknown()).optional(),
+});
 
 export const TranscriptLineSchema = z.union([WireLineSchema, HostLineSchema]);
 
-export type WireLine = z.output<typeof WireLineSchema>;
-export type HostLine = z.output<typeof HostLineSchema>;
-export type TranscriptLine = z.output<typeof TranscriptLineSchema>;
+/** A line in memory: the file's fields, its time as `ms` instead of `ts`. */
+type InMemory<FileLine> = Omit<FileLine, 'ts'> & { ms: number };
+
+export type WireLine = InMemory<z.infer<typeof WireLineSchema>>;
+export type HostLine = InMemory<z.infer<typeof HostLineSchema>>;
+export type TranscriptLine = WireLine | HostLine;
 export type WireDirection = WireLine['dir'];
 
 export function isWireLine(line: TranscriptLine): line is WireLine {
@@ -98,7 +92,10 @@ export function parseTranscriptLine(text: string): TranscriptLine {
   }
   const shaped = 'dir' in value || 'msg' in value || 'server' in value ? WireLineSchema : HostLineSchema;
   const result = shaped.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    const { ts, ...fields } = result.data;
+    return { ms: Date.parse(ts), ...fields };
+  }
   const issues = result.error.issues
     .slice(0, 4)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
