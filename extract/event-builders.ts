@@ -177,12 +177,14 @@ export interface Exchange {
   ms: number;
 }
 
-export function toolCallEvent(
-  server: ServerIdentity,
-  { request, response, responseBytes, ms }: Exchange,
-  caps: ContentCaps,
-): ToolCallEvent {
-  const { result, error, errorType, errorText } = responseParts(response);
+/** From the request to its response; never negative, whatever the clocks said. */
+function durationMs({ request, ms }: Exchange): number {
+  return Math.max(0, ms - request.place.ctx.ms);
+}
+
+export function toolCallEvent(server: ServerIdentity, exchange: Exchange, caps: ContentCaps): ToolCallEvent {
+  const { request, responseBytes } = exchange;
+  const { result, error, errorType, errorText } = responseParts(exchange.response);
   const text = error === null ? toolResultText(result) : '';
   const toolError = error === null && isRecord(result) && result.isError === true;
   return {
@@ -196,7 +198,7 @@ export function toolCallEvent(
     is_error: error !== null || toolError,
     error_type: toolError ? 'tool_error' : errorType,
     error_message: capContent(toolError ? text : errorText, caps.result).text,
-    duration_ms: Math.max(0, ms - request.place.ctx.ms),
+    duration_ms: durationMs(exchange),
     request_bytes: request.requestBytes,
     response_bytes: responseBytes,
     chain_index: request.chainIndex,
@@ -206,10 +208,11 @@ export function toolCallEvent(
 /** A `resources/read` or `prompts/get`. */
 export function contentReadEvent(
   server: ServerIdentity,
-  { request, response, ms }: Exchange,
+  exchange: Exchange,
   caps: ContentCaps,
 ): ContentReadEvent {
-  const { result, error, errorType, errorText } = responseParts(response);
+  const { request } = exchange;
+  const { result, error, errorType, errorText } = responseParts(exchange.response);
   const isPrompt = request.method === 'prompts/get';
   const text = error !== null ? errorText : isPrompt ? promptGetText(result) : resourceReadText(result);
   return {
@@ -222,7 +225,7 @@ export function contentReadEvent(
     content: capContent(text, caps.content),
     is_error: error !== null,
     error_type: errorType,
-    duration_ms: Math.max(0, ms - request.place.ctx.ms),
+    duration_ms: durationMs(exchange),
   };
 }
 
