@@ -1,5 +1,6 @@
 export {
   parseTranscriptLine,
+  formatTranscriptLine,
   isWireLine,
   TranscriptLineError,
   TranscriptLineSchema,
@@ -12,17 +13,13 @@ export {
 } from './transcript-line.js';
 export {
   SessionExtractor,
-  DEFAULT_CAPS,
   DEFAULT_IDLE_TURN_GAP_MS,
-  NO_RESPONSE_ERROR,
-  CANCELLED_ERROR,
-  type ContentCaps,
   type SessionExtractorOptions,
 } from './session-extractor.js';
+export { DEFAULT_CAPS, type ContentCaps } from './event-builders.js';
+export { NO_RESPONSE_ERROR, CANCELLED_ERROR } from './pending-requests.js';
 export { findArgumentDestinations } from './argument-destinations.js';
 export { diffCatalogs } from './catalog-diff.js';
-export { destinationFromBareHost, normalizeIpv4 } from './destination.js';
-export { findMarkdownDestinations } from './markdown-destinations.js';
 export {
   advanceSessionTurn,
   lastActivityOf,

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { UserSourceSchema, errorMessage } from '../model/index.js';
+import { UserSourceSchema, errorMessage, isoTime } from '../model/index.js';
 
 /**
  * One line of an MCP session transcript (JSONL, see /work/shared/TRANSCRIPT.md): a JSON-RPC message
  * as it crossed the transport (wire line), or something only the host saw (host line). The proxy
  * writes these, `mcptap replay` reads them, and both feed them to the same SessionExtractor.
+ * In memory a line carries its time as `ms` (epoch milliseconds); the file's RFC 3339 `ts` is read
+ * by parseTranscriptLine and written by formatTranscriptLine, nowhere else.
  */
 
 const Time = z
@@ -32,6 +34,7 @@ const JsonRpcPayload = z.union([
   z.array(z.record(z.string(), z.unknown())),
 ]);
 
+/** Schemas of the lines as written in the file (with `ts`); parseTranscriptLine makes them lines. */
 export const WireLineSchema = z.object({
   ...Common,
   server: z.string().min(1).max(1024),
@@ -51,9 +54,12 @@ export const HostLineSchema = z.object({
 
 export const TranscriptLineSchema = z.union([WireLineSchema, HostLineSchema]);
 
-export type WireLine = z.infer<typeof WireLineSchema>;
-export type HostLine = z.infer<typeof HostLineSchema>;
-export type TranscriptLine = z.infer<typeof TranscriptLineSchema>;
+/** A line in memory: the file's fields, its time as `ms` instead of `ts`. */
+type InMemory<FileLine> = Omit<FileLine, 'ts'> & { ms: number };
+
+export type WireLine = InMemory<z.infer<typeof WireLineSchema>>;
+export type HostLine = InMemory<z.infer<typeof HostLineSchema>>;
+export type TranscriptLine = WireLine | HostLine;
 export type WireDirection = WireLine['dir'];
 
 export function isWireLine(line: TranscriptLine): line is WireLine {
@@ -86,9 +92,17 @@ export function parseTranscriptLine(text: string): TranscriptLine {
   }
   const shaped = 'dir' in value || 'msg' in value || 'server' in value ? WireLineSchema : HostLineSchema;
   const result = shaped.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    const { ts, ...fields } = result.data;
+    return { ms: Date.parse(ts), ...fields };
+  }
   const issues = result.error.issues
     .slice(0, 4)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   throw new TranscriptLineError(`invalid transcript line: ${issues.join('; ')}`);
+}
+
+/** One line of the file (no newline): the line's fields, its time written back as `ts` first. */
+export function formatTranscriptLine({ ms, ...rest }: TranscriptLine): string {
+  return JSON.stringify({ ts: isoTime(ms), ...rest });
 }

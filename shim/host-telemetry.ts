@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { context, trace, type Context, type SpanContext, type Tracer } from '@opentelemetry/api';
-import { ATTR, isoTime, type UserIdentity } from '../model/index.js';
+import { ATTR, type UserIdentity } from '../model/index.js';
 import { DeferredQueue } from './deferred-queue.js';
 import {
   SessionExtractor,
@@ -220,15 +220,15 @@ export class McpHostTelemetry {
       this.emitter.startPendingRequestSpan(observed.pending, observed.context);
       return;
     }
-    const ts = isoTime(observed.ms);
+    const { ms } = observed;
     const user = this.userOf(observed.session, observed.context);
     if ('host' in observed) {
-      this.extract({ ts, session: observed.session, host: observed.host, ...observed.fields, ...user });
+      this.extract({ ms, session: observed.session, host: observed.host, ...observed.fields, ...user });
       return;
     }
     const { session, server, dir } = observed;
     if ('msg' in observed) {
-      this.extract({ ts, session, server, dir, msg: observed.msg, ...user });
+      this.extract({ ms, session, server, dir, msg: observed.msg, ...user });
       return;
     }
     let msg: unknown = null;
@@ -241,7 +241,7 @@ export class McpHostTelemetry {
       this.metrics.errorsByStage.parse.inc();
       return;
     }
-    this.extract({ ts, session, server, dir, msg, ...user });
+    this.extract({ ms, session, server, dir, msg, ...user });
   }
 
   /** The session's own user, else the one on the host's active span, else the host-wide one. */

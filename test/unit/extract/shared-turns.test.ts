@@ -50,7 +50,7 @@ let requestId = 0;
 function call(server: string, ms: number, tool: string, answerAfter = 10): WireLine[] {
   const id = ++requestId;
   const line = (dir: 'c2s' | 's2c', at: number, msg: object): WireLine => ({
-    ts: new Date(T0 + at).toISOString(),
+    ms: T0 + at,
     session: 'claude-1',
     server,
     dir,
@@ -77,7 +77,7 @@ function conversation(sharedTurns?: SharedTurns): McpEvent[] {
     // Turn 2, after a minute of silence, starts on the other server.
     ...call('mail', 120_000, 'send_email'),
     ...call('files', 121_000, 'read_file'),
-  ].sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  ].sort((a, b) => a.ms - b.ms);
   const events = lines.flatMap((line) => proxies[line.server as 'files' | 'mail'].push(line));
   events.push(...proxies.files.flush(), ...proxies.mail.flush());
   for (const event of events) parseEvent(event);
