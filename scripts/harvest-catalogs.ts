@@ -1,14 +1,15 @@
 /**
- * Captures the catalogs of real MCP servers from npm as benign evaluation data
+ * Captures the catalogs of real MCP servers from npm and PyPI as benign evaluation data
  * (`test/corpus/real-servers/`, read by `bench/eval-corpus.ts`): installs each package into a
- * temporary directory outside the repository, starts it over stdio with the MCP SDK client with
- * dummy credentials and no network use of ours, and records `initialize` instructions, `tools/list`,
- * `prompts/list` and `resources/list` with package@version provenance. Packages kept for independent
- * evaluation (`shared/corpora/holdout-exclude.txt`) are refused.
+ * temporary directory outside the repository (an npm prefix, or a Python virtual environment per
+ * PyPI package), starts it over stdio with the MCP SDK client with dummy credentials and no network
+ * use of ours, and records `initialize` instructions, `tools/list`, `prompts/list` and
+ * `resources/list` with package@version, registry and date. Packages kept for independent evaluation
+ * (`shared/corpora/holdout-exclude.txt`) are refused.
  *
  * Usage: node --import tsx scripts/harvest-catalogs.ts [PACKAGE ...]   (default: the list below)
+ *   PACKAGE is an npm name or `pypi:NAME`; PyPI packages need `python3` (3.10+) with venv and pip.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,17 +17,13 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { errorMessage } from '../model/index.js';
+import { installServer, type Installed, type Registry, type ServerSpec } from './corpus/server-install.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(repo, 'test', 'corpus', 'real-servers');
 const EXCLUDE = join(repo, '..', 'shared', 'corpora', 'holdout-exclude.txt');
 const START_TIMEOUT_MS = 30_000;
-
-interface ServerSpec {
-  pkg: string;
-  args?: string[];
-  env?: Record<string, string>;
-}
+const STDERR_TAIL_CHARS = 400;
 
 // Servers that list their catalog without reaching their service (each captured on 2026-12-06);
 // env values and arguments are dummies.
@@ -193,26 +190,28 @@ function excluded(): Set<string> {
   );
 }
 
-function binOf(prefix: string, pkg: string): { path: string; version: string } {
-  const dir = join(prefix, 'node_modules', pkg);
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-    version: string;
-    bin?: string | Record<string, string>;
-    main?: string;
-  };
-  const bin =
-    typeof manifest.bin === 'string' ? manifest.bin : (Object.values(manifest.bin ?? {})[0] ?? manifest.main);
-  if (bin === undefined) throw new Error(`${pkg} declares no bin or main`);
-  return { path: join(dir, bin), version: manifest.version };
+/** `pypi__NAME.json` for PyPI; an npm name with its scope's `@` dropped and `/` as `__`. */
+function catalogFile(spec: ServerSpec): string {
+  const name = spec.pkg.replace(/^@/, '').replace(/\//g, '__');
+  return `${spec.registry === 'pypi' ? 'pypi__' : ''}${name}.json`;
 }
 
-async function capture(prefix: string, spec: ServerSpec): Promise<Record<string, unknown>> {
-  const { path, version } = binOf(prefix, spec.pkg);
+async function capture(
+  prefix: string,
+  spec: ServerSpec,
+  installed: Installed,
+): Promise<Record<string, unknown>> {
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [path, ...(spec.args ?? [])],
+    command: installed.command,
+    args: [...installed.args, ...(spec.args ?? [])],
     env: { PATH: process.env.PATH ?? '', HOME: prefix, ...spec.env },
-    stderr: 'ignore',
+    stderr: 'pipe',
+  });
+  // The end of what the server said on stderr tells why it would not start (a missing argument or
+  // setting); it goes into the skip message.
+  let stderrTail = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
   });
   const client = new Client({ name: 'mcptap-harvest', version: '1.0.0' });
   const timeout = new Promise<never>((_, reject) =>
@@ -227,7 +226,8 @@ async function capture(prefix: string, spec: ServerSpec): Promise<Record<string,
       ? (await Promise.race([client.listResources(), timeout]).catch(() => ({ resources: [] }))).resources
       : [];
     return {
-      package: `${spec.pkg}@${version}`,
+      package: `${spec.pkg}@${installed.version}`,
+      registry: spec.registry ?? 'npm',
       harvested: new Date().toISOString().slice(0, 10),
       how: 'tools/list, prompts/list, resources/list over stdio with the MCP SDK client, dummy credentials',
       started: { args: spec.args ?? [], env: Object.keys(spec.env ?? {}).sort() },
@@ -236,16 +236,29 @@ async function capture(prefix: string, spec: ServerSpec): Promise<Record<string,
       prompts,
       resources,
     };
+  } catch (error) {
+    const said = stderrTail.trim().replace(/\s+/g, ' ');
+    throw new Error(`${errorMessage(error)}${said === '' ? '' : `; the server said: ${said}`}`);
   } finally {
     await client.close().catch(() => undefined);
   }
 }
 
+/** `pypi:NAME` names a PyPI package; any other name an npm one. */
+function specOf(name: string): ServerSpec {
+  const registry: Registry = name.startsWith('pypi:') ? 'pypi' : 'npm';
+  const pkg = name.replace(/^pypi:/, '');
+  return (
+    SERVERS.find((s) => s.pkg === pkg && (s.registry ?? 'npm') === registry) ?? {
+      pkg,
+      registry,
+      env: GENERIC_ENV,
+    }
+  );
+}
+
 const wanted = process.argv.slice(2);
-const specs =
-  wanted.length > 0
-    ? wanted.map((pkg) => SERVERS.find((s) => s.pkg === pkg) ?? { pkg, env: GENERIC_ENV })
-    : SERVERS;
+const specs = wanted.length > 0 ? wanted.map(specOf) : SERVERS;
 const refused = excluded();
 const prefix = mkdtempSync(join(tmpdir(), 'mcptap-harvest-'));
 try {
@@ -256,16 +269,8 @@ try {
   });
   for (const spec of allowed) {
     try {
-      execFileSync(
-        'npm',
-        ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', spec.pkg],
-        {
-          stdio: 'ignore',
-          timeout: 300_000,
-        },
-      );
-      const catalog = await capture(prefix, spec);
-      const file = `${spec.pkg.replace(/^@/, '').replace(/\//g, '__')}.json`;
+      const catalog = await capture(prefix, spec, installServer(prefix, spec));
+      const file = catalogFile(spec);
       writeFileSync(join(OUT, file), `${JSON.stringify(catalog, null, 2)}\n`);
       console.log(`${catalog.package}: ${(catalog.tools as unknown[]).length} tools → ${file}`);
     } catch (error) {
