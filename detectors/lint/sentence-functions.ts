@@ -85,6 +85,8 @@ const READS_OWN_RESOURCE =
 // "all API keys", "every saved token": the quantifier within three words before the secret.
 const QUANTIFIER_BEFORE = /\b(any|every|all|whatever)\s+(?:\S+\s+){0,3}$/i;
 const STORED_COPY = /\b(a|the|one|each) (copy|copies) (is|are) (kept|stored|saved|retained)\b/i;
+// "… may be added to the system prompt": the conversation is where the text goes, not what is taken.
+const DESTINATION_BEFORE = /\b(to|into|onto)\s+(the\s+|your\s+|its\s+|their\s+)?$/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
 
@@ -347,7 +349,10 @@ export function findSentenceFunctions(
     }
 
     const supply = affirmed(rules, 'supply_verbs', body);
-    const conversation = match(rules, 'conversation_objects', body);
+    const conversation =
+      matches(rules, 'conversation_objects', body).find(
+        (m) => !DESTINATION_BEFORE.test(body.slice(Math.max(0, m.index - 20), m.index)),
+      )?.[0] ?? null;
     const secret = match(rules, 'secret_objects', body);
     const source = secret !== null ? match(rules, 'secret_sources', body) : null;
     // A tool that takes a credential may say when to pass one ("pass an explicit Authorization only
