@@ -17,6 +17,11 @@ export interface ServerSpec {
   registry?: Registry;
   /** The console script to start, when a PyPI package installs more than one. */
   script?: string;
+  /**
+   * PyPI requirements installed beside the package, e.g. `mcp<2` for a server written against the
+   * Python SDK's 1.x API that does not pin it.
+   */
+  requires?: string[];
   args?: string[];
   env?: Record<string, string>;
 }
@@ -68,7 +73,13 @@ function installPypi(root: string, spec: ServerSpec): Installed {
       timeout: INSTALL_TIMEOUT_MS,
     });
   run('python3', ['-m', 'venv', venv]);
-  run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', spec.pkg]);
+  run(join(venv, 'bin', 'pip'), [
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    spec.pkg,
+    ...(spec.requires ?? []),
+  ]);
   const { version, scripts } = JSON.parse(
     run(join(venv, 'bin', 'python'), ['-c', PYTHON_DISTRIBUTION, spec.pkg]),
   ) as {
