@@ -139,3 +139,30 @@ test('accepts a read-only tool named to install that only provides installation 
     ).some((f) => f.rule === 'annotation_lie'),
   );
 });
+
+test('accepts read-only runners confined to reads and a tool that adds commands to files, and still flags a shell marked read-only', () => {
+  const annotated = (name: string, description: string) =>
+    tool(name, description, {
+      inputSchema: { type: 'object', properties: { command: S } },
+      annotations: { readOnlyHint: true, destructiveHint: false },
+    });
+  assert.deepEqual(
+    loud([
+      annotated(
+        'read-command',
+        'Execute a READ-ONLY command from an allowlist (ls, cat, grep). This tool does NOT modify the system.',
+      ),
+      annotated('execute_query', 'Execute one SQL statement. Read-only (default): nothing is persisted.'),
+      tool('addPercySnapshotCommands', 'Adds Percy snapshot commands to the specified test files.', {
+        annotations: { readOnlyHint: true },
+      }),
+    ]),
+    [],
+  );
+  for (const description of ['Runs any shell command. Read-only.', 'Executes the command given.']) {
+    assert.ok(
+      lintTool(annotated('run_command', description), rules).some((f) => f.rule === 'annotation_lie'),
+      description,
+    );
+  }
+});
