@@ -1,14 +1,15 @@
 /**
- * Captures the catalogs of real MCP servers from npm as benign evaluation data
+ * Captures the catalogs of real MCP servers from npm and PyPI as benign evaluation data
  * (`test/corpus/real-servers/`, read by `bench/eval-corpus.ts`): installs each package into a
- * temporary directory outside the repository, starts it over stdio with the MCP SDK client with
- * dummy credentials and no network use of ours, and records `initialize` instructions, `tools/list`,
- * `prompts/list` and `resources/list` with package@version provenance. Packages kept for independent
- * evaluation (`shared/corpora/holdout-exclude.txt`) are refused.
+ * temporary directory outside the repository (an npm prefix, or a Python virtual environment per
+ * PyPI package), starts it over stdio with the MCP SDK client with dummy credentials and no network
+ * use of ours, and records `initialize` instructions, `tools/list`, `prompts/list` and
+ * `resources/list` with package@version, registry and date. Packages kept for independent evaluation
+ * (`shared/corpora/holdout-exclude.txt`) are refused.
  *
  * Usage: node --import tsx scripts/harvest-catalogs.ts [PACKAGE ...]   (default: the list below)
+ *   PACKAGE is an npm name or `pypi:NAME`; PyPI packages need `python3` (3.10+) with venv and pip.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,26 +17,30 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { errorMessage } from '../model/index.js';
+import { installServer, type Installed, type Registry, type ServerSpec } from './corpus/server-install.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(repo, 'test', 'corpus', 'real-servers');
 const EXCLUDE = join(repo, '..', 'shared', 'corpora', 'holdout-exclude.txt');
 const START_TIMEOUT_MS = 30_000;
-
-interface ServerSpec {
-  pkg: string;
-  args?: string[];
-  env?: Record<string, string>;
-}
+const STDERR_HEAD_CHARS = 400;
 
 // Servers that list their catalog without reaching their service (each captured on 2026-12-06);
 // env values and arguments are dummies.
 const DUMMY = 'harvest-dummy-not-a-secret';
+// A service URL nothing answers at: a closed port on the loopback interface.
+const NOWHERE = 'http://127.0.0.1:1';
 // Packages not listed here start with this generic set of dummy credentials.
 const GENERIC_ENV: Record<string, string> = {
   API_KEY: DUMMY,
   API_TOKEN: DUMMY,
   ACCESS_TOKEN: DUMMY,
+};
+// Region and keys that AWS servers read at start; nothing of AWS is reached.
+const AWS_ENV: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: DUMMY,
+  AWS_SECRET_ACCESS_KEY: DUMMY,
 };
 const SERVERS: ServerSpec[] = [
   { pkg: '@zereight/mcp-gitlab', env: { GITLAB_PERSONAL_ACCESS_TOKEN: DUMMY } },
@@ -182,6 +187,98 @@ const SERVERS: ServerSpec[] = [
   { pkg: 'tailwindcss-mcp-server', env: GENERIC_ENV },
   { pkg: 'time-mcp', env: GENERIC_ENV },
   { pkg: 'universal-db-mcp', env: GENERIC_ENV },
+  { pkg: '@aashari/mcp-server-atlassian-bitbucket', env: GENERIC_ENV },
+  { pkg: '@gleanwork/local-mcp-server', env: GENERIC_ENV },
+  { pkg: '@hypothesi/tauri-mcp-server', env: GENERIC_ENV },
+  { pkg: '@shopify/dev-mcp', env: GENERIC_ENV },
+  { pkg: 'dataforseo-mcp-server', env: GENERIC_ENV },
+  { pkg: 'drawio-mcp-server', env: GENERIC_ENV },
+  { pkg: 'gemini-mcp-tool', env: GENERIC_ENV },
+  { pkg: 'mcp-fetch-server', env: GENERIC_ENV },
+  { pkg: 'mcp-hello-world', env: GENERIC_ENV },
+  { pkg: 'ssh-mcp', env: GENERIC_ENV },
+  // Captured on 2026-12-06 with the settings each asks for; URLs point at a closed loopback port.
+  { pkg: '@agent-infra/mcp-server-filesystem', args: ['--allowed-directories', tmpdir()] },
+  { pkg: '@skanda-yutori/mcp-send-email', env: { RESEND_API_KEY: DUMMY } },
+  {
+    pkg: '@nexus2520/bitbucket-mcp-server',
+    env: { BITBUCKET_USERNAME: 'harvest', BITBUCKET_APP_PASSWORD: DUMMY },
+  },
+  {
+    pkg: '@nexus2520/jira-mcp-server',
+    env: { JIRA_EMAIL: 'a@example.com', JIRA_API_TOKEN: DUMMY, JIRA_BASE_URL: NOWHERE },
+  },
+  { pkg: '@line/line-bot-mcp-server', env: { CHANNEL_ACCESS_TOKEN: DUMMY, DESTINATION_USER_ID: 'U0' } },
+  { pkg: '@codacy/codacy-mcp', env: { CODACY_ACCOUNT_TOKEN: DUMMY } },
+  { pkg: 'serper-search-scrape-mcp-server', env: { SERPER_API_KEY: DUMMY } },
+  {
+    pkg: '@delorenj/mcp-server-trello',
+    env: { TRELLO_API_KEY: DUMMY, TRELLO_TOKEN: DUMMY, TRELLO_BOARD_ID: 'board' },
+  },
+  { pkg: '@masonator/coolify-mcp', env: { COOLIFY_BASE_URL: NOWHERE, COOLIFY_ACCESS_TOKEN: DUMMY } },
+  { pkg: '@cognitionai/metabase-mcp-server', env: { METABASE_URL: NOWHERE, METABASE_API_KEY: DUMMY } },
+  {
+    pkg: 'bitbucket-mcp',
+    env: {
+      BITBUCKET_URL: NOWHERE,
+      BITBUCKET_USERNAME: 'harvest',
+      BITBUCKET_PASSWORD: DUMMY,
+      BITBUCKET_TOKEN: DUMMY,
+    },
+  },
+  { pkg: '@tacticlaunch/mcp-linear', env: { LINEAR_API_TOKEN: DUMMY } },
+  {
+    pkg: '@browserstack/mcp-server',
+    env: { BROWSERSTACK_USERNAME: 'harvest', BROWSERSTACK_ACCESS_KEY: DUMMY },
+  },
+  { pkg: '@ergut/mcp-bigquery-server', args: ['--project-id', 'example-project'] },
+  { pkg: '@azure/mcp', args: ['server', 'start'] },
+  { pkg: 'replicate-mcp', env: { REPLICATE_API_TOKEN: DUMMY } },
+  // PyPI, captured on 2026-12-06.
+  { pkg: 'mcp-server-time', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'mcp-server-git', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'mcp-server-fetch', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'awslabs-aws-documentation-mcp-server', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'office-word-mcp-server', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'duckduckgo-mcp-server', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'markitdown-mcp', registry: 'pypi', env: GENERIC_ENV },
+  { pkg: 'mcp-yahoo-finance', registry: 'pypi', env: GENERIC_ENV },
+  {
+    pkg: 'mcp-clickhouse',
+    registry: 'pypi',
+    env: {
+      CLICKHOUSE_HOST: '127.0.0.1',
+      CLICKHOUSE_PORT: '1',
+      CLICKHOUSE_USER: 'harvest',
+      CLICKHOUSE_PASSWORD: DUMMY,
+    },
+  },
+  {
+    pkg: 'mysql-mcp-server',
+    registry: 'pypi',
+    env: {
+      MYSQL_HOST: '127.0.0.1',
+      MYSQL_PORT: '1',
+      MYSQL_USER: 'harvest',
+      MYSQL_PASSWORD: DUMMY,
+      MYSQL_DATABASE: 'shop',
+    },
+  },
+  { pkg: 'mcp-grafana', registry: 'pypi', env: { GRAFANA_URL: NOWHERE, GRAFANA_API_KEY: DUMMY } },
+  {
+    pkg: 'mfa-servicenow-mcp',
+    registry: 'pypi',
+    env: { SERVICENOW_INSTANCE_URL: NOWHERE, SERVICENOW_USERNAME: 'harvest', SERVICENOW_PASSWORD: DUMMY },
+  },
+  { pkg: 'analytics-mcp', registry: 'pypi', env: GENERIC_ENV },
+  ...[
+    'awslabs-aws-location-mcp-server',
+    'awslabs-memcached-mcp-server',
+    'awslabs-billing-cost-management-mcp-server',
+    'awslabs-aws-pricing-mcp-server',
+    'awslabs-aws-dataprocessing-mcp-server',
+    'awslabs-redshift-mcp-server',
+  ].map((pkg): ServerSpec => ({ pkg, registry: 'pypi', env: AWS_ENV })),
 ];
 
 function excluded(): Set<string> {
@@ -193,26 +290,28 @@ function excluded(): Set<string> {
   );
 }
 
-function binOf(prefix: string, pkg: string): { path: string; version: string } {
-  const dir = join(prefix, 'node_modules', pkg);
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-    version: string;
-    bin?: string | Record<string, string>;
-    main?: string;
-  };
-  const bin =
-    typeof manifest.bin === 'string' ? manifest.bin : (Object.values(manifest.bin ?? {})[0] ?? manifest.main);
-  if (bin === undefined) throw new Error(`${pkg} declares no bin or main`);
-  return { path: join(dir, bin), version: manifest.version };
+/** `pypi__NAME.json` for PyPI; an npm name with its scope's `@` dropped and `/` as `__`. */
+function catalogFile(spec: ServerSpec): string {
+  const name = spec.pkg.replace(/^@/, '').replace(/\//g, '__');
+  return `${spec.registry === 'pypi' ? 'pypi__' : ''}${name}.json`;
 }
 
-async function capture(prefix: string, spec: ServerSpec): Promise<Record<string, unknown>> {
-  const { path, version } = binOf(prefix, spec.pkg);
+async function capture(
+  prefix: string,
+  spec: ServerSpec,
+  installed: Installed,
+): Promise<Record<string, unknown>> {
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [path, ...(spec.args ?? [])],
+    command: installed.command,
+    args: [...installed.args, ...(spec.args ?? [])],
     env: { PATH: process.env.PATH ?? '', HOME: prefix, ...spec.env },
-    stderr: 'ignore',
+    stderr: 'pipe',
+  });
+  // The start of what the server said on stderr tells why it would not start (a missing argument
+  // or setting, before any stack trace); it goes into the skip message.
+  let stderrHead = '';
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderrHead = (stderrHead + chunk.toString('utf8')).slice(0, STDERR_HEAD_CHARS);
   });
   const client = new Client({ name: 'mcptap-harvest', version: '1.0.0' });
   const timeout = new Promise<never>((_, reject) =>
@@ -226,26 +325,46 @@ async function capture(prefix: string, spec: ServerSpec): Promise<Record<string,
     const resources = caps.resources
       ? (await Promise.race([client.listResources(), timeout]).catch(() => ({ resources: [] }))).resources
       : [];
+    // A server that lists nothing without its service's settings has not shown its real catalog.
+    if (tools.length + prompts.length + resources.length === 0) throw new Error('it listed nothing');
     return {
-      package: `${spec.pkg}@${version}`,
+      package: `${spec.pkg}@${installed.version}`,
+      registry: spec.registry ?? 'npm',
       harvested: new Date().toISOString().slice(0, 10),
       how: 'tools/list, prompts/list, resources/list over stdio with the MCP SDK client, dummy credentials',
-      started: { args: spec.args ?? [], env: Object.keys(spec.env ?? {}).sort() },
+      started: {
+        args: spec.args ?? [],
+        env: Object.keys(spec.env ?? {}).sort(),
+        ...(spec.requires === undefined ? {} : { requires: spec.requires }),
+      },
       instructions: client.getInstructions() ?? '',
       tools,
       prompts,
       resources,
     };
+  } catch (error) {
+    const said = stderrHead.trim().replace(/\s+/g, ' ');
+    throw new Error(`${errorMessage(error)}${said === '' ? '' : `; the server said: ${said}`}`);
   } finally {
     await client.close().catch(() => undefined);
   }
 }
 
+/** `pypi:NAME` names a PyPI package; any other name an npm one. */
+function specOf(name: string): ServerSpec {
+  const registry: Registry = name.startsWith('pypi:') ? 'pypi' : 'npm';
+  const pkg = name.replace(/^pypi:/, '');
+  return (
+    SERVERS.find((s) => s.pkg === pkg && (s.registry ?? 'npm') === registry) ?? {
+      pkg,
+      registry,
+      env: GENERIC_ENV,
+    }
+  );
+}
+
 const wanted = process.argv.slice(2);
-const specs =
-  wanted.length > 0
-    ? wanted.map((pkg) => SERVERS.find((s) => s.pkg === pkg) ?? { pkg, env: GENERIC_ENV })
-    : SERVERS;
+const specs = wanted.length > 0 ? wanted.map(specOf) : SERVERS;
 const refused = excluded();
 const prefix = mkdtempSync(join(tmpdir(), 'mcptap-harvest-'));
 try {
@@ -256,16 +375,8 @@ try {
   });
   for (const spec of allowed) {
     try {
-      execFileSync(
-        'npm',
-        ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--ignore-scripts', spec.pkg],
-        {
-          stdio: 'ignore',
-          timeout: 300_000,
-        },
-      );
-      const catalog = await capture(prefix, spec);
-      const file = `${spec.pkg.replace(/^@/, '').replace(/\//g, '__')}.json`;
+      const catalog = await capture(prefix, spec, installServer(prefix, spec));
+      const file = catalogFile(spec);
       writeFileSync(join(OUT, file), `${JSON.stringify(catalog, null, 2)}\n`);
       console.log(`${catalog.package}: ${(catalog.tools as unknown[]).length} tools → ${file}`);
     } catch (error) {

@@ -48,6 +48,9 @@ const PLACEHOLDER_FORMAT = /^[[{<|\s]*[a-z_]+\s*[:=]?\s*(<[a-z_ -]{1,30}>\s*[:,]
 // An auxiliary or modal verb: the sentence is a clause, not a label.
 const CLAUSE_VERB =
   /\b(is|are|was|were|be|been|being|will|would|should|must|can|could|may|might|shall|do|does|did|has|have|had|needs?|gets?|goes|stays?|remains?)\b|n't\b/i;
+// A description that says the tool only reads: "read-only", "does not modify", "nothing is persisted".
+const READ_ONLY_DECLARED =
+  /\bread[- ]only\b|\b(does not|doesn't|never|cannot) (modify|change|write)\b|\bnothing is (persisted|written|changed)\b/i;
 /** Fields whose text is prose about the tool; anything else (defaults, enums, names) is a value. */
 const PROSE_FIELD = /(^|\.)(description|title|markdownDescription)$|^instructions$/;
 
@@ -313,13 +316,20 @@ function lintAnnotations(sink: FindingSink, rules: DetectorRules, tool: JsonObje
   // reads or produces text, and says nothing of writing.
   const describedAsRead =
     rules.compiled.readDescription.test(description) && !rules.compiled.writeDescription.test(description);
-  if (annotations.readOnlyHint === true && (caps.exec || (caps.write && !describedAsRead))) {
+  // "Execute a READ-ONLY command from an allowlist … does NOT modify the system": a runner whose own
+  // description confines it to reads, when nothing in the description runs arbitrary commands.
+  const confinedToReads =
+    READ_ONLY_DECLARED.test(description) &&
+    !rules.compiled.execDescription.test(description) &&
+    !rules.compiled.writeDescription.test(description);
+  const runs = caps.exec && !confinedToReads && !storesCommand(tool, rules);
+  if (annotations.readOnlyHint === true && (runs || (caps.write && !describedAsRead))) {
     sink.add(
       'annotations.readOnlyHint',
       'annotation_lie',
-      `marked read-only but its name/parameters say it can ${caps.exec ? 'execute commands' : 'write or delete'}`,
+      `marked read-only but its name/parameters say it can ${runs ? 'execute commands' : 'write or delete'}`,
     );
-  } else if (annotations.destructiveHint === false && caps.exec && !storesCommand(tool, rules)) {
+  } else if (annotations.destructiveHint === false && runs) {
     sink.add(
       'annotations.destructiveHint',
       'annotation_lie',

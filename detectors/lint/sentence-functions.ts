@@ -94,6 +94,13 @@ const READS_OWN_RESOURCE =
 // "all API keys", "every saved token": the quantifier within three words before the secret.
 const QUANTIFIER_BEFORE = /\b(any|every|all|whatever)\s+(?:\S+\s+){0,3}$/i;
 const STORED_COPY = /\b(a|the|one|each) (copy|copies) (is|are) (kept|stored|saved|retained)\b/i;
+// "By default, we will send requests to your webhook URL whenever …": the service says what it does
+// itself; a possessive "your" names the reader's thing and gives no order.
+const SERVICE_IS_SUBJECT = /^(?:[^,.]{0,40},\s*)?we\b/i;
+// `[delete the versions](#models.versions.delete)`: a link to an anchor of the same document.
+const MARKDOWN_LINK_BEFORE = /\]\($/;
+// "… may be added to the system prompt": the conversation is where the text goes, not what is taken.
+const DESTINATION_BEFORE = /\b(to|into|onto)\s+(the\s+|your\s+|its\s+|their\s+)?$/i;
 const ROUTING_PARAMETER =
   /^(b?cc|to|recipients?|forward_?to|reply_?to|destination|dest|payee.*|beneficiary|.*account.*|iban|wallet.*|.*address|channel|webhook.*|callback.*|.*_url|url|endpoint|email|phone|number)$/i;
 
@@ -347,7 +354,8 @@ function destinations(rules: DetectorRules, text: string): string[] {
     .filter(
       (m) =>
         match(rules, 'example_markers', text.slice(Math.max(0, m.index - 60), m.index)) === null &&
-        !insideBraces(text, m.index),
+        !insideBraces(text, m.index) &&
+        !(m[0].startsWith('#') && MARKDOWN_LINK_BEFORE.test(text.slice(Math.max(0, m.index - 2), m.index))),
     )
     .map((m) => m[0].trim());
 }
@@ -407,7 +415,10 @@ export function findSentenceFunctions(
     }
 
     const supply = affirmed(rules, 'supply_verbs', body);
-    const conversation = match(rules, 'conversation_objects', body);
+    const conversation =
+      matches(rules, 'conversation_objects', body).find(
+        (m) => !DESTINATION_BEFORE.test(body.slice(Math.max(0, m.index - 20), m.index)),
+      )?.[0] ?? null;
     const secret = match(rules, 'secret_objects', body);
     const source = secret !== null ? match(rules, 'secret_sources', body) : null;
     // A tool that takes a credential may say when to pass one ("pass an explicit Authorization only
@@ -479,7 +490,18 @@ export function findSentenceFunctions(
 
     const chained = ownWork ? [] : otherActions(rules, 'chained_actions', body, own);
     const calls = otherTool !== null ? match(rules, 'call_verbs', body) : null;
-    if (!steering && trigger !== null && f.directive && (chained.length > 0 || calls !== null)) {
+    const serviceSpeaks =
+      SERVICE_IS_SUBJECT.test(body) &&
+      f.obligation === null &&
+      f.imperative === null &&
+      f.addressed === 'your';
+    if (
+      !steering &&
+      trigger !== null &&
+      f.directive &&
+      !serviceSpeaks &&
+      (chained.length > 0 || calls !== null)
+    ) {
       steering = true;
       add(
         'action_chain',
