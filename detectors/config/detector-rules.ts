@@ -193,10 +193,9 @@ export const DetectorRulesSchema = z
       delete_tokens: Words,
       write_tokens: Words,
       destination_keys: Words,
-      user_pointers: Regexes,
-      user_locates_destination: Regexes,
       user_verbs: Words,
       user_adopts: Regexes,
+      user_confirms: Regexes,
       changed_destination: Regexes,
     }),
     exfil_chain: z.strictObject({ ...enabled, severity: Severity, window_ms: Ms }),
@@ -282,10 +281,9 @@ export interface DetectorRules extends DetectorRulesFile {
     writeDescription: RegExp;
     readDescription: RegExp;
     personRequest: RegExp;
-    /** `result_steered.user_pointers`, `user_locates_destination`, `user_adopts`, `changed_destination`: case-insensitive, not global. */
-    userPointer: RegExp;
-    userLocatesDestination: RegExp;
+    /** `result_steered.user_adopts`, `user_confirms`, `changed_destination`: case-insensitive, not global. */
     userAdopts: RegExp;
+    userConfirms: RegExp;
     changedDestination: RegExp;
     /** Each lexicon as one pattern of whole words (`\b(?:a|b)\b`, case-insensitive, not global). */
     sentence: Record<SentenceLexicon, RegExp>;
@@ -368,9 +366,8 @@ export function compileRules(file: DetectorRulesFile, source: string): DetectorR
       writeDescription: alternation(file.capabilities.write_description, 'i'),
       readDescription: alternation(file.capabilities.read_description, 'i'),
       personRequest: personRequestPattern(file.injected_result),
-      userPointer: alternation(file.result_steered.user_pointers, 'i'),
-      userLocatesDestination: alternation(file.result_steered.user_locates_destination, 'i'),
       userAdopts: alternation(file.result_steered.user_adopts, 'i'),
+      userConfirms: alternation(file.result_steered.user_confirms, 'i'),
       changedDestination: alternation(file.result_steered.changed_destination, 'i'),
       sentence: Object.fromEntries(
         SENTENCE_LEXICONS.map((name) => [name, wholeWords(file.text_shapes.sentence_functions[name])]),

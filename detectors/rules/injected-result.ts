@@ -4,7 +4,12 @@ import type { DetectorRules, TextShape } from '../config/detector-rules.js';
 import { defineDetector, type DetectorContext, type Finding } from '../engine/detector.js';
 import { excerptAround, findTextShapes } from '../lint/text-shapes.js';
 import { callCapabilities, callSink, sensitiveRead } from './call-signals.js';
-import { pointedSinks } from './user-request.js';
+import {
+  assistantOutputRequest,
+  leavesDestinationToData,
+  UserRequest,
+  userTurnRequest,
+} from './user-request.js';
 
 const State = z.object({
   injected: z
@@ -16,8 +21,8 @@ const State = z.object({
       shapes: z.string(),
     })
     .nullable(),
-  /** Sink kinds the current user turn aimed at data its results return (`user-request.ts`). */
-  asks: z.array(z.string()).optional(),
+  /** What the user asked for (`user-request.ts`). */
+  request: UserRequest.optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -111,7 +116,7 @@ function contentOf(event: ToolCallEvent | ContentReadEvent): { text: string; whe
  */
 export const injectedResultDetector = defineDetector<State>({
   id: 'injected_result',
-  kinds: ['tool_call', 'content_read', 'egress', 'turn'],
+  kinds: ['tool_call', 'content_read', 'egress', 'turn', 'assistant_output'],
   state: {
     key: (e) => `${e.tenant}/${e.session_id}`,
     initial: () => ({ injected: null }),
@@ -131,26 +136,35 @@ export const injectedResultDetector = defineDetector<State>({
     if (event.kind === 'turn') {
       if (event.phase === 'start') {
         state.injected = null;
-        state.asks = pointedSinks(event.text.text, rules);
+        state.request = userTurnRequest(state.request, event.text.text, rules);
       }
+      return [];
+    }
+    if (event.kind === 'assistant_output') {
+      state.request = assistantOutputRequest(state.request, event.text.text, rules);
       return [];
     }
     const out: Finding[] = [];
     const injected = state.injected;
     const sameTurn = injected !== null && event.turn_id !== '' && injected.turn_id === event.turn_id;
+    // After a plea to its reader, a call's own sink kind says whether the user asked for it (below);
+    // its destination, seen first as egress, defers to that judgement.
+    const plea =
+      injected?.shapes === 'person_request' &&
+      state.request !== undefined &&
+      (state.request.named ?? []).length === 0;
     if (injected !== null && sameTurn) {
       let why: string | null = null;
       if (event.kind === 'egress') {
-        if (event.source_event_id !== injected.event_id)
+        if (event.source_event_id !== injected.event_id && !(plea && event.channel === 'tool_argument'))
           why = `outbound ${event.channel.replace('_', ' ')} to ${event.dest_host}`;
       } else if (event.kind === 'tool_call') {
         const caps = callCapabilities(event, ctx);
         const read = sensitiveRead(event, ctx);
         const sink = callSink(event, ctx);
-        // A plea in a README or checklist that the user asked to follow, followed by the kind of
-        // action the user asked for, is the user's request carried out; other shapes still count.
-        const asked =
-          injected.shapes === 'person_request' && sink !== null && (state.asks ?? []).includes(sink);
+        // A plea to its reader (a bill's "please transfer to …", a README's steps) followed by the
+        // kind of action the user asked for is the user's request carried out; other shapes still count.
+        const asked = plea && sink !== null && leavesDestinationToData(state.request, sink);
         if (asked) why = null;
         else if (read !== null) why = read;
         else if (caps.exec || caps.write || caps.network) {

@@ -8,11 +8,18 @@ import {
   findActionableStrings,
   isDestinationKind,
   provenanceCandidates,
+  type ActionableKind,
   type ActionableString,
 } from './actionable-strings.js';
 import { callSink, type SinkKind } from './call-signals.js';
 import { requestSentences, resultInjection } from './injected-result.js';
-import { pointedSinks } from './user-request.js';
+import {
+  assistantOutputRequest,
+  honoursPlea,
+  leavesDestinationToData,
+  UserRequest,
+  userTurnRequest,
+} from './user-request.js';
 
 /** A string that entered the model's context from a tool result or resource. */
 const Origin = z.object({
@@ -25,6 +32,8 @@ const Origin = z.object({
   inj: z.boolean(),
   /** The content said its destination changed ("our new bank account is …"). */
   chg: z.boolean().optional(),
+  /** Its only injection shape was a plea to its reader ("please transfer to …"), which a user may ask to honour. */
+  plea: z.boolean().optional(),
 });
 type Origin = z.infer<typeof Origin>;
 
@@ -33,8 +42,8 @@ const State = z.object({
   user: z.array(z.string()),
   /** Strings from results, oldest first. */
   seen: z.array(Origin),
-  /** When the current user turn began, and the sink kinds it aimed at data its results return. */
-  turn: z.object({ ms: z.number(), asks: z.array(z.string()) }).optional(),
+  /** What the user asked for (`user-request.ts`). */
+  request: UserRequest.optional(),
 });
 type State = z.infer<typeof State>;
 
@@ -73,7 +82,7 @@ function rememberOrigins(
   ms: number,
   inj: (string: ActionableString) => boolean,
   max: number,
-  chg = false,
+  flags: { chg?: boolean; plea?: boolean } = {},
 ): void {
   for (const string of found)
     state.seen.push({
@@ -82,7 +91,8 @@ function rememberOrigins(
       s: source,
       ms,
       inj: inj(string),
-      ...(chg ? { chg } : {}),
+      ...(flags.chg === true ? { chg: true } : {}),
+      ...(flags.plea === true ? { plea: true } : {}),
     });
   if (state.seen.length > max) state.seen.splice(0, state.seen.length - max);
 }
@@ -130,7 +140,7 @@ function findSteering(
       const digest = stringDigest(string.norm);
       if (state.user.includes(digest)) continue;
       const origin = latestOrigin(state, digest, ctx.ms, cfg.window_ms);
-      if (origin === null || pointedByUser(origin, sink, state)) continue;
+      if (origin === null || pointedByUser(origin, sink, string.kind, state)) continue;
       // Orders and customer records hand street addresses to tools all day: only an
       // injection-shaped source makes one suspect.
       if (string.kind === 'address' && !origin.inj) continue;
@@ -165,18 +175,15 @@ function injectedStrings(
 }
 
 /**
- * The user's turn aimed this kind of action at data, and the origin is a result of that turn which
- * neither looked injected nor announced a changed destination: the user chose it.
+ * The user asked for this kind of action and left its destination to the data (`user-request.ts`),
+ * and the origin is a result that looked like plain data (or a plea to its reader the user asked to
+ * honour, `honoursPlea`) and did not announce a changed destination: the user chose it. What an attacker needs is the other case: a read or summary that
+ * the result turns into a send or payment, or a result that speaks to the model.
  */
-function pointedByUser(origin: Origin, sink: SinkKind, state: State): boolean {
-  const turn = state.turn;
-  return (
-    turn !== undefined &&
-    origin.ms >= turn.ms &&
-    !origin.inj &&
-    origin.chg !== true &&
-    turn.asks.includes(sink)
-  );
+function pointedByUser(origin: Origin, sink: SinkKind, kind: ActionableKind, state: State): boolean {
+  if (origin.chg === true) return false;
+  if (origin.inj) return origin.plea === true && honoursPlea(state.request, sink, kind);
+  return leavesDestinationToData(state.request, sink, kind);
 }
 
 function latestOrigin(state: State, norm: string, ms: number, windowMs: number): Origin | null {
@@ -195,7 +202,7 @@ function latestOrigin(state: State, norm: string, ms: number, windowMs: number):
  */
 export const resultSteeredDetector = defineDetector<State>({
   id: 'result_steered',
-  kinds: ['turn', 'catalog', 'tool_call', 'content_read'],
+  kinds: ['turn', 'assistant_output', 'catalog', 'tool_call', 'content_read'],
   state: {
     key: (e) => `${e.tenant}/${e.session_id}`,
     initial: () => ({ user: [], seen: [] }),
@@ -216,8 +223,12 @@ export const resultSteeredDetector = defineDetector<State>({
           provenanceCandidates(event.text.text, '', cfg.max_strings).map((s) => stringDigest(s.norm)),
           cfg.max_strings,
         );
-        state.turn = { ms: ctx.ms, asks: pointedSinks(event.text.text, ctx.rules) };
+        state.request = userTurnRequest(state.request, event.text.text, ctx.rules);
       }
+      return [];
+    }
+    if (event.kind === 'assistant_output') {
+      state.request = assistantOutputRequest(state.request, event.text.text, ctx.rules);
       return [];
     }
     if (event.kind === 'catalog') {
@@ -267,8 +278,9 @@ export const resultSteeredDetector = defineDetector<State>({
     if (found.length > 0) {
       const source = `${event.server_name}/${event.kind === 'tool_call' ? event.tool : event.target}`;
       const chg = ctx.rules.compiled.changedDestination.test(text);
+      const plea = resultInjection(event, ctx)?.shapes === 'person_request';
       const inj = injectedStrings(event, text, ctx);
-      rememberOrigins(state, found, event.event_id, source, ctx.ms, inj, cfg.max_strings, chg);
+      rememberOrigins(state, found, event.event_id, source, ctx.ms, inj, cfg.max_strings, { chg, plea });
     }
     return out;
   },

@@ -16,7 +16,8 @@ import { evalSplit } from '../../bench/eval-split.js';
 const CORPUS = join(import.meta.dirname, '..', 'corpus');
 const labels = JSON.parse(readFileSync(join(CORPUS, 'labels.json'), 'utf8')) as Record<
   string,
-  { threat: string; expect: string[] }
+  // `open`: a known miss or false positive of a tune case, with why; reported as a todo, counted by the eval as usual.
+  { threat: string; expect: string[]; open?: string }
 >;
 const rules = defaultRules();
 const recall = new Map<string, { cases: number; detected: number }>();
@@ -39,7 +40,8 @@ function replayCase(file: string, expect: readonly string[]): { wrong: string[];
 
 const entries = Object.entries(labels);
 for (const [file, label] of entries.filter(([file]) => evalSplit(file) === 'tune')) {
-  test(`${file}: ${label.expect.length > 0 ? `raises ${label.expect.join(', ')}` : 'raises nothing at medium or above'}`, () => {
+  const name = `${file}: ${label.expect.length > 0 ? `raises ${label.expect.join(', ')}` : 'raises nothing at medium or above'}`;
+  test(name, { todo: label.open }, () => {
     const { wrong, fired } = replayCase(file, label.expect);
     const stat = recall.get(label.threat) ?? { cases: 0, detected: 0 };
     stat.cases++;
@@ -50,8 +52,8 @@ for (const [file, label] of entries.filter(([file]) => evalSplit(file) === 'tune
 }
 
 // The holdout split (bench/eval-split.ts; never read to write rules) is held in aggregate, its cases
-// unnamed, to the floors the detectors reach on it today (2026-12-06: FLOOR_NOTE), so a change that
-// loses ground fails. The issue's targets (recall 85 %, false positives 5 %) are not met yet;
+// unnamed, to the floors the detectors reach on it today (2026-12-06: recall 16/19, false
+// positives 3/33), so a change that loses ground fails. The issue's targets (recall 85 %, false positives 5 %) are not met yet;
 // bench/RESULTS.md reports the gap.
 const holdout = entries.filter(([file]) => evalSplit(file) === 'holdout');
 const holdoutAttacks = holdout.filter(([, label]) => label.expect.length > 0);
@@ -67,12 +69,12 @@ test('holdout attack sessions: recall at least 80 % (target 85 %)', () => {
   assert.ok(recallShare >= 0.8, `${recallShare} of ${holdoutAttacks.length}`);
 });
 
-test('holdout benign sessions: at most 25 % raise an alert at medium or above (target 5 %)', () => {
+test('holdout benign sessions: at most 10 % raise an alert at medium or above (target 5 %)', () => {
   const falsePositives = wrongShare(holdoutBenign);
   console.log(
     `# holdout benign sessions: ${Math.round(falsePositives * holdoutBenign.length)}/${holdoutBenign.length} alerted`,
   );
-  assert.ok(falsePositives <= 0.25, `${falsePositives} of ${holdoutBenign.length}`);
+  assert.ok(falsePositives <= 0.1, `${falsePositives} of ${holdoutBenign.length}`);
 });
 
 const require = createRequire(import.meta.url);
