@@ -12,8 +12,9 @@ import type { OutgoingRecord, RecordProducer, RecordProducerSettings } from './r
 /** Most records share their key (a session) and headers (kind, tenant) with many others. */
 const MAX_CACHED_KEYS = 10_000;
 
-/** Retries of a produce round whose errors the protocol marks retriable (leader moved, timeouts). */
-const SEND_RETRIES = 3;
+/** Retries of a produce round whose errors the protocol marks retriable (leader moved, timeouts): 3.1 s
+ * in all, as a partition created on a loaded broker can take over a second to have its leader known. */
+const SEND_RETRIES = 5;
 const RETRY_DELAY_MS = 100;
 
 interface PartitionBatch {
