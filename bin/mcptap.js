@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Launcher: runs the compiled dist/ when `npm run build` made it from the sources as they are now
 // (bin/build-stamp.js), otherwise the TypeScript sources through tsx, so there is no build step to
-// forget and no stale build to run. tsx costs ~110 MB of resident memory and ~8 % of the collector's
-// CPU (bench/RESULTS.md). MCPTAP_RUNTIME=tsx forces the sources; MCPTAP_RUNTIME=compiled forces
-// dist/ and fails when it is missing or stale.
+// forget and no stale build to run. tsx costs ~90 MiB of `mcptap local`'s resident memory at rest
+// (bench/RESULTS.md). MCPTAP_RUNTIME=tsx forces the sources; MCPTAP_RUNTIME=compiled forces dist/ and
+// fails when it is missing or stale.
 import { staleReason } from './build-stamp.js';
 
 const runtime = process.env.MCPTAP_RUNTIME || 'auto';

@@ -4,8 +4,11 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type * as StoreThreadModule from '../../local/store-thread.js';
+import type * as StorageModule from '../../storage/index.js';
+import { uniqueName } from '../support/infra.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -90,8 +93,10 @@ describe('bin/mcptap.js chooses between the compiled dist/ and the sources', () 
 });
 
 describe('the compiled CLI', () => {
+  const distIsCurrent = async () => (await node(REPO_ROOT, ['bin/build-stamp.js', 'check'])).code === 0;
+
   it('lists its commands from dist/ when `npm run build` is current', async (t) => {
-    if ((await node(REPO_ROOT, ['bin/build-stamp.js', 'check'])).code !== 0) {
+    if (!(await distIsCurrent())) {
       t.skip('dist/ is missing or stale: run `npm run build`');
       return;
     }
@@ -99,5 +104,26 @@ describe('the compiled CLI', () => {
     assert.equal(outcome.code, 0, outcome.stderr);
     assert.match(outcome.stdout, /mcptap — runtime telemetry/);
     assert.match(outcome.stdout, /collector/);
+  });
+
+  // The store thread once imported store-worker.ts by name, which dist/ does not have.
+  it("starts mcptap local's store thread on embedded ClickHouse from dist/", async (t) => {
+    if (!(await distIsCurrent())) {
+      t.skip('dist/ is missing or stale: run `npm run build`');
+      return;
+    }
+    const compiled = (path: string) => pathToFileURL(join(REPO_ROOT, 'dist', path)).href;
+    const { StoreThread } = (await import(compiled('local/store-thread.js'))) as typeof StoreThreadModule;
+    const storage = (await import(compiled('storage/index.js'))) as typeof StorageModule;
+    const dataDir = mkdtempSync(join(tmpdir(), 'mcptap-compiled-store-'));
+    const store = await storage.openEmbeddedStore(dataDir, uniqueName('compiled'), { embeddedTables: true });
+    try {
+      await storage.migrate(store, { retentionDays: storage.storageSettingsFromEnv({}).retentionDays });
+      const thread = await StoreThread.start({ storeDir: dataDir, database: store.database });
+      await thread.close();
+    } finally {
+      await store.client.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
