@@ -21,9 +21,9 @@ export default tseslint.config(
         {
           // Tests, benchmarks and developer scripts (training the catalog scorer) work on internals.
           mayImportDeep: ['test', 'bench', 'scripts'],
-          // bin/ launches the CLI's entry module; `mcptap proxy` runs the @mcptap/shim package's own
-          // command, which stays out of the shim's library index (what hosts import).
-          entryPoints: ['cli/mcptap.ts', 'shim/proxy-cli.js'],
+          // bin/ launches the CLI's entry module (compiled or not); `mcptap proxy` runs the
+          // @mcptap/shim package's own command, which stays out of the shim's library index (what hosts import).
+          entryPoints: ['cli/mcptap.ts', 'dist/cli/mcptap.js', 'shim/proxy-cli.js'],
           directModules: [
             {
               // What @mcptap/shim bundles (shim/build.ts BUNDLED_SOURCES): platform's index would
@@ -40,6 +40,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // bin/ is plain JavaScript for Node, run before any loader.
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly' } },
   },
   {
     // An index names what its stage offers the others; `export *` would offer every internal.

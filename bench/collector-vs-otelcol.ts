@@ -11,8 +11,10 @@
 // BENCH_RUNS (3), BENCH_SECONDS (15), BENCH_CONCURRENCY (8), BENCH_OVERLOAD_SECONDS (60),
 // BENCH_PACED_RATES (10000: comma list of spans/s measured besides flat out; empty for none),
 // BENCH_VARIANTS (comma list of kafkajs:1, platformatic:1, platformatic:auto, otelcol; `:forward`
-// after a client and workers runs the fast path, MCPTAP_COLLECTOR_FORWARD_OTLP, e.g. platformatic:1:forward),
-// BENCH_OVERLOAD_VARIANT (platformatic:1). mcptap runs with Node's defaults, as a user runs it.
+// after a client and workers runs the fast path, MCPTAP_COLLECTOR_FORWARD_OTLP, e.g. platformatic:1:forward;
+// `:compiled` runs the compiled dist/ of `npm run build` instead of the sources through tsx, e.g.
+// platformatic:1:forward:compiled), BENCH_OVERLOAD_VARIANTS (platformatic:1; a comma list, same syntax).
+// mcptap runs with Node's defaults, as a user runs it.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +28,7 @@ import { createKafka, ensureTopics, silentLogger } from '../platform/index.js';
 import { maskSecretsInText } from '../secrets/index.js';
 import { ensureInfra, uniqueName, waitFor } from '../test/support/infra.js';
 import { captureBodies } from './capture-bodies.js';
+import { mcptapNodeArgs, type McptapRuntime } from './mcptap-runtime.js';
 import { formatSpread, spread, treeCpuSeconds, treeRssBytes } from './process-stats.js';
 
 const run = promisify(execFile);
@@ -45,7 +48,7 @@ const PACED_RATES = (process.env.BENCH_PACED_RATES ?? '10000')
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'otelcol,kafkajs:1,platformatic:1,platformatic:auto').split(
   ',',
 );
-const OVERLOAD_VARIANT = process.env.BENCH_OVERLOAD_VARIANT ?? 'platformatic:1';
+const OVERLOAD_VARIANTS = (process.env.BENCH_OVERLOAD_VARIANTS ?? 'platformatic:1').split(',');
 /** BENCH_SERVICE_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the collector. */
 const serviceNodeFlags = (process.env.BENCH_SERVICE_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
 const PORT = 14318 + (process.pid % 1000);
@@ -175,7 +178,13 @@ async function otlpTopicSpans(brokers: string[], topic: string): Promise<number>
   return Number(counted.spans ?? NaN);
 }
 
-function mcptapTarget(brokers: string[], client: string, workers: string, forward: boolean): Target {
+function mcptapTarget(
+  brokers: string[],
+  client: string,
+  workers: string,
+  forward: boolean,
+  runtime: McptapRuntime,
+): Target {
   const prefix = uniqueName('bench_collector');
   const topics = topicNames(prefix);
   const otlpTopic = `${prefix}.otlp.v1`;
@@ -188,27 +197,23 @@ function mcptapTarget(brokers: string[], client: string, workers: string, forwar
     : {};
   return {
     async start() {
-      const child = spawn(
-        process.execPath,
-        [...serviceNodeFlags, '--import', 'tsx', join(REPO_ROOT, 'cli', 'mcptap.ts'), 'collector'],
-        {
-          cwd: REPO_ROOT,
-          env: {
-            ...process.env,
-            MCPTAP_KAFKA_BROKERS: brokers.join(','),
-            MCPTAP_TOPIC_PREFIX: prefix,
-            MCPTAP_COLLECTOR_LISTEN: `127.0.0.1:${PORT}`,
-            MCPTAP_COLLECTOR_API_KEYS: `bench:${hashApiKey(API_KEY)}`,
-            MCPTAP_COLLECTOR_RATE_LIMIT_SPANS: '0',
-            MCPTAP_COLLECTOR_KAFKA_CLIENT: client,
-            MCPTAP_COLLECTOR_WORKERS: workers,
-            MCPTAP_LOG_LEVEL: 'warn',
-            KAFKAJS_NO_PARTITIONER_WARNING: '1',
-            ...forwardEnv,
-          },
-          stdio: ['ignore', 'ignore', 'inherit'],
+      const child = spawn(process.execPath, [...mcptapNodeArgs(runtime, serviceNodeFlags), 'collector'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          MCPTAP_KAFKA_BROKERS: brokers.join(','),
+          MCPTAP_TOPIC_PREFIX: prefix,
+          MCPTAP_COLLECTOR_LISTEN: `127.0.0.1:${PORT}`,
+          MCPTAP_COLLECTOR_API_KEYS: `bench:${hashApiKey(API_KEY)}`,
+          MCPTAP_COLLECTOR_RATE_LIMIT_SPANS: '0',
+          MCPTAP_COLLECTOR_KAFKA_CLIENT: client,
+          MCPTAP_COLLECTOR_WORKERS: workers,
+          MCPTAP_LOG_LEVEL: 'warn',
+          KAFKAJS_NO_PARTITIONER_WARNING: '1',
+          ...forwardEnv,
         },
-      );
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       await waitFor(async () => (await fetch(`http://127.0.0.1:${PORT}/readyz`).catch(() => undefined))?.ok, {
         timeoutMs: 60_000,
         description: `mcptap collector (${client}, ${workers} workers) ready`,
@@ -337,8 +342,9 @@ async function main(): Promise<void> {
       );
       return undefined;
     }
-    const [client, workers, mode] = variant.split(':') as [string, string, string | undefined];
-    return mcptapTarget(kafkaBrokers, client, workers, mode === 'forward');
+    const [client, workers, ...flags] = variant.split(':') as [string, string, ...string[]];
+    const runtime = flags.includes('compiled') ? 'compiled' : 'tsx';
+    return mcptapTarget(kafkaBrokers, client, workers, flags.includes('forward'), runtime);
   };
   // Runs interleaved, so that a noisy minute on a shared machine hits every variant alike.
   for (let r = 0; r < RUNS; r++) {
@@ -371,7 +377,7 @@ async function main(): Promise<void> {
       const name =
         variant === 'otelcol'
           ? 'OpenTelemetry Collector (anchor)'
-          : `mcptap ${variant.replace(':', ', workers ').replace(':forward', ', fast path')}`;
+          : `mcptap ${variant.replace(':', ', workers ').replace(':forward', ', fast path').replace(':compiled', ', compiled')}`;
       console.log(
         `| ${mode} | ${name} | ${formatSpread(spread(ms.map((m) => m.spansPerSecond)))} | ${formatSpread(cpu)} | ${anchorCpu === undefined ? '–' : `${(cpu.median / anchorCpu).toFixed(2)}×`} | ${Math.max(...ms.map((m) => m.missing))} |`,
       );
@@ -379,19 +385,20 @@ async function main(): Promise<void> {
   }
 
   if (OVERLOAD_SECONDS > 0) {
-    const variant = OVERLOAD_VARIANT;
-    const sustainable = spread(
-      (results.get(modeName(0))?.get(variant) ?? [{ spansPerSecond: 5000 }]).map((m) => m.spansPerSecond),
-    ).median;
-    const o = await overload(targetFor(variant)!, bodies, sustainable);
-    console.log('');
-    console.log(
-      `overload (mcptap ${variant}): offered ${Math.round(o.offered)} spans/s (10× ${Math.round(sustainable)}) for ${OVERLOAD_SECONDS} s`,
-    );
-    console.log(
-      `  accepted ${Math.round(o.accepted)} spans/s; answers by status ${JSON.stringify(o.answers).replace(/"/g, '')}; ` +
-        `non-200 with Retry-After ${o.withRetryAfter}; no answer (reset) ${o.netErrors}; RSS ${o.restRssMb.toFixed(0)} MB at rest, ${o.peakRssMb.toFixed(0)} MB peak; recovered without restart: ${o.recovered ? 'yes' : 'NO'}`,
-    );
+    for (const variant of OVERLOAD_VARIANTS) {
+      const sustainable = spread(
+        (results.get(modeName(0))?.get(variant) ?? [{ spansPerSecond: 5000 }]).map((m) => m.spansPerSecond),
+      ).median;
+      const o = await overload(targetFor(variant)!, bodies, sustainable);
+      console.log('');
+      console.log(
+        `overload (mcptap ${variant}): offered ${Math.round(o.offered)} spans/s (10× ${Math.round(sustainable)}) for ${OVERLOAD_SECONDS} s`,
+      );
+      console.log(
+        `  accepted ${Math.round(o.accepted)} spans/s; answers by status ${JSON.stringify(o.answers).replace(/"/g, '')}; ` +
+          `non-200 with Retry-After ${o.withRetryAfter}; no answer (reset) ${o.netErrors}; RSS ${o.restRssMb.toFixed(0)} MB at rest, ${o.peakRssMb.toFixed(0)} MB peak; recovered without restart: ${o.recovered ? 'yes' : 'NO'}`,
+      );
+    }
   }
 }
 

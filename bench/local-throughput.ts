@@ -14,6 +14,7 @@
 //   node --import tsx bench/local-throughput.ts
 //   BENCH_SECONDS=20 BENCH_CONCURRENCY=4 BENCH_SPANS_PER_REQUEST=512 BENCH_LOAD_RPS=20 node --import tsx bench/local-throughput.ts
 //   BENCH_MASK=off (secrets kept unmasked)  BENCH_CHILD_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+//   BENCH_RUNTIME=compiled (the compiled dist/ of `npm run build`; default tsx, the sources through tsx)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ import { waitFor } from '../test/support/infra.js';
 import { controlGet } from '../local/local-client.js';
 import type { LocalStatus } from '../local/start-local.js';
 import { readLocalEndpoint } from '../shim/index.js';
+import { mcptapNodeArgs, parseRuntime } from './mcptap-runtime.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -38,6 +40,7 @@ const PROBES = Number(process.env.BENCH_PROBES ?? 200);
 const PROBE_MS = Number(process.env.BENCH_PROBE_MS ?? 50);
 const MASK = process.env.BENCH_MASK !== 'off';
 const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const RUNTIME = parseRuntime(process.env.BENCH_RUNTIME ?? 'tsx');
 const DISTINCT_BODIES = 16;
 const CLOCK_TICKS_PER_SECOND = 100;
 const PORT = 15318 + (process.pid % 1000);
@@ -144,10 +147,7 @@ async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
     [
-      ...CHILD_NODE_ARGS,
-      '--import',
-      'tsx',
-      join(REPO_ROOT, 'cli', 'mcptap.ts'),
+      ...mcptapNodeArgs(RUNTIME, CHILD_NODE_ARGS),
       'local',
       '--data',
       dataDir,
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     console.log(
-      `mcptap local throughput (${SECONDS} s, ${CONCURRENCY} senders, ${SPANS_PER_REQUEST} spans/request, ~${fmt(bodyBytes)} B/request protobuf, secrets ${MASK ? 'masked' : 'unmasked'})`,
+      `mcptap local throughput (${RUNTIME === 'compiled' ? 'compiled dist/' : 'sources through tsx'}, ${SECONDS} s, ${CONCURRENCY} senders, ${SPANS_PER_REQUEST} spans/request, ~${fmt(bodyBytes)} B/request protobuf, secrets ${MASK ? 'masked' : 'unmasked'})`,
     );
     console.log(
       `  acknowledged (stored): ${fmt(acked / elapsed)} events/s; refused (503): ${fmt(refused / elapsed)} events/s`,

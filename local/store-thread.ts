@@ -40,10 +40,17 @@ export type FromStoreWorker =
   | { type: 'written'; id: number }
   | { type: 'write-failed'; id: number; error: string };
 
-// The sources are TypeScript run through tsx: the worker registers tsx before loading its module.
-const BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => {
+// Compiled (`npm run build`), this module is JavaScript and so is the worker's; run from the
+// TypeScript sources, the worker registers tsx before loading its module.
+const COMPILED = import.meta.url.endsWith('.js');
+const WORKER_MODULE = JSON.stringify(
+  new URL(`./store-worker.${COMPILED ? 'js' : 'ts'}`, import.meta.url).href,
+);
+const BOOT = COMPILED
+  ? `import(${WORKER_MODULE});`
+  : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ register }) => {
   register();
-  return import(${JSON.stringify(new URL('./store-worker.ts', import.meta.url).href)});
+  return import(${WORKER_MODULE});
 });`;
 
 interface Waiter {

@@ -12,3 +12,5 @@ for asset in otlp/otlp-proto detectors/default-rules.yaml detectors/lint/learned
   mkdir -p "dist/$(dirname "$asset")"
   cp -R "$asset" "dist/$asset"
 done
+# The stamp last: bin/mcptap.js runs dist/ only while the sources still match it.
+node bin/build-stamp.js write
