@@ -234,6 +234,10 @@ const SERVERS: ServerSpec[] = [
   { pkg: '@ergut/mcp-bigquery-server', args: ['--project-id', 'example-project'] },
   { pkg: '@azure/mcp', args: ['server', 'start'] },
   { pkg: 'replicate-mcp', env: { REPLICATE_API_TOKEN: DUMMY } },
+  // Captured on 2026-12-06 with the settings each asks for (second fresh batch).
+  { pkg: '@vapi-ai/mcp-server', env: { VAPI_TOKEN: DUMMY } },
+  { pkg: '@modelcontextprotocol/server-everart', env: { EVERART_API_KEY: DUMMY } },
+  { pkg: 'typescript-mcp', env: GENERIC_ENV },
   // PyPI, captured on 2026-12-06.
   { pkg: 'mcp-server-time', registry: 'pypi', env: GENERIC_ENV },
   { pkg: 'mcp-server-git', registry: 'pypi', env: GENERIC_ENV },
@@ -271,6 +275,31 @@ const SERVERS: ServerSpec[] = [
     env: { SERVICENOW_INSTANCE_URL: NOWHERE, SERVICENOW_USERNAME: 'harvest', SERVICENOW_PASSWORD: DUMMY },
   },
   { pkg: 'analytics-mcp', registry: 'pypi', env: GENERIC_ENV },
+  {
+    pkg: 'mcp-server-sqlite',
+    registry: 'pypi',
+    args: ['--db-path', join(tmpdir(), 'harvest.db')],
+    requires: ['mcp<2'],
+  },
+  {
+    pkg: 'mcp-atlassian',
+    registry: 'pypi',
+    env: {
+      JIRA_URL: NOWHERE,
+      JIRA_USERNAME: 'a@example.com',
+      JIRA_API_TOKEN: DUMMY,
+      CONFLUENCE_URL: NOWHERE,
+      CONFLUENCE_USERNAME: 'a@example.com',
+      CONFLUENCE_API_TOKEN: DUMMY,
+    },
+  },
+  { pkg: 'elevenlabs-mcp', registry: 'pypi', env: { ELEVENLABS_API_KEY: DUMMY } },
+  { pkg: 'mcp-shell-server', registry: 'pypi', env: GENERIC_ENV },
+  ...['mcp-text-editor', 'mcp-server-tree-sitter'].map((pkg): ServerSpec => ({
+    pkg,
+    registry: 'pypi',
+    requires: ['mcp<2'],
+  })),
   ...[
     'awslabs-aws-location-mcp-server',
     'awslabs-memcached-mcp-server',
@@ -278,6 +307,8 @@ const SERVERS: ServerSpec[] = [
     'awslabs-aws-pricing-mcp-server',
     'awslabs-aws-dataprocessing-mcp-server',
     'awslabs-redshift-mcp-server',
+    'awslabs-iam-mcp-server',
+    'awslabs-cloudtrail-mcp-server',
   ].map((pkg): ServerSpec => ({ pkg, registry: 'pypi', env: AWS_ENV })),
 ];
 
