@@ -14,6 +14,7 @@ export {
 export { ExportTraceServiceRequest, ExportTraceServiceResponse, RpcStatus } from './otlp-schema.js';
 export {
   decodeOtlpRecord,
+  rejectedSpansReport,
   eventsFromOtlpRecord,
   type OtlpRecordEvents,
   type OtlpRecordOptions,

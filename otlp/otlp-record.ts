@@ -122,3 +122,23 @@ export function decodeOtlpRecord(
     };
   return { ok: true, value: decoded };
 }
+
+/**
+ * What a consumer logs about an accepted record's rejected spans (where, how many, why), or
+ * undefined when none was rejected.
+ */
+export function rejectedSpansReport(
+  record: Pick<ConsumedRecord, 'topic' | 'partition' | 'offset'>,
+  decoded: OtlpRecordEvents,
+): Record<string, unknown> | undefined {
+  if (decoded.rejected === 0) return undefined;
+  const { spans, rejected, reasons } = decoded;
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    spans,
+    rejected,
+    reasons,
+  };
+}

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { TopicNames } from '../model/index.js';
-import { decodeOtlpRecord } from '../otlp/index.js';
+import { decodeOtlpRecord, rejectedSpansReport } from '../otlp/index.js';
 import {
   decodeJsonRecord,
   startBatchConsumer,
@@ -105,16 +105,9 @@ export class SinkHandler implements BatchHandler<readonly PendingRow[]> {
       mask: this.writer.options.mask,
     });
     if (!decoded.ok) return decoded;
-    const { events, spans, rejected, reasons } = decoded.value;
-    if (rejected > 0)
-      this.logger.warn('spans of an OTLP record rejected', {
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        spans,
-        rejected,
-        reasons,
-      });
+    const { events } = decoded.value;
+    const rejected = rejectedSpansReport(record, decoded.value);
+    if (rejected !== undefined) this.logger.warn('spans of an OTLP record rejected', rejected);
     return { ok: true, value: events.map((event) => this.pendingRow(event)) };
   }
 

@@ -1,6 +1,6 @@
 import type { Producer, TopicMessages } from 'kafkajs';
 import { parseEvent, type Alert, type McpEvent, type TopicNames } from '../../model/index.js';
-import { decodeOtlpRecord, type OtlpRecordOptions } from '../../otlp/index.js';
+import { decodeOtlpRecord, rejectedSpansReport, type OtlpRecordOptions } from '../../otlp/index.js';
 import {
   decodeJsonRecord,
   type BatchHandler,
@@ -97,16 +97,9 @@ export class DetectorsWriter implements BatchHandler<readonly McpEvent[]> {
     }
     const decoded = decodeOtlpRecord(record, otlpInput.record);
     if (!decoded.ok) return decoded;
-    const { events, spans, rejected, reasons } = decoded.value;
-    if (rejected > 0)
-      logger.warn('spans of an OTLP record rejected', {
-        topic: record.topic,
-        partition: record.partition,
-        offset: record.offset,
-        spans,
-        rejected,
-        reasons,
-      });
+    const { events } = decoded.value;
+    const rejected = rejectedSpansReport(record, decoded.value);
+    if (rejected !== undefined) logger.warn('spans of an OTLP record rejected', rejected);
     return { ok: true, value: events };
   }
 

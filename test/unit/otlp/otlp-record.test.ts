@@ -7,6 +7,7 @@ import {
   decodeOtlpRecord,
   eventsFromOtlpRecord,
   ExportTraceServiceRequest,
+  rejectedSpansReport,
   type OtlpRecordOptions,
 } from '../../../otlp/index.js';
 import { maskSecretsInText } from '../../../secrets/index.js';
@@ -61,6 +62,16 @@ describe('OTLP records (otlp_proto) to events', () => {
     assert.equal(decoded.value.events.length, events.length - 1);
     assert.equal(decoded.value.rejected, 1);
     assert.match(decoded.value.reasons[0]!, /invalid span id '0{16}'/);
+    const where = { topic: 'otlp_spans', partition: 2, offset: '41' };
+    assert.deepEqual(rejectedSpansReport(where, decoded.value), {
+      ...where,
+      spans: events.length,
+      rejected: 1,
+      reasons: decoded.value.reasons,
+    });
+    const clean = decodeOtlpRecord({ value: await body() }, options());
+    assert.ok(clean.ok);
+    assert.equal(rejectedSpansReport(where, clean.value), undefined);
   });
 
   it("takes the tenant from the record's mcptap-tenant header when told to trust it, over the resource's", async () => {
