@@ -2,7 +2,10 @@ import { jsonUnescape, percentDecode } from './decoded-text.js';
 import { secretFingerprint } from './secret-fingerprint.js';
 import {
   ANY_CUT_PREFIX,
+  CUT_KEYED_VALUE,
   CUT_SECRET_RULES,
+  cutKeyedValueType,
+  isCutPlaceholder,
   CUT_TOKEN_CHARACTER,
   isRandomCutBody,
   MIN_CUT_TOKEN,
@@ -463,6 +466,25 @@ function cutUrlPasswordMatch(text: string): RawMatch | undefined {
   };
 }
 
+const CUT_KEYED_TAIL = 512;
+
+/** A credential key's value cut off at the end of a text (see CUT_KEYED_VALUE). */
+function cutKeyedValueMatch(text: string): RawMatch | undefined {
+  const tailStart = Math.max(0, text.length - CUT_KEYED_TAIL);
+  const tail = text.slice(tailStart);
+  const m = CUT_KEYED_VALUE.exec(tail);
+  const span = m?.indices?.[2];
+  if (m === null || span === undefined || isCutPlaceholder(m[2]!)) return undefined;
+  return {
+    type: cutKeyedValueType(m[1]),
+    start: tailStart + span[0],
+    end: tailStart + span[1],
+    fingerprint: secretFingerprint(m[2]!),
+    encoding: 'plain',
+    priority: 0,
+  };
+}
+
 /** Specific rules win over generic ones on overlapping text; then the longer match. */
 function byStrength(a: RawMatch, b: RawMatch): number {
   return b.priority - a.priority || b.end - b.start - (a.end - a.start) || a.start - b.start;
@@ -496,7 +518,7 @@ function scan(written: string, depth: number, cut: boolean): readonly RawMatch[]
     }
   }
   if (cut) {
-    const edge = cutEdgeMatch(text) ?? cutUrlPasswordMatch(text);
+    const edge = cutEdgeMatch(text) ?? cutUrlPasswordMatch(text) ?? cutKeyedValueMatch(text);
     if (edge !== undefined && !overlapsAny(edge, kept)) kept.push(edge);
   }
   return kept.sort(byStart);

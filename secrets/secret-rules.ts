@@ -370,6 +370,27 @@ export const CUT_SECRET_RULES: readonly CutSecretRule[] = CUT_TOKENS.map(({ type
   pattern: new RegExp(String.raw`(?<![A-Za-z0-9_])(${prefix}(${body}{${MIN_CUT_BODY},}))${CUT_EDGE}`, 'd'),
 }));
 
+/**
+ * The value of a credential key (`client_secret: …`, `DB_PASSWORD=…`, `Bearer …`) cut off at the end
+ * of a capped text: group 1 the key (absent for a bearer token), group 2 the partial value. Half a
+ * value cannot be judged random by its characters, so any that is not a placeholder is masked.
+ */
+export const CUT_KEYED_VALUE = new RegExp(
+  String.raw`(?:(?<![A-Za-z0-9])[A-Za-z0-9_.-]*(${TOKEN_KEY}s?|${PASSWORD_KEY})${ASSIGN}|\bbearer\s+)([^\s"'\x60<>,;(){}\[\]\\]{4,200})\\*$`,
+  'di',
+);
+
+/** The secret type of a cut keyed value by its key (see CUT_KEYED_VALUE). */
+export function cutKeyedValueType(key: string | undefined): string {
+  if (key === undefined) return 'bearer_token';
+  return new RegExp(`^${PASSWORD_KEY}$`, 'i').test(key) ? 'password' : 'generic_secret';
+}
+
+/** Whether a cut value is a placeholder (`your_token`, `***`) rather than part of a secret. */
+export function isCutPlaceholder(value: string): boolean {
+  return looksPlaceholder(value);
+}
+
 /** Text without one of these cannot end with a cut token: most text skips the rules in one match. */
 export const ANY_CUT_PREFIX = new RegExp(CUT_TOKENS.map(({ prefix }) => prefix).join('|'));
 

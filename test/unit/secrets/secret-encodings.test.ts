@@ -215,6 +215,21 @@ test('leaves the end of truncated text alone when no token was cut there', () =>
   }
 });
 
+test("masks the value of a credential key cut at a truncated text's end, however little of it is random", () => {
+  // Half a value: letters only, too short to look random on its own.
+  for (const [text, value, type] of [
+    ['config:\nclient_secret: QwErTyUiOpAsDfGh', 'QwErTyUiOpAsDfGh', 'generic_secret'],
+    ['Authorization: Bearer pLmOkNiJbHuYgVtF', 'pLmOkNiJbHuYgVtF', 'bearer_token'],
+    ['DB_PASSWORD=horsebatt', 'horsebatt', 'password'],
+  ] as const) {
+    const masked = maskSecrets(text, { truncated: true });
+    assert.ok(!masked.includes(value), masked);
+    assert.equal(findMaskedSecrets(masked)[0]?.type, type);
+    if (type !== 'password') assert.equal(maskSecrets(text), text, 'whole, the value would not look random');
+  }
+  assert.equal(maskSecrets('token: your_token', { truncated: true }), 'token: your_token');
+});
+
 test('masks a PEM key cut inside an escape of its line break', () => {
   const escaped = JSON.stringify(JSON.stringify({ key: realKeys[0] }));
   const at = escaped.indexOf('\\\\n', 400);
