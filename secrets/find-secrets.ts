@@ -5,9 +5,9 @@ import {
   CUT_KEYED_VALUE,
   CUT_SECRET_RULES,
   cutKeyedValueType,
-  isCutPlaceholder,
   CUT_TOKEN_CHARACTER,
   isRandomCutBody,
+  looksPlaceholder,
   MIN_CUT_TOKEN,
   SECRET_RULES,
   type SecretRule,
@@ -474,7 +474,7 @@ function cutKeyedValueMatch(text: string): RawMatch | undefined {
   const tail = text.slice(tailStart);
   const m = CUT_KEYED_VALUE.exec(tail);
   const span = m?.indices?.[2];
-  if (m === null || span === undefined || isCutPlaceholder(m[2]!)) return undefined;
+  if (m === null || span === undefined || looksPlaceholder(m[2]!)) return undefined;
   return {
     type: cutKeyedValueType(m[1]),
     start: tailStart + span[0],

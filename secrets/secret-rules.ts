@@ -51,7 +51,8 @@ export function shannonEntropy(value: string): number {
 const PLACEHOLDER =
   /^(?:x+|\*+|\.+|-+|#+|0+|<[^>]*>|\$\{[^}]*\}|\$[A-Z_][A-Z0-9_]*|\{\{.*\}\}|%[^%]*%|(?:your|my|the|insert|enter|replace|example|sample|dummy|fake|test)[-_a-z]*|changeme|placeholder|redacted|null|none|undefined|true|false|string|password|secret|token|required|optional)$/i;
 
-function looksPlaceholder(value: string): boolean {
+/** A placeholder (`your_token`, `***`, `${VAR}`) rather than a value. */
+export function looksPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value) || /^(?:https?|file):\/\//i.test(value);
 }
 
@@ -380,15 +381,12 @@ export const CUT_KEYED_VALUE = new RegExp(
   'di',
 );
 
+const WHOLE_PASSWORD_KEY = new RegExp(`^${PASSWORD_KEY}$`, 'i');
+
 /** The secret type of a cut keyed value by its key (see CUT_KEYED_VALUE). */
 export function cutKeyedValueType(key: string | undefined): string {
   if (key === undefined) return 'bearer_token';
-  return new RegExp(`^${PASSWORD_KEY}$`, 'i').test(key) ? 'password' : 'generic_secret';
-}
-
-/** Whether a cut value is a placeholder (`your_token`, `***`) rather than part of a secret. */
-export function isCutPlaceholder(value: string): boolean {
-  return looksPlaceholder(value);
+  return WHOLE_PASSWORD_KEY.test(key) ? 'password' : 'generic_secret';
 }
 
 /** Text without one of these cannot end with a cut token: most text skips the rules in one match. */
